@@ -1,0 +1,17 @@
+package io.vmqos.linux;
+
+import io.vmqos.core.SchedAttributes;
+
+/**
+ * Reads and sets a thread's scheduling attributes. The real implementation is {@link LinuxThreadScheduler}
+ * ({@code sched_getattr}/{@code sched_setattr} through FFM); tests may substitute fakes.
+ *
+ * <p>Any thread may call it; each call is one syscall and is independent of the others.
+ */
+public interface ThreadScheduler {
+    /** The thread's current attributes. @throws SchedException typed by errno (ESRCH: thread gone). */
+    SchedAttributes get(int tid);
+
+    /** Sets the thread's attributes as given. @throws SchedException typed by errno. */
+    void set(int tid, SchedAttributes attributes);
+}
