@@ -1,0 +1,198 @@
+package io.vmqos.linux;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.function.Supplier;
+
+/**
+ * Reads the kernel's SCHED_DEADLINE admission ledger ({@code dl_bw} per root domain) and repairs it when it
+ * leaked.
+ *
+ * <p>Why: switching a sleeping DEADLINE thread to another policy leaves its bandwidth counted in
+ * {@code dl_bw->total_bw} (a kernel bug); over time admission control then refuses reservations that fit.
+ * {@link #read()} compares the kernel's count with the live DEADLINE threads and deadline servers;
+ * {@link #repair()} makes the kernel rebuild its root domains, which recounts the ledger from the live tasks.
+ *
+ * <p>Needs root (debugfs, cpuset writes). {@code read} may be called from any thread; repairs are serialized
+ * within this JVM (not against other processes).
+ */
+public final class DeadlineLedger {
+    /** Pause before the confirming re-read of an inconsistent snapshot. */
+    public static final Duration DEFAULT_SETTLE = Duration.ofMillis(100);
+
+    private static final Object REPAIR_LOCK = new Object();
+
+    private final DebugFs debugFs;
+    private final DeadlineThreadWalker walker;
+    private final Supplier<Optional<CpusetHierarchy>> cpusets;
+    private final Path cpuDir;
+    private final Duration settle;
+
+    /** The real host, reading thread parameters with {@code scheduler}. */
+    public DeadlineLedger(ThreadScheduler scheduler) {
+        this(new DebugFs(), new DeadlineThreadWalker(scheduler), CpusetHierarchy::locate,
+                Path.of("/sys/devices/system/cpu"), DEFAULT_SETTLE);
+    }
+
+    /**
+     * Everything injectable.
+     *
+     * @param cpuDir the directory with {@code online} and {@code isolated} (normally /sys/devices/system/cpu)
+     * @param settle pause before re-reading an inconsistent snapshot
+     */
+    public DeadlineLedger(DebugFs debugFs, DeadlineThreadWalker walker, Supplier<Optional<CpusetHierarchy>> cpusets,
+                          Path cpuDir, Duration settle) {
+        this.debugFs = debugFs;
+        this.walker = walker;
+        this.cpusets = cpusets;
+        this.cpuDir = cpuDir;
+        this.settle = settle;
+    }
+
+    /**
+     * The current ledger. The sources are not read atomically, so when the first read does not add up (a leak,
+     * a thread that came or went between reads, CPUs of one domain printing different totals), it waits
+     * {@link #DEFAULT_SETTLE} and reads once more; that second read is returned.
+     *
+     * @throws LedgerUnavailableException when debugfs or procfs cannot be read, naming the fix
+     */
+    public LedgerSnapshot read() {
+        LedgerSnapshot first = readOnce();
+        if (first.consistent() && !hasInconsistencyWarning(first)) return first;
+        sleep(settle);
+        return readOnce();
+    }
+
+    /** One read without the confirming re-read. */
+    public LedgerSnapshot readOnce() {
+        BitSet online = cpuSet("online", true);
+        BitSet isolated = cpuSet("isolated", false);
+        List<String> warnings = new ArrayList<>();
+        Optional<CpusetHierarchy> h = cpusets.get();
+        List<BitSet> domains = h.map(c -> c.rootDomains(online, isolated)).orElseGet(() -> RootDomains.flat(online, isolated));
+        // Threads first, the kernel's counter last: a thread admitted in between then shows as unaccounted (>0),
+        // one that left as negative; both are caught by the re-read.
+        List<DeadlineThread> threads = walker.walk();
+        DeadlineServers.Result servers = DeadlineServers.read(debugFs, online);
+        warnings.addAll(servers.warnings());
+        SortedMap<Integer, CpuDlBandwidth> perCpu = SchedDebugParser.parse(debugFs.readSchedDebug());
+        return assemble(perCpu, domains, servers.servers(), threads, warnings);
+    }
+
+    /**
+     * Pure assembly of a snapshot from its parts: per-domain kernel values (cross-checked across the domain's
+     * CPUs), servers of the domain's CPUs, threads by the CPU they last ran on.
+     */
+    public static LedgerSnapshot assemble(SortedMap<Integer, CpuDlBandwidth> perCpu, List<BitSet> domains,
+                                          List<ServerBandwidth> servers, List<DeadlineThread> threads, List<String> warningsIn) {
+        List<String> warnings = new ArrayList<>(warningsIn);
+        List<RootDomainLedger> out = new ArrayList<>();
+        boolean[] placed = new boolean[threads.size()];
+        for (BitSet dom : domains) {
+            List<Integer> cpus = new ArrayList<>();
+            long bw = Long.MIN_VALUE, total = Long.MIN_VALUE;
+            for (int c = dom.nextSetBit(0); c >= 0; c = dom.nextSetBit(c + 1)) {
+                cpus.add(c);
+                CpuDlBandwidth k = perCpu.get(c);
+                if (k == null) {
+                    warnings.add("sched/debug has no dl_rq[" + c + "] although CPU " + c + " is online");
+                    continue;
+                }
+                if (total == Long.MIN_VALUE) {
+                    bw = k.perCpuBw();
+                    total = k.totalBw();
+                } else if (k.totalBw() != total || k.perCpuBw() != bw) {
+                    warnings.add(INCONSISTENT + CpuList.format(dom) + ": CPU " + c + " prints total_bw " + k.totalBw() + " bw "
+                            + k.perCpuBw() + " but CPU " + cpus.getFirst() + " prints " + total + " / " + bw
+                            + " (the cpuset-derived root domains differ from the kernel's, or the ledger changed while printed)");
+                }
+            }
+            if (total == Long.MIN_VALUE) continue;
+            long serversTotal = 0;
+            for (ServerBandwidth s : servers) if (dom.get(s.cpu())) serversTotal += s.kernelBandwidth();
+            List<DeadlineThread> mine = new ArrayList<>();
+            long threadsTotal = 0;
+            for (int i = 0; i < threads.size(); i++) {
+                DeadlineThread t = threads.get(i);
+                if (!placed[i] && t.cpu() >= 0 && dom.get(t.cpu())) {
+                    placed[i] = true;
+                    mine.add(t);
+                    threadsTotal += t.kernelBandwidth();
+                }
+            }
+            long capacity = bw < 0 ? Long.MAX_VALUE : bw * cpus.size();
+            out.add(new RootDomainLedger(cpus, bw, capacity, total, serversTotal, threadsTotal, mine));
+        }
+        for (int i = 0; i < threads.size(); i++) {
+            if (!placed[i]) {
+                DeadlineThread t = threads.get(i);
+                warnings.add("DEADLINE thread " + t.tid() + " (" + t.comm() + ") last ran on CPU " + t.cpu() + ", which is in no root domain");
+            }
+        }
+        return new LedgerSnapshot(out, warnings);
+    }
+
+    private static final String INCONSISTENT = "root domain CPUs ";
+
+    private static boolean hasInconsistencyWarning(LedgerSnapshot s) {
+        for (String w : s.warnings()) if (w.startsWith(INCONSISTENT)) return true;
+        return false;
+    }
+
+    /**
+     * Makes the kernel rebuild its root domains (recounting the ledger from live tasks), then re-reads and
+     * verifies that nothing is left unaccounted. Safe to run when nothing leaked (it changes nothing then,
+     * except for a millisecond-long domain rebuild).
+     *
+     * @throws LedgerUnavailableException when no cpuset controller is mounted or the kernel refuses the writes;
+     *     every file the repair changed has been restored by then
+     */
+    public RepairResult repair() {
+        synchronized (REPAIR_LOCK) {
+            LedgerSnapshot before = read();
+            CpusetHierarchy h = cpusets.get().orElseThrow(() -> new LedgerUnavailableException(
+                    "no cpuset controller is mounted, so the root domains cannot be rebuilt; fix: mount -t cgroup -o cpuset "
+                            + "cpuset /sys/fs/cgroup/cpuset (cgroup v1) or enable +cpuset in the cgroup v2 root's cgroup.subtree_control"));
+            String method = h.rebuilder().rebuild();
+            LedgerSnapshot after = read();
+            return new RepairResult(method, before, after, !after.leaked());
+        }
+    }
+
+    /** {@link #repair()} when {@link #read()} shows a leak; otherwise a result with method {@code none}. */
+    public RepairResult repairIfLeaked() {
+        synchronized (REPAIR_LOCK) {
+            LedgerSnapshot now = read();
+            if (!now.leaked()) return new RepairResult("none", now, now, true);
+            return repair();
+        }
+    }
+
+    private BitSet cpuSet(String file, boolean required) {
+        Path f = cpuDir.resolve(file);
+        try {
+            return CpuList.parse(Files.readString(f));
+        } catch (NoSuchFileException e) {
+            if (required) throw new LedgerUnavailableException(f + " does not exist; fix: mount sysfs", e);
+            return new BitSet();
+        } catch (IOException e) {
+            throw new LedgerUnavailableException("cannot read " + f + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
