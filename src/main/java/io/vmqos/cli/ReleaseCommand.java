@@ -3,7 +3,6 @@ package io.vmqos.cli;
 import io.vmqos.core.SchedAttributes;
 import io.vmqos.core.ThreadChange;
 import io.vmqos.host.ApplyReport;
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
@@ -21,7 +20,7 @@ import java.util.concurrent.Callable;
         description = "Take the selected threads out of SCHED_DEADLINE (back to SCHED_OTHER) and repair the ledger if it leaked.")
 final class ReleaseCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
-    @ArgGroup(exclusive = false, multiplicity = "1") ThreadSelection threads;
+    @Mixin ThreadSelection threads;
     @Mixin CommonOptions common;
 
     @Override

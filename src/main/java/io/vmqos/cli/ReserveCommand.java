@@ -6,7 +6,6 @@ import io.vmqos.core.SchedAttributes;
 import io.vmqos.core.SchedFlag;
 import io.vmqos.core.ThreadChange;
 import io.vmqos.host.ApplyReport;
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -23,7 +22,7 @@ import java.util.concurrent.Callable;
         description = "Give each selected thread a SCHED_DEADLINE reservation (runtime every period), all or nothing.")
 final class ReserveCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
-    @ArgGroup(exclusive = false, multiplicity = "1") ThreadSelection threads;
+    @Mixin ThreadSelection threads;
     @Option(names = "--runtime", required = true, paramLabel = "Q", description = "CPU time per period, e.g. 2ms or 500us.") String runtime;
     @Option(names = "--period", required = true, paramLabel = "P", description = "Period, e.g. 10ms.") String period;
     @Option(names = "--deadline", paramLabel = "D", description = "Relative deadline (default: the period).") String deadline;
