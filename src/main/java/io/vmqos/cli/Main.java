@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "vmqos", mixinStandardHelpOptions = true, version = "vmqos 0.1.0",
         description = "Network QoS guarantees for virtual machines through SCHED_DEADLINE CPU reservations.",
-        subcommands = {ReserveCommand.class, ReleaseCommand.class, ShowCommand.class, DoctorCommand.class,
+        subcommands = {ReserveCommand.class, ReleaseCommand.class, ShowCommand.class, DoctorCommand.class, VmCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
     public static final int DONE = 0;
@@ -47,6 +47,8 @@ public final class Main {
                 case PlanRefusedException e -> { line.getErr().println(prefix + "refused, nothing changed: " + e.getMessage()); yield REFUSED; }
                 case TransactionFailedException e -> { line.getErr().println(prefix + "failed: " + e.getMessage()); yield REFUSED; }
                 case SchedException e -> { line.getErr().println(prefix + e.getMessage()); yield REFUSED; }
+                case io.vmqos.qemu.VmDiscoveryException e -> { line.getErr().println(prefix + e.getMessage()); yield USAGE; }
+                case io.vmqos.qemu.QmpException e -> { line.getErr().println(prefix + e.getMessage()); yield REFUSED; }
                 case CommandFailedException e -> { line.getErr().println(prefix + e.getMessage()); yield e.exitCode(); }
                 default -> {
                     line.getErr().println(prefix + "failed: " + ex);

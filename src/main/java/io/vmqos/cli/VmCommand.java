@@ -1,0 +1,129 @@
+package io.vmqos.cli;
+
+import io.vmqos.core.Reservation;
+import io.vmqos.core.SchedAttributes;
+import io.vmqos.core.ThreadChange;
+import io.vmqos.host.ApplyReport;
+import io.vmqos.host.VmReservationPlan;
+import io.vmqos.linux.SchedException;
+import io.vmqos.qemu.VmThread;
+import io.vmqos.qemu.VmThreads;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code vmqos vm ...}: reservations on a QEMU VM's threads by role. */
+@Command(name = "vm", mixinStandardHelpOptions = true, description = "Reserve, release and show a QEMU VM's threads by role.",
+        subcommands = {VmCommand.Reserve.class, VmCommand.Release.class, VmCommand.Show.class})
+final class VmCommand {
+
+    @Command(name = "reserve", mixinStandardHelpOptions = true,
+            description = "Reserve the VM's vCPU threads (--vcpu), main loop and iothreads (--io) and vhost workers (--vhost), all or nothing.")
+    static final class Reserve implements Callable<Integer> {
+        @Spec CommandSpec spec;
+        @Mixin VmTarget target;
+        @Option(names = "--vcpu", required = true, paramLabel = "Q/P", description = "Reservation of each vCPU thread, e.g. 2ms/10ms.") String vcpu;
+        @Option(names = "--io", required = true, paramLabel = "Q/P", description = "Reservation of the main loop and each iothread.") String io;
+        @Option(names = "--vhost", paramLabel = "Q/P", description = "Reservation of each vhost worker (default: as --io).") String vhost;
+        @Mixin CommonOptions common;
+
+        @Override
+        public Integer call() {
+            Host host = Host.open(common);
+            var limits = host.limits();
+            Reservation v = Reservation.parse("--vcpu", vcpu).validate("--vcpu", limits);
+            Reservation i = Reservation.parse("--io", io).validate("--io", limits);
+            Reservation h = vhost == null ? null : Reservation.parse("--vhost", vhost).validate("--vhost", limits);
+            VmThreads vm = target.discover();
+            List<ThreadChange> changes = VmReservationPlan.reserve(vm, new VmReservationPlan.RoleReservations(v, i, h));
+            ApplyReport report = host.reserver().apply(changes);
+            Reports.printApply(spec.commandLine().getOut(), report, common.json, "reserved");
+            return Main.DONE;
+        }
+    }
+
+    @Command(name = "release", mixinStandardHelpOptions = true,
+            description = "Put the VM's DEADLINE/real-time threads back to SCHED_OTHER; repair the ledger if it leaked.")
+    static final class Release implements Callable<Integer> {
+        @Spec CommandSpec spec;
+        @Mixin VmTarget target;
+        @Mixin CommonOptions common;
+
+        @Override
+        public Integer call() {
+            Host host = Host.open(common);
+            VmThreads vm = target.discover();
+            Map<Integer, SchedAttributes> now = new HashMap<>();
+            for (VmThread t : vm.threads()) {
+                try { now.put(t.tid(), host.scheduler().get(t.tid())); } catch (SchedException.ThreadGone gone) { /* exited */ }
+            }
+            List<ThreadChange> changes = VmReservationPlan.release(vm, now);
+            ApplyReport report = changes.isEmpty() ? new ApplyReport(List.of(), host.ledger().repairIfLeaked()) : host.reserver().apply(changes);
+            Reports.printApply(spec.commandLine().getOut(), report, common.json, "released");
+            return Main.DONE;
+        }
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true,
+            description = "List the VM's threads by role with their policy, reservation and CPU use.")
+    static final class Show implements Callable<Integer> {
+        @Spec CommandSpec spec;
+        @Mixin VmTarget target;
+        @Option(names = "--sample", defaultValue = "500ms", paramLabel = "DURATION",
+                description = "How long to sample CPU use (default: ${DEFAULT-VALUE}).") String sample;
+        @Mixin CommonOptions common;
+
+        /** One thread of the VM with its role and CPU use (share of one CPU over the sample). */
+        record VmThreadView(String role, String name, int tid, String policy, String params, double bandwidth,
+                            double cpuUse, long cpuTimeNs) {}
+
+        @Override
+        public Integer call() throws InterruptedException {
+            long sampleNs = io.vmqos.core.Durations.parseNanos("--sample", sample);
+            Host host = Host.open(common);
+            VmThreads vm = target.discover();
+            Map<Integer, Long> c0 = new HashMap<>();
+            for (VmThread t : vm.threads()) c0.put(t.tid(), host.proc().cpuTimeNs(t.tid()));
+            long w0 = System.nanoTime();
+            Thread.sleep(Math.max(1, sampleNs / 1_000_000));
+            long w = System.nanoTime() - w0;
+            List<VmThreadView> views = new ArrayList<>();
+            for (VmThread t : vm.threads()) {
+                long c1 = host.proc().cpuTimeNs(t.tid());
+                SchedAttributes a;
+                try { a = host.scheduler().get(t.tid()); } catch (SchedException.ThreadGone gone) { continue; }
+                ThreadView tv = ThreadView.of(t.tid(), t.name(), a, t.role().name());
+                views.add(new VmThreadView(t.role().name(), t.name(), t.tid(), a.policy().name(), tv.describe(), tv.bandwidth(),
+                        c1 < 0 ? 0 : (double) (c1 - c0.get(t.tid())) / w, c1));
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            if (common.json) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("pid", vm.pid());
+                m.put("name", vm.name());
+                m.put("source", vm.source().toString());
+                m.put("threads", views);
+                Json.print(out, m);
+                return Main.DONE;
+            }
+            out.printf("VM %s (pid %d, found via %s)%n", vm.name(), vm.pid(), vm.source());
+            out.printf("%-10s %-18s %-8s %-9s %-22s %-9s %s%n", "ROLE", "NAME", "TID", "POLICY", "PARAMS", "RESERVED", "CPU USE");
+            for (VmThreadView v : views) {
+                out.printf("%-10s %-18s %-8d %-9s %-22s %-9s %.1f%%%n", v.role(), v.name(), v.tid(), v.policy(), v.params(),
+                        v.policy().equals("DEADLINE") ? String.format("%.1f%%", v.bandwidth() * 100) : "-", v.cpuUse() * 100);
+            }
+            out.flush();
+            return Main.DONE;
+        }
+    }
+}
