@@ -127,6 +127,39 @@ class RealQemuTest {
     }
 
     @Test
+    void socketOwnerIsFoundThroughProcNetUnix() {
+        assertThat(SocketOwner.find(ProcView.system(), qemu.socket)).hasValue(qemu.pid());
+    }
+
+    /** Figures only (no timing asserts on a shared machine). */
+    @Test
+    void printsRoundTripAndDiscoveryTimes() {
+        try (QmpClient c = QmpClient.connect(qemu.socket)) {
+            for (int i = 0; i < 50; i++) c.status();
+            int n = 500;
+            long t0 = System.nanoTime();
+            for (int i = 0; i < n; i++) c.status();
+            long perCallUs = (System.nanoTime() - t0) / n / 1_000;
+            long qmpUs = Long.MAX_VALUE; // best of 20: the first calls load and JIT-compile the /proc readers
+            for (int i = 0; i < 20; i++) {
+                long d0 = System.nanoTime();
+                VmDiscovery.viaQmp(c);
+                qmpUs = Math.min(qmpUs, (System.nanoTime() - d0) / 1_000);
+            }
+            System.out.printf("QMP query-status round trip: %d us mean over %d; viaQmp discovery on an open client (best of 20): %d us%n",
+                    perCallUs, n, qmpUs);
+        }
+        long procUs = Long.MAX_VALUE;
+        for (int i = 0; i < 20; i++) {
+            long p0 = System.nanoTime();
+            VmDiscovery.viaProc(qemu.pid());
+            procUs = Math.min(procUs, (System.nanoTime() - p0) / 1_000);
+        }
+        System.out.printf("viaProc discovery (best of 20): %d us, over %d processes in /proc%n", procUs,
+                ProcView.system().pids().length);
+    }
+
+    @Test
     void discoveryViaLibvirtPidfile() throws Exception {
         Files.writeString(dir.resolve("vqqmp-dom.pid"), qemu.pid() + "\n");
         VmThreads t = VmDiscovery.viaLibvirtDomain("vqqmp-dom", List.of(dir.resolve("missing"), dir),
