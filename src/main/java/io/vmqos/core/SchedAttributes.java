@@ -70,6 +70,7 @@ public record SchedAttributes(SchedPolicy policy, long flags, int nice, int prio
         return switch (policy) {
             case DEADLINE -> runtimeNs == other.runtimeNs && deadlineNs == other.deadlineNs && periodNs == other.periodNs;
             case FIFO, RR -> priority == other.priority;
+            case IDLE -> true; // the kernel keeps, and ignores, an IDLE thread's nice
             default -> nice == other.nice;
         };
     }

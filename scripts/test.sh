@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Runs vmqos's whole test suite (unit tests and real-kernel tests; as root for the kernel ones).
+set -euo pipefail
+HERE="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
+source "$HERE/scripts/env.sh"
+if [[ $EUID -eq 0 ]]; then "$HERE/scripts/install-packages.sh"; fi
+cd "$HERE"
+exec mvn -B verify "$@"

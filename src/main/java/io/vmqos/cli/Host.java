@@ -1,0 +1,47 @@
+package io.vmqos.cli;
+
+import io.vmqos.core.KernelLimits;
+import io.vmqos.host.KernelLedgerAccess;
+import io.vmqos.host.Reserver;
+import io.vmqos.linux.DeadlineLedger;
+import io.vmqos.linux.KernelParameters;
+import io.vmqos.linux.LinuxThreadScheduler;
+import io.vmqos.linux.ProcFs;
+
+/** The real host's adapters, wired once per command invocation. */
+final class Host {
+    private final ProcFs proc = new ProcFs();
+    private final KernelParameters params = new KernelParameters();
+    private final DeadlineLedger deadlineLedger;
+    private final LinuxThreadScheduler scheduler;
+    private final KernelLedgerAccess ledger;
+    private final double hostReserve;
+
+    private Host(double hostReserve) {
+        this.hostReserve = hostReserve;
+        // EBUSY messages carry the ledger's figures; the ledger reads parameters through a plain scheduler
+        LinuxThreadScheduler plain = new LinuxThreadScheduler();
+        this.deadlineLedger = new DeadlineLedger(plain);
+        this.scheduler = new LinuxThreadScheduler(() -> {
+            try {
+                return deadlineLedger.read().describe().replace('\n', ';');
+            } catch (RuntimeException e) {
+                return "";
+            }
+        });
+        this.ledger = new KernelLedgerAccess(deadlineLedger, proc);
+    }
+
+    static Host open(CommonOptions common) {
+        return new Host(common == null ? Reserver.DEFAULT_HOST_RESERVE : Percent.parse("--host-reserve", common.hostReserve));
+    }
+
+    ProcFs proc() { return proc; }
+    KernelParameters params() { return params; }
+    KernelLimits limits() { return params.limits(); }
+    LinuxThreadScheduler scheduler() { return scheduler; }
+    DeadlineLedger deadlineLedger() { return deadlineLedger; }
+    KernelLedgerAccess ledger() { return ledger; }
+    double hostReserve() { return hostReserve; }
+    Reserver reserver() { return new Reserver(scheduler, ledger, limits(), hostReserve); }
+}

@@ -1,0 +1,49 @@
+package io.vmqos.cli;
+
+import io.vmqos.core.Bandwidth;
+import io.vmqos.host.ApplyReport;
+import io.vmqos.host.ThreadOutcome;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Text and JSON renderings of command results. */
+final class Reports {
+    private Reports() {}
+
+    static void printApply(PrintWriter out, ApplyReport report, boolean json, String verb) {
+        if (json) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("changed", report.changed());
+            List<Map<String, Object>> threads = new ArrayList<>();
+            for (ThreadOutcome o : report.outcomes()) {
+                Map<String, Object> t = new LinkedHashMap<>();
+                t.put("tid", o.tid());
+                t.put("name", o.label());
+                t.put("changed", o.changed());
+                t.put("before", ThreadView.of(o.tid(), o.label(), o.before(), ""));
+                t.put("after", ThreadView.of(o.tid(), o.label(), o.after(), ""));
+                threads.add(t);
+            }
+            m.put("threads", threads);
+            m.put("ledgerRepair", report.repair());
+            Json.print(out, m);
+            return;
+        }
+        for (ThreadOutcome o : report.outcomes()) {
+            out.printf("%-8d %-16s %s%s%n", o.tid(), o.label(),
+                    o.changed() ? o.before().describe() + " -> " : "unchanged ", o.after().describe());
+        }
+        out.printf("%s %d thread(s)%s%n", verb, report.changed(),
+                report.changed() == 0 && !report.outcomes().isEmpty() ? " (already as asked)" : "");
+        if (report.repair().repaired()) {
+            out.printf("ledger: the kernel had leaked %s of a CPU; root domains rebuilt (%s), leak now %s%n",
+                    Bandwidth.percent(report.repair().leakedBefore()), report.repair().method(),
+                    Bandwidth.percent(report.repair().leakedAfter()));
+        }
+        out.flush();
+    }
+}

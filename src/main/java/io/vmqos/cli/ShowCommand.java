@@ -1,0 +1,99 @@
+package io.vmqos.cli;
+
+import io.vmqos.core.Bandwidth;
+import io.vmqos.core.SchedAttributes;
+import io.vmqos.linux.DeadlineThread;
+import io.vmqos.linux.LedgerSnapshot;
+import io.vmqos.linux.RootDomainLedger;
+import io.vmqos.linux.SchedException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code vmqos show}: threads with their policy and reservation, then the deadline ledger of each root domain. */
+@Command(name = "show", mixinStandardHelpOptions = true,
+        description = "List threads (all DEADLINE threads, or every thread of --pid) and the deadline-bandwidth ledger.")
+final class ShowCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Option(names = "--pid", paramLabel = "PID", description = "Show every thread of this process.") String pid;
+    @Mixin CommonOptions common;
+
+    @Override
+    public Integer call() {
+        Host host = Host.open(common);
+        LedgerSnapshot ledger = host.deadlineLedger().read();
+        List<ThreadView> threads = new ArrayList<>();
+        if (pid != null) {
+            int p = ThreadSelection.parseId("--pid", pid);
+            List<Integer> tids = host.proc().threadsOf(p);
+            if (tids.isEmpty()) throw new io.vmqos.core.InvalidInputException("--pid", "process " + p + " does not exist", "check the id with: ps -e");
+            for (int tid : tids) {
+                try {
+                    SchedAttributes a = host.scheduler().get(tid);
+                    threads.add(ThreadView.of(tid, host.proc().comm(tid).orElse("?"), a, ""));
+                } catch (SchedException.ThreadGone gone) {
+                    // exited while listed
+                }
+            }
+        } else {
+            for (DeadlineThread t : ledger.threads()) {
+                threads.add(new ThreadView(t.tid(), t.comm(), "DEADLINE", 0, 0, t.reservation().runtimeNs(),
+                        t.reservation().deadlineNs(), t.reservation().periodNs(), Bandwidth.toCpus(t.kernelBandwidth()), "pid " + t.pid()));
+            }
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (common.json) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("threads", threads);
+            m.put("ledger", LedgerView.of(ledger));
+            Json.print(out, m);
+            return Main.DONE;
+        }
+        out.printf("%-8s %-16s %-9s %-22s %s%n", "TID", "NAME", "POLICY", "PARAMS (Q/D/P)", "BANDWIDTH");
+        for (ThreadView t : threads) {
+            out.printf("%-8d %-16s %-9s %-22s %s%n", t.tid(), t.name(), t.policy(), t.describe(),
+                    t.policy().equals("DEADLINE") ? String.format("%.1f%%", t.bandwidth() * 100) : "-");
+        }
+        if (threads.isEmpty()) out.println("(no " + (pid == null ? "DEADLINE " : "") + "threads)");
+        out.println();
+        LedgerView.print(out, ledger);
+        out.flush();
+        return Main.DONE;
+    }
+
+    /** The ledger as the CLI reports it. Bandwidths as fractions of one CPU. */
+    record LedgerView(String cpus, double capacity, double kernelCounter, double liveThreads, double servers,
+                      double unaccounted, boolean leaked, int deadlineThreads) {
+        static List<LedgerView> of(LedgerSnapshot s) {
+            List<LedgerView> v = new ArrayList<>();
+            for (RootDomainLedger d : s.domains()) {
+                v.add(new LedgerView(d.cpuList(), d.capacity() == Long.MAX_VALUE ? -1 : Bandwidth.toCpus(d.capacity()),
+                        Bandwidth.toCpus(d.kernelTotal()), Bandwidth.toCpus(d.threadsTotal()), Bandwidth.toCpus(d.serversTotal()),
+                        Bandwidth.toCpus(d.unaccounted()), d.leaked(d.defaultTolerance()), d.threads().size()));
+            }
+            return v;
+        }
+
+        static void print(PrintWriter out, LedgerSnapshot s) {
+            out.println("deadline ledger (share of one CPU):");
+            out.printf("  %-8s %-10s %-14s %-12s %-9s %-12s %s%n", "CPUS", "CAPACITY", "KERNEL-COUNT", "LIVE-THREADS", "SERVERS", "UNACCOUNTED", "LEAK");
+            for (LedgerView v : of(s)) {
+                out.printf("  %-8s %-10s %-14s %-12s %-9s %-12s %s%n", v.cpus(),
+                        v.capacity() < 0 ? "unlimited" : pct(v.capacity()), pct(v.kernelCounter()), pct(v.liveThreads()),
+                        pct(v.servers()), pct(v.unaccounted()), v.leaked() ? "LEAKED (repair: vmqos doctor --repair)" : "no");
+            }
+            for (String w : s.warnings()) out.println("  warning: " + w);
+        }
+
+        private static String pct(double cpus) { return String.format("%.1f%%", cpus * 100); }
+    }
+}

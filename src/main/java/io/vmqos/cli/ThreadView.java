@@ -1,0 +1,23 @@
+package io.vmqos.cli;
+
+import io.vmqos.core.Bandwidth;
+import io.vmqos.core.SchedAttributes;
+
+/** One thread as the CLI reports it (text and JSON). Times in ns; bandwidth as a fraction of one CPU. */
+record ThreadView(int tid, String name, String policy, int priority, int nice, long runtimeNs, long deadlineNs,
+                  long periodNs, double bandwidth, String role) {
+    static ThreadView of(int tid, String name, SchedAttributes a, String role) {
+        return new ThreadView(tid, name, a.policy().name(), a.priority(), a.nice(),
+                a.isDeadline() ? a.runtimeNs() : 0, a.isDeadline() ? a.deadlineNs() : 0, a.isDeadline() ? a.periodNs() : 0,
+                Bandwidth.toCpus(a.kernelBandwidth()), role);
+    }
+
+    String describe() {
+        return switch (policy) {
+            case "DEADLINE" -> io.vmqos.core.Durations.format(runtimeNs) + "/" + io.vmqos.core.Durations.format(deadlineNs)
+                    + "/" + io.vmqos.core.Durations.format(periodNs);
+            case "FIFO", "RR" -> "prio " + priority;
+            default -> "nice " + nice;
+        };
+    }
+}

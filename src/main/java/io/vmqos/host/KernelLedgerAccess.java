@@ -1,0 +1,69 @@
+package io.vmqos.host;
+
+import io.vmqos.linux.DeadlineLedger;
+import io.vmqos.linux.LedgerSnapshot;
+import io.vmqos.linux.ProcFs;
+import io.vmqos.linux.RepairResult;
+import io.vmqos.linux.RootDomainLedger;
+
+import java.util.BitSet;
+
+/**
+ * {@link LedgerAccess} on the real kernel: budgets from {@link DeadlineLedger} (debugfs + procfs), the domain of a
+ * thread from its CPU affinity. Each {@link #budgetFor} reads the ledger afresh. Called from the transaction's thread.
+ */
+public final class KernelLedgerAccess implements LedgerAccess {
+    private final DeadlineLedger ledger;
+    private final ProcFs proc;
+
+    public KernelLedgerAccess(DeadlineLedger ledger, ProcFs proc) {
+        this.ledger = ledger;
+        this.proc = proc;
+    }
+
+    @Override
+    public DomainBudget budgetFor(int tid) {
+        LedgerSnapshot s = ledger.read();
+        int cpu = firstAllowedCpu(tid);
+        RootDomainLedger d = cpu >= 0 ? s.domainOf(cpu) : null;
+        if (d == null) d = s.domains().getFirst();
+        long cap = d.capacity() == Long.MAX_VALUE ? io.vmqos.core.Bandwidth.UNIT * d.cpus().size() : d.capacity();
+        // within rounding tolerance the kernel's counter is the truth; beyond it, live threads + servers are
+        long accounted = d.leaked(d.defaultTolerance()) ? d.serversTotal() + d.threadsTotal() : d.kernelTotal();
+        return new DomainBudget(d.cpuList(), cap, d.kernelTotal(), accounted);
+    }
+
+    @Override
+    public LedgerRepair repairIfLeaked() {
+        RepairResult r = ledger.repairIfLeaked();
+        long before = leaked(r.before()), after = leaked(r.after());
+        boolean did = !"none".equals(r.method());
+        if (!r.success()) {
+            throw new IllegalStateException("the kernel's deadline ledger still holds " + io.vmqos.core.Bandwidth.percent(after)
+                    + " of a CPU that no thread accounts for after " + r.method() + "; see: vmqos doctor");
+        }
+        return did ? new LedgerRepair(before, after, true, r.method()) : LedgerRepair.NOTHING;
+    }
+
+    private static long leaked(LedgerSnapshot s) {
+        long sum = 0;
+        for (RootDomainLedger d : s.domains()) sum += Math.max(0, d.leaked(d.defaultTolerance()) ? d.unaccounted() : 0);
+        return sum;
+    }
+
+    private int firstAllowedCpu(int tid) {
+        return proc.cpusAllowed(tid).map(KernelLedgerAccess::first).orElse(-1);
+    }
+
+    static int first(String list) {
+        BitSet b = new BitSet();
+        for (String part : list.split(",")) {
+            String p = part.strip();
+            if (p.isEmpty()) continue;
+            int dash = p.indexOf('-');
+            if (dash < 0) b.set(Integer.parseInt(p));
+            else b.set(Integer.parseInt(p.substring(0, dash)), Integer.parseInt(p.substring(dash + 1)) + 1);
+        }
+        return b.nextSetBit(0);
+    }
+}

@@ -1,0 +1,233 @@
+package io.vmqos.host;
+
+import io.vmqos.core.Bandwidth;
+import io.vmqos.core.InvalidInputException;
+import io.vmqos.core.KernelLimits;
+import io.vmqos.core.SchedAttributes;
+import io.vmqos.core.ThreadChange;
+import io.vmqos.linux.SchedException;
+import io.vmqos.linux.ThreadScheduler;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Applies a set of thread → attributes changes all-or-nothing.
+ *
+ * <ol>
+ *   <li>Validates every change (kernel parameter rules, priorities, duplicates) — before any syscall.</li>
+ *   <li>Reads every thread's current attributes; a missing thread refuses the whole set.</li>
+ *   <li>Drops changes that would change nothing, so applying the same set twice is a no-op.</li>
+ *   <li>Admission: per root domain, what live threads and servers hold plus the plan's net growth must fit in
+ *       the capacity less the host reserve. A leaked ledger is repaired first.</li>
+ *   <li>Applies shrinking changes first (they free room), then growing ones, reading each back.</li>
+ *   <li>On any failure, puts every changed thread back to exactly its previous attributes, in reverse order,
+ *       then repairs the ledger if the kernel leaked.</li>
+ * </ol>
+ *
+ * <p>One transaction at a time per instance; call from one thread. Not re-entrant.
+ */
+public final class Reserver {
+    /** Default share of each root domain's capacity kept free for the host itself. */
+    public static final double DEFAULT_HOST_RESERVE = 0.10;
+
+    private final ThreadScheduler scheduler;
+    private final LedgerAccess ledger;
+    private final KernelLimits limits;
+    private final double hostReserve;
+
+    /**
+     * @param hostReserve fraction 0..1 of each root domain's capacity never given to reservations
+     */
+    public Reserver(ThreadScheduler scheduler, LedgerAccess ledger, KernelLimits limits, double hostReserve) {
+        if (!(hostReserve >= 0 && hostReserve < 1)) {
+            throw new InvalidInputException("host reserve", hostReserve + " is not a fraction in [0, 1)", "give e.g. 10%");
+        }
+        this.scheduler = scheduler;
+        this.ledger = ledger;
+        this.limits = limits;
+        this.hostReserve = hostReserve;
+    }
+
+    /**
+     * Applies {@code changes} all-or-nothing.
+     *
+     * @throws InvalidInputException bad input; nothing changed
+     * @throws PlanRefusedException admission refused; nothing changed
+     * @throws TransactionFailedException the kernel refused midway; every changed thread was put back
+     */
+    public ApplyReport apply(List<ThreadChange> changes) {
+        validate(changes);
+        refuseOverCapacity(changes);
+        Map<Integer, SchedAttributes> before = snapshot(changes);
+
+        List<ThreadChange> effective = new ArrayList<>();
+        for (ThreadChange c : changes) {
+            if (!before.get(c.tid()).sameSchedulingAs(c.target())) effective.add(c);
+        }
+        List<ThreadOutcome> outcomes = new ArrayList<>();
+        if (effective.isEmpty()) {
+            for (ThreadChange c : changes) outcomes.add(new ThreadOutcome(c.tid(), c.label(), before.get(c.tid()), before.get(c.tid()), false));
+            return new ApplyReport(outcomes, LedgerRepair.NOTHING);
+        }
+
+        LedgerRepair preRepair = admit(effective, before);
+
+        // Shrinking changes first so that growing ones find the room they free.
+        List<ThreadChange> order = new ArrayList<>(effective);
+        order.sort(Comparator.comparingLong(c -> c.target().kernelBandwidth() - before.get(c.tid()).kernelBandwidth()));
+
+        List<ThreadChange> applied = new ArrayList<>();
+        for (ThreadChange c : order) {
+            try {
+                scheduler.set(c.tid(), c.target());
+                applied.add(c);
+                SchedAttributes now = scheduler.get(c.tid());
+                if (!now.sameSchedulingAs(c.target())) {
+                    throw new IllegalStateException("thread " + c.tid() + " reads back as " + now.describe()
+                            + " after setting " + c.target().describe());
+                }
+            } catch (RuntimeException e) {
+                throw rollBack(c, e, applied, before);
+            }
+        }
+
+        boolean touchedDeadline = effective.stream().anyMatch(c -> before.get(c.tid()).isDeadline() || c.target().isDeadline());
+        LedgerRepair postRepair = touchedDeadline ? ledger.repairIfLeaked() : LedgerRepair.NOTHING;
+        Set<Integer> changedTids = new HashSet<>();
+        for (ThreadChange c : effective) changedTids.add(c.tid());
+        for (ThreadChange c : changes) {
+            boolean changed = changedTids.contains(c.tid());
+            outcomes.add(new ThreadOutcome(c.tid(), c.label(), before.get(c.tid()), changed ? c.target() : before.get(c.tid()), changed));
+        }
+        return new ApplyReport(outcomes, postRepair.repaired() ? postRepair : preRepair);
+    }
+
+    private void validate(List<ThreadChange> changes) {
+        if (changes == null || changes.isEmpty()) {
+            throw new InvalidInputException("threads", "no thread to change", "give at least one thread id (--tid) or a process (--pid)");
+        }
+        Set<Integer> seen = new HashSet<>();
+        for (ThreadChange c : changes) {
+            String field = "thread " + c.tid() + (c.label().isEmpty() ? "" : " (" + c.label() + ")");
+            if (!seen.add(c.tid())) {
+                throw new InvalidInputException(field, "appears twice in the plan", "give each thread once");
+            }
+            SchedAttributes t = c.target();
+            switch (t.policy()) {
+                case DEADLINE -> t.reservation().validate(field, limits);
+                case FIFO, RR -> {
+                    if (t.priority() < 1 || t.priority() > 99) {
+                        throw new InvalidInputException(field + " priority", t.priority() + " is outside 1..99", "give a real-time priority between 1 and 99");
+                    }
+                }
+                default -> {
+                    if (t.nice() < -20 || t.nice() > 19) {
+                        throw new InvalidInputException(field + " nice", t.nice() + " is outside -20..19", "give a nice value between -20 and 19");
+                    }
+                }
+            }
+        }
+    }
+
+    /** A plan larger than a whole root domain (less the reserve) is refused without asking any thread. */
+    private void refuseOverCapacity(List<ThreadChange> changes) {
+        Map<String, Long> total = new LinkedHashMap<>();
+        Map<String, DomainBudget> budgets = new LinkedHashMap<>();
+        for (ThreadChange c : changes) {
+            if (!c.target().isDeadline()) continue;
+            DomainBudget b = ledger.budgetFor(c.tid());
+            budgets.putIfAbsent(b.cpus(), b);
+            total.merge(b.cpus(), c.target().kernelBandwidth(), Long::sum);
+        }
+        for (Map.Entry<String, Long> e : total.entrySet()) {
+            DomainBudget b = budgets.get(e.getKey());
+            long limit = limitOf(b);
+            if (e.getValue() > limit) {
+                throw new PlanRefusedException("the plan asks " + Bandwidth.percent(e.getValue()) + " of a CPU on root domain CPUs "
+                        + b.cpus() + ", more than its whole capacity " + Bandwidth.percent(b.capacity()) + " less the host reserve of "
+                        + Math.round(hostReserve * 100) + "% (" + Bandwidth.percent(limit) + "). Fix: lower runtime/period or reserve fewer threads.",
+                        b, e.getValue());
+            }
+        }
+    }
+
+    private long limitOf(DomainBudget b) { return b.capacity() - (long) Math.ceil(b.capacity() * hostReserve); }
+
+    private Map<Integer, SchedAttributes> snapshot(List<ThreadChange> changes) {
+        Map<Integer, SchedAttributes> before = new LinkedHashMap<>();
+        for (ThreadChange c : changes) {
+            try {
+                before.put(c.tid(), scheduler.get(c.tid()));
+            } catch (SchedException.ThreadGone e) {
+                throw new InvalidInputException("thread " + c.tid(), "does not exist", "check the id: live threads of a process are listed in /proc/PID/task");
+            }
+        }
+        return before;
+    }
+
+    /** Refuses the plan, before any syscall, when a root domain cannot take its net growth. */
+    private LedgerRepair admit(List<ThreadChange> effective, Map<Integer, SchedAttributes> before) {
+        Map<String, Long> growth = new LinkedHashMap<>();
+        Map<String, DomainBudget> budgets = new LinkedHashMap<>();
+        for (ThreadChange c : effective) {
+            DomainBudget b = ledger.budgetFor(c.tid());
+            budgets.putIfAbsent(b.cpus(), b);
+            growth.merge(b.cpus(), c.target().kernelBandwidth() - before.get(c.tid()).kernelBandwidth(), Long::sum);
+        }
+        LedgerRepair repair = LedgerRepair.NOTHING;
+        if (budgets.values().stream().anyMatch(b -> b.leaked() > 0)) {
+            repair = ledger.repairIfLeaked();
+        }
+        for (Map.Entry<String, Long> e : growth.entrySet()) {
+            long delta = e.getValue();
+            if (delta <= 0) continue;
+            DomainBudget b = budgets.get(e.getKey());
+            long limit = limitOf(b);
+            long held = b.accountedHeld();
+            if (held + delta > limit) {
+                throw new PlanRefusedException("the plan needs " + Bandwidth.percent(delta) + " of a CPU more on root domain CPUs "
+                        + b.cpus() + ", but only " + Bandwidth.percent(Math.max(0, limit - held)) + " is free: capacity "
+                        + Bandwidth.percent(b.capacity()) + " less a host reserve of " + Math.round(hostReserve * 100) + "% leaves "
+                        + Bandwidth.percent(limit) + ", and " + Bandwidth.percent(held)
+                        + " is already held by deadline threads and servers. Fix: lower runtime/period, reserve fewer threads, "
+                        + "release other reservations, or lower the host reserve (--host-reserve).", b, delta);
+            }
+        }
+        return repair;
+    }
+
+    private TransactionFailedException rollBack(ThreadChange failed, RuntimeException cause,
+                                                List<ThreadChange> applied, Map<Integer, SchedAttributes> before) {
+        List<String> problems = new ArrayList<>();
+        List<Integer> restored = new ArrayList<>();
+        for (int i = applied.size() - 1; i >= 0; i--) {
+            ThreadChange c = applied.get(i);
+            try {
+                scheduler.set(c.tid(), before.get(c.tid()));
+                restored.add(c.tid());
+            } catch (SchedException.ThreadGone gone) {
+                restored.add(c.tid()); // nothing left to restore: an exited thread holds nothing
+            } catch (RuntimeException e) {
+                problems.add("thread " + c.tid() + ": " + e.getMessage());
+            }
+        }
+        LedgerRepair repair;
+        try {
+            repair = ledger.repairIfLeaked();
+        } catch (RuntimeException e) {
+            problems.add("ledger repair: " + e.getMessage());
+            repair = LedgerRepair.NOTHING;
+        }
+        String why = cause instanceof SchedException.ThreadGone
+                ? "thread " + failed.tid() + " exited during the apply"
+                : "setting thread " + failed.tid() + (failed.label().isEmpty() ? "" : " (" + failed.label() + ")")
+                  + " to " + failed.target().describe() + " failed: " + cause.getMessage();
+        return new TransactionFailedException(why, cause, failed, restored, problems, repair);
+    }
+}

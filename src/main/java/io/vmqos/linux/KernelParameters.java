@@ -1,0 +1,45 @@
+package io.vmqos.linux;
+
+import io.vmqos.core.KernelLimits;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * The scheduler sysctls vmqos reads: DEADLINE period limits and the real-time throttling ratio
+ * ({@code sched_rt_runtime_us / sched_rt_period_us}) that caps each CPU's deadline bandwidth. Read fresh on every
+ * call; thread-safe.
+ */
+public final class KernelParameters {
+    private final Path sysctl;
+
+    public KernelParameters() { this(Path.of("/proc/sys/kernel")); }
+
+    public KernelParameters(Path sysctl) { this.sysctl = sysctl; }
+
+    /** Period limits; the kernel defaults if the files are missing. */
+    public KernelLimits limits() {
+        long min = read("sched_deadline_period_min_us").map(v -> v * 1000).orElse(KernelLimits.DEFAULT.periodMinNs());
+        long max = read("sched_deadline_period_max_us").map(v -> v * 1000).orElse(KernelLimits.DEFAULT.periodMaxNs());
+        return new KernelLimits(min, max);
+    }
+
+    /** True when the kernel exposes SCHED_DEADLINE's sysctls. */
+    public boolean deadlineSupported() { return Files.exists(sysctl.resolve("sched_deadline_period_min_us")); }
+
+    /** {@code sched_rt_runtime_us}; -1 means no limit (deadline admission then allows 100%). */
+    public long rtRuntimeUs() { return read("sched_rt_runtime_us").orElse(950_000L); }
+
+    /** {@code sched_rt_period_us}. */
+    public long rtPeriodUs() { return read("sched_rt_period_us").orElse(1_000_000L); }
+
+    private Optional<Long> read(String name) {
+        try {
+            return Optional.of(Long.parseLong(Files.readString(sysctl.resolve(name)).strip()));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package io.vmqos.testing;
+
+import io.vmqos.core.Bandwidth;
+import io.vmqos.linux.DeadlineLedger;
+import io.vmqos.linux.LedgerSnapshot;
+import io.vmqos.linux.LinuxThreadScheduler;
+import io.vmqos.linux.ProcFs;
+import io.vmqos.linux.RootDomainLedger;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * JUnit extension for kernel test classes: after the class, no thread of this JVM may be SCHED_DEADLINE, the
+ * kernel's ledger must not be leaked (it is repaired, then checked), and its counter must be back where it was
+ * before the class (±1% of one CPU).
+ */
+public final class HostGuard implements BeforeAllCallback, AfterAllCallback {
+    private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(HostGuard.class);
+
+    @Override
+    public void beforeAll(ExtensionContext ctx) {
+        if (!"root".equals(System.getProperty("user.name"))) return;
+        ctx.getStore(NS).put("total", total(ledger().read()));
+    }
+
+    @Override
+    public void afterAll(ExtensionContext ctx) {
+        Long before = ctx.getStore(NS).get("total", Long.class);
+        if (before == null) return;
+        LinuxThreadScheduler sched = new LinuxThreadScheduler();
+        ProcFs proc = new ProcFs();
+        List<Integer> leftovers = new ArrayList<>();
+        for (int tid : proc.threadsOf((int) ProcessHandle.current().pid())) {
+            try {
+                if (sched.get(tid).isDeadline()) leftovers.add(tid);
+            } catch (RuntimeException gone) {
+                // exited meanwhile
+            }
+        }
+        if (!leftovers.isEmpty()) throw new AssertionError("test class left DEADLINE threads behind: " + leftovers);
+        DeadlineLedger ledger = ledger();
+        var repair = ledger.repairIfLeaked();
+        if (!repair.success()) throw new AssertionError("ledger still leaked after the tests:\n" + repair.describe());
+        long after = total(ledger.read());
+        if (Math.abs(after - before) > Bandwidth.UNIT / 100) {
+            throw new AssertionError("kernel deadline counter moved from " + Bandwidth.percent(before) + " to " + Bandwidth.percent(after));
+        }
+    }
+
+    private static DeadlineLedger ledger() { return new DeadlineLedger(new LinuxThreadScheduler()); }
+
+    private static long total(LedgerSnapshot s) {
+        long t = 0;
+        for (RootDomainLedger d : s.domains()) t += d.kernelTotal();
+        return t;
+    }
+}
