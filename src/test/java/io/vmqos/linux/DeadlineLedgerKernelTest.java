@@ -126,6 +126,22 @@ class DeadlineLedgerKernelTest {
         }
     }
 
+    @Test
+    void ffmSchedulerSeesTheSameDeadlineThreadsAsChrt() throws Exception {
+        Process p = new ProcessBuilder("chrt", "-d", "-T", "1000000", "-D", "10000000", "-P", "10000000", "0", "sleep", "60").start();
+        try {
+            Thread.sleep(100);
+            assertThat(p.isAlive()).as("chrt -d refused (admission?)").isTrue();
+            DeadlineLedger ffm = new DeadlineLedger(new LinuxThreadScheduler());
+            DeadlineThread viaFfm = ffm.read().threads().stream().filter(t -> t.tid() == p.pid()).findFirst().orElseThrow();
+            DeadlineThread viaChrt = ledger.read().threads().stream().filter(t -> t.tid() == p.pid()).findFirst().orElseThrow();
+            assertThat(viaFfm).isEqualTo(viaChrt);
+            assertThat(viaFfm.comm()).isEqualTo("sleep");
+        } finally {
+            p.destroyForcibly().waitFor();
+        }
+    }
+
     private static long nonThreadTotal(LedgerSnapshot s) {
         long sum = 0;
         for (RootDomainLedger d : s.domains()) sum += d.kernelTotal() - d.threadsTotal();
