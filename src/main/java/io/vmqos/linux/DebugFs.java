@@ -3,6 +3,7 @@ package io.vmqos.linux;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -101,7 +102,10 @@ public final class DebugFs {
         } catch (NoSuchFileException e) {
             throw new LedgerUnavailableException(f + " does not exist; fix: use Linux 5.13 or later (older kernels print "
                     + "/proc/sched_debug) built with CONFIG_SCHED_DEBUG", e);
-        } catch (AccessDeniedException e) {
+        } catch (FileSystemException e) {
+            if (!(e instanceof AccessDeniedException) && !isPermission(e)) {
+                throw new LedgerUnavailableException("cannot read " + f + ": " + e.getMessage(), e);
+            }
             throw new LedgerUnavailableException(f + " is not readable (" + e.getMessage() + "); fix: run as root; a kernel "
                     + "in lockdown=confidentiality refuses debugfs entirely", e);
         } catch (IOException e) {
@@ -126,9 +130,17 @@ public final class DebugFs {
             return OptionalLong.empty();
         } catch (AccessDeniedException e) {
             throw e;
+        } catch (FileSystemException e) {
+            // EPERM (lockdown) surfaces as a plain FileSystemException, EACCES as AccessDeniedException
+            if (isPermission(e)) throw new AccessDeniedException(f.toString(), null, e.getReason());
+            throw new LedgerUnavailableException("cannot read " + f + ": " + e.getMessage(), e);
         } catch (IOException | NumberFormatException e) {
             throw new LedgerUnavailableException("cannot read " + f + ": " + e.getMessage(), e);
         }
+    }
+
+    private static boolean isPermission(FileSystemException e) {
+        return e.getReason() != null && e.getReason().contains("Operation not permitted");
     }
 
     /** True when {@code sched/<server>} exists (e.g. {@code ext_server} only on kernels with it). */
