@@ -21,10 +21,13 @@ public final class LabVm implements AutoCloseable {
     private final Process launcher;
     private final long pid;
     private final Duration bootTime;
+    private final java.util.List<String> failedAttempts;
     private final Cleanup.Registration registration;
     private boolean closed;
 
-    LabVm(VmSpec spec, Accel accel, QemuCommandLine.RunFiles files, Process launcher, long pid, Duration bootTime) {
+    LabVm(VmSpec spec, Accel accel, QemuCommandLine.RunFiles files, Process launcher, long pid, Duration bootTime,
+          java.util.List<String> failedAttempts) {
+        this.failedAttempts = java.util.List.copyOf(failedAttempts);
         this.spec = spec;
         this.accel = accel;
         this.files = files;
@@ -43,6 +46,8 @@ public final class LabVm implements AutoCloseable {
     public Path consoleLog() { return files.consoleLog(); }
     /** From process start to the ready marker on the console (includes kernel boot and module loading). */
     public Duration bootTime() { return bootTime; }
+    /** Why earlier accelerators failed before this one booted ("KVM: ..."); empty when the first one worked. */
+    public java.util.List<String> failedAttempts() { return failedAttempts; }
     /** Guest eth0 address, e.g. "10.213.0.2". */
     public String guestIp() { return spec.guestIp(); }
     public int echoPort() { return spec.echoPort(); }
@@ -64,13 +69,10 @@ public final class LabVm implements AutoCloseable {
     @Override
     public synchronized void close() {
         if (closed) return;
+        stop(pid, launcher, files.qmpSocket()); // if this throws, the VM stays registered for the shutdown hook
         closed = true;
-        try {
-            stop(pid, launcher, files.qmpSocket());
-        } finally {
-            GuestImageBuilder.deleteTree(files.directory());
-            registration.unregister();
-        }
+        GuestImageBuilder.deleteTree(files.directory());
+        registration.unregister();
     }
 
     /** Stops QEMU {@code pid}: QMP quit, then SIGTERM, then SIGKILL; returns once it is gone. */
@@ -79,8 +81,8 @@ public final class LabVm implements AutoCloseable {
         if (h.isPresent() && h.get().isAlive()) {
             try {
                 MiniQmp.execute(qmp, "quit", Duration.ofSeconds(2));
-            } catch (IOException ignored) {
-                // quit closes the socket before or after answering; the wait below decides
+            } catch (IOException | RuntimeException | LinkageError ignored) {
+                // quit closes the socket before or after answering, or QMP is unusable: the signals below decide
             }
             if (!waitGone(h.get(), Duration.ofSeconds(5))) {
                 h.get().destroy();

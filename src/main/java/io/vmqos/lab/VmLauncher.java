@@ -67,9 +67,10 @@ public final class VmLauncher {
         for (Accel a : plan()) {
             Duration timeout = a == Accel.KVM ? kvmTimeout : tcgTimeout;
             try {
-                return boot(spec, a, vhost, timeout);
+                return boot(spec, a, vhost, timeout, failures);
             } catch (BootFailed f) {
                 failures.add(a + ": " + f.getMessage());
+                System.err.println("vmqos: VM " + spec.name() + " did not boot under " + a + ": " + f.getMessage().lines().findFirst().orElse(""));
             }
         }
         throw new LabSetupException("VM " + spec.name() + " did not become ready: " + String.join("; ", failures),
@@ -80,7 +81,7 @@ public final class VmLauncher {
         BootFailed(String m) { super(m, null, false, false); }
     }
 
-    private LabVm boot(VmSpec spec, Accel accel, boolean vhost, Duration timeout) throws BootFailed {
+    private LabVm boot(VmSpec spec, Accel accel, boolean vhost, Duration timeout, List<String> failures) throws BootFailed {
         Path dir;
         try {
             Files.createDirectories(runRoot);
@@ -109,7 +110,7 @@ public final class VmLauncher {
             if (console.contains(GuestImage.READY_MARKER)) {
                 Duration boot = Duration.ofNanos(System.nanoTime() - t0);
                 long pid = readPid(files.pidFile(), p);
-                return new LabVm(spec, accel, files, p, pid, boot);
+                return new LabVm(spec, accel, files, p, pid, boot, failures);
             }
             if (console.contains("VMQOS-GUEST-ERROR") || console.contains("Kernel panic")) { why = "guest failed"; break; }
             if (!p.isAlive()) { why = "QEMU exited with " + p.exitValue(); break; }
