@@ -25,8 +25,14 @@ public final class KernelLedgerAccess implements LedgerAccess {
     public DomainBudget budgetFor(int tid) {
         LedgerSnapshot s = ledger.read();
         int cpu = firstAllowedCpu(tid);
-        RootDomainLedger d = cpu >= 0 ? s.domainOf(cpu) : null;
-        if (d == null) d = s.domains().getFirst();
+        RootDomainLedger d = s.domains().getFirst();
+        if (cpu >= 0) {
+            try {
+                d = s.domainOf(cpu);
+            } catch (IllegalArgumentException offline) {
+                // CPU not in any domain (offline meanwhile): the first domain is the best guess
+            }
+        }
         long cap = d.capacity() == Long.MAX_VALUE ? io.vmqos.core.Bandwidth.UNIT * d.cpus().size() : d.capacity();
         // within rounding tolerance the kernel's counter is the truth; beyond it, live threads + servers are
         long accounted = d.leaked(d.defaultTolerance()) ? d.serversTotal() + d.threadsTotal() : d.kernelTotal();

@@ -37,9 +37,22 @@ public final class KernelParameters {
 
     private Optional<Long> read(String name) {
         try {
-            return Optional.of(Long.parseLong(Files.readString(sysctl.resolve(name)).strip()));
+            return Optional.of(Long.parseLong(readWhole(sysctl.resolve(name)).strip()));
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
+        }
+    }
+
+    /**
+     * Reads a small kernel file in ONE read call. Sysctl files report size 0 and answer a read at a non-zero
+     * offset with EOF, so {@code Files.readString} (which probes with a 1-byte read first) sees only the first
+     * digit: "950000" would read as "9".
+     */
+    static String readWhole(Path p) throws IOException {
+        try (var in = Files.newInputStream(p)) {
+            byte[] buf = new byte[4096];
+            int n = in.read(buf);
+            return n <= 0 ? "" : new String(buf, 0, n, java.nio.charset.StandardCharsets.US_ASCII);
         }
     }
 }
