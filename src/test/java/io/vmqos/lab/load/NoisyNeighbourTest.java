@@ -33,11 +33,13 @@ class NoisyNeighbourTest {
                 assertThat(s.nice()).isZero();
             }
             long before = cpuTicks(pids);
-            Thread.sleep(1_000);
+            Thread.sleep(2_000);
             double cpuSeconds = (cpuTicks(pids) - before) / (double) ProcStat.TICKS_PER_SECOND;
-            System.out.printf("%s: 2 workers used %.2f CPU-seconds in 1 s%n", kind, cpuSeconds);
-            // 2 CPUs shared with other tests: demand a clear signal, not a full two CPUs
-            assertThat(cpuSeconds).isGreaterThan(0.3);
+            System.out.printf("%s: 2 workers used %.2f CPU-seconds in 2 s (loadavg %s)%n", kind, cpuSeconds,
+                    Files.readString(Path.of("/proc/loadavg")).strip());
+            // 2 CPUs shared with other helpers' tests: demand a clear signal (5% of the machine), not two full CPUs;
+            // an idle sleeper would show ~0
+            assertThat(cpuSeconds).isGreaterThan(0.2);
         }
         for (long pid : pids) assertThat(ProcStat.running(pid)).as("worker %d after close", pid).isFalse();
     }
