@@ -1,0 +1,29 @@
+package io.vmqos.lab.report;
+
+import io.vmqos.lab.load.LoadResult;
+
+import java.util.List;
+
+/**
+ * The {@code results.json} of a report: every scenario's summary and all its raw rounds (with encoded
+ * histograms, so results can be re-plotted or merged later).
+ *
+ * @param generatedAt ISO-8601 instant the report was written
+ */
+public record ReportDocument(String generatedAt, String baseline, List<Scenario> scenarios) {
+    public ReportDocument {
+        scenarios = List.copyOf(scenarios);
+    }
+
+    /** One scenario as stored: its summary (medians over rounds) and the rounds. */
+    public record Scenario(String name, Long guaranteedBoundNanos, ScenarioSummary summary, List<LoadResult> rounds) {
+        public Scenario {
+            rounds = List.copyOf(rounds);
+        }
+
+        public ScenarioResult toResult() { return new ScenarioResult(name, rounds, guaranteedBoundNanos); }
+    }
+
+    /** The scenario results back, in report order. */
+    public List<ScenarioResult> results() { return scenarios.stream().map(Scenario::toResult).toList(); }
+}

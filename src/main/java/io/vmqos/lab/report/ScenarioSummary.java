@@ -1,0 +1,28 @@
+package io.vmqos.lab.report;
+
+import io.vmqos.lab.load.LoadResult;
+
+/**
+ * One scenario in one line: each figure is the median over the scenario's rounds (latencies in ns, from actual
+ * send time; see {@link LoadResult}).
+ *
+ * @param lossRatio median over rounds of lost / requests
+ * @param echoedBitsPerSecond median UDP payload bits echoed per second
+ * @param guaranteedBoundNanos the scenario's guaranteed latency bound, or null
+ */
+public record ScenarioSummary(String name, int rounds, long p50Nanos, long p99Nanos, long p999Nanos, long maxNanos,
+                              double lossRatio, double repliesPerSecond, double echoedBitsPerSecond,
+                              Long guaranteedBoundNanos) {
+
+    public static ScenarioSummary of(ScenarioResult s) {
+        var r = s.rounds();
+        return new ScenarioSummary(s.name(), r.size(),
+                Medians.ofLong(r, x -> x.latency().p50Nanos()), Medians.ofLong(r, x -> x.latency().p99Nanos()),
+                Medians.ofLong(r, x -> x.latency().p999Nanos()), Medians.ofLong(r, x -> x.latency().maxNanos()),
+                Medians.ofDouble(r, LoadResult::lossRatio), Medians.ofDouble(r, LoadResult::repliesPerSecond),
+                Medians.ofDouble(r, LoadResult::echoedBitsPerSecond), s.guaranteedBoundNanos());
+    }
+
+    /** Null without a bound; else whether the median max latency stayed within it. */
+    public Boolean boundHeld() { return guaranteedBoundNanos == null ? null : maxNanos <= guaranteedBoundNanos; }
+}

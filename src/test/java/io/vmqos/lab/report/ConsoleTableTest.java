@@ -1,0 +1,46 @@
+package io.vmqos.lab.report;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ConsoleTableTest {
+    @Test
+    void mediansOverRoundsAndRatiosToIsolated() {
+        List<ScenarioResult> scenarios = ReportWriterTest.scenarios();
+        List<ScenarioSummary> summaries = scenarios.stream().map(ScenarioSummary::of).toList();
+
+        ScenarioSummary isolated = summaries.get(0);
+        long[] p99s = scenarios.get(0).rounds().stream().mapToLong(r -> r.latency().p99Nanos()).sorted().toArray();
+        assertThat(isolated.p99Nanos()).isEqualTo(p99s[1]);
+        assertThat(isolated.rounds()).isEqualTo(3);
+        assertThat(summaries.get(1).lossRatio()).isEqualTo(12.0 / (10_000 + 12));
+        assertThat(summaries.get(2).boundHeld()).isTrue();
+        assertThat(summaries.get(0).boundHeld()).isNull();
+
+        String table = ConsoleTable.render(summaries);
+        System.out.print(table);
+        List<String> lines = table.lines().toList();
+        assertThat(lines).hasSize(5);
+        assertThat(lines.get(0)).startsWith("scenario").contains("p99.9", "loss", "Mbit/s", "bound");
+        assertThat(lines.get(2)).startsWith("isolated").contains("(x1.00)");
+        assertThat(lines.get(3)).startsWith("noisy ").contains("%");
+        assertThat(lines.get(4)).contains("500.0us held");
+        assertThat(lines.stream().map(String::length).distinct()).hasSize(1);
+    }
+
+    @Test
+    void withoutIsolatedThereAreNoRatios() {
+        List<ScenarioSummary> summaries = List.of(ScenarioSummary.of(ReportWriterTest.scenarios().get(1)));
+        assertThat(ConsoleTable.render(summaries)).doesNotContain("(x");
+    }
+
+    @Test
+    void medianOfEvenCountIsTheMeanOfTheMiddleTwo() {
+        assertThat(Medians.ofLong(List.of(4L, 1L, 3L, 2L), x -> x)).isEqualTo(3); // 2.5 rounds half up
+        assertThat(Medians.ofDouble(List.of(4.0, 1.0, 3.0, 2.0), x -> x)).isEqualTo(2.5);
+        assertThat(Medians.ofLong(List.of(7L), x -> x)).isEqualTo(7);
+    }
+}
