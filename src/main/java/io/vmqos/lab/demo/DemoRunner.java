@@ -1,0 +1,234 @@
+package io.vmqos.lab.demo;
+
+import io.vmqos.core.Durations;
+import io.vmqos.core.Reservation;
+import io.vmqos.core.SchedAttributes;
+import io.vmqos.core.ThreadChange;
+import io.vmqos.host.KernelLedgerAccess;
+import io.vmqos.host.Reserver;
+import io.vmqos.host.VmReservationPlan;
+import io.vmqos.lab.Cleanup;
+import io.vmqos.lab.GuestImage;
+import io.vmqos.lab.LabNetwork;
+import io.vmqos.lab.LabVm;
+import io.vmqos.lab.Packages;
+import io.vmqos.lab.VmLauncher;
+import io.vmqos.lab.VmSpec;
+import io.vmqos.lab.load.ChildLoadRun;
+import io.vmqos.lab.load.LoadResult;
+import io.vmqos.lab.load.LoadSpec;
+import io.vmqos.lab.load.NoisyNeighbour;
+import io.vmqos.lab.report.ConsoleTable;
+import io.vmqos.lab.report.ReportWriter;
+import io.vmqos.lab.report.ScenarioResult;
+import io.vmqos.lab.report.ScenarioSummary;
+import io.vmqos.linux.DeadlineLedger;
+import io.vmqos.linux.KernelParameters;
+import io.vmqos.linux.LinuxThreadScheduler;
+import io.vmqos.linux.ProcFs;
+import io.vmqos.linux.SchedException;
+import io.vmqos.qemu.ThreadRole;
+import io.vmqos.qemu.VmDiscovery;
+import io.vmqos.qemu.VmThread;
+import io.vmqos.qemu.VmThreads;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+
+/**
+ * Runs {@code vmqos demo}: builds the guest, boots it in a lab network, then runs each scenario in interleaved
+ * rounds (the order rotates every round, so drifts of a shared machine hit all scenarios alike), measuring a paced
+ * UDP echo from the client namespace. Writes the report and returns the results.
+ *
+ * <p>Everything it creates (VM, namespaces, noise, reservations) is undone on every exit, exceptions and Ctrl-C
+ * included (the lab's {@link Cleanup} hook). Call from one thread; not re-entrant.
+ */
+public final class DemoRunner {
+    private final DemoOptions o;
+    private final Consumer<String> progress;
+    private final LinuxThreadScheduler sched = new LinuxThreadScheduler();
+    private final ProcFs proc = new ProcFs();
+    private final DeadlineLedger ledger = new DeadlineLedger(sched);
+    private final Reserver reserver;
+
+    public DemoRunner(DemoOptions options, Consumer<String> progress) {
+        this.o = options;
+        this.progress = progress;
+        this.reserver = new Reserver(sched, new KernelLedgerAccess(ledger, proc), new KernelParameters().limits(),
+                Reserver.DEFAULT_HOST_RESERVE);
+    }
+
+    public DemoResult run() throws IOException {
+        step("checking packages");
+        Packages.ensure(Packages.LAB);
+        if (Packages.onPath("stress-ng") == null && Packages.isRoot()) {
+            try { Packages.ensure(List.of("stress-ng")); } catch (RuntimeException e) { step("stress-ng unavailable, using shell loops as noise"); }
+        }
+        step("building the guest image (cached after the first run)");
+        GuestImage image = GuestImage.ensureBuilt();
+        String id = "d" + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36 * 36), 36);
+        int subnet = 100 + ThreadLocalRandom.current().nextInt(100);
+        try (LabNetwork net = LabNetwork.create(id, subnet)) {
+            Cleanup.Registration netReg = Cleanup.register("demo network " + id, net);
+            VmSpec spec = net.nextVm(image).withCpus(o.vmCpus());
+            step("booting the guest (" + o.vmCpus() + " vCPU; KVM if it boots, else TCG)");
+            try (LabVm vm = new VmLauncher().launch(spec)) {
+                Cleanup.Registration vmReg = Cleanup.register("demo vm", vm);
+                step("guest up under " + vm.accel() + " in " + vm.bootTime().toMillis() + " ms; finding its threads via QMP");
+                VmThreads threads = VmDiscovery.viaQmp(vm.qmpSocket());
+                Cleanup.Registration relReg = Cleanup.register("demo reservations", () -> releaseQuietly(threads));
+                try {
+                    step(describe(threads));
+                    InetSocketAddress target = new InetSocketAddress(vm.guestIp(), vm.echoPort());
+                    List<String> prefix = List.of("chrt", "-f", String.valueOf(o.clientPriority()),
+                            "ip", "netns", "exec", net.clientNamespace());
+                    Reservation[] sized = sizeReservations(vm, threads, prefix, target);
+                    Reservation vcpu = sized[0], io = sized[1];
+                    step("noisy+vmqos reserves each vCPU " + vcpu + " (" + pct(vcpu.bandwidth()) + ") and the main loop/iothreads/vhost "
+                            + io + " (" + pct(io.bandwidth()) + ")");
+                    Map<Scenario, List<LoadResult>> rounds = new LinkedHashMap<>();
+                    for (Scenario s : o.scenarios()) rounds.put(s, new ArrayList<>());
+                    for (int r = 0; r < o.rounds(); r++) {
+                        List<Scenario> order = rotate(o.scenarios(), r);
+                        for (Scenario s : order) {
+                            LoadResult res = runScenario(s, vm, threads, prefix, target, vcpu, io);
+                            rounds.get(s).add(res);
+                            step(String.format(Locale.ROOT, "round %d/%d %-12s p50 %-9s p99 %-9s p99.9 %-9s max %-9s loss %.2f%%",
+                                    r + 1, o.rounds(), s.label(), us(res.latency().p50Nanos()), us(res.latency().p99Nanos()),
+                                    us(res.latency().p999Nanos()), us(res.latency().maxNanos()), res.lossRatio() * 100));
+                        }
+                    }
+                    List<ScenarioResult> results = new ArrayList<>();
+                    for (Map.Entry<Scenario, List<LoadResult>> e : rounds.entrySet()) {
+                        results.add(new ScenarioResult(e.getKey().label(), e.getValue()));
+                    }
+                    List<ScenarioSummary> summaries = results.stream().map(ScenarioSummary::of).toList();
+                    String table = ConsoleTable.render(summaries);
+                    ReportWriter.ReportFiles files = ReportWriter.write(o.reportDir(), results);
+                    return new DemoResult(results, files, vcpu, io, vm.accel().name(), vm.bootTime().toMillis(), table);
+                } finally {
+                    releaseQuietly(threads);
+                    relReg.unregister();
+                    vmReg.unregister();
+                }
+            } finally {
+                netReg.unregister();
+            }
+        } finally {
+            try { ledger.repairIfLeaked(); } catch (RuntimeException e) { step("warning: ledger check failed: " + e.getMessage()); }
+        }
+    }
+
+    private LoadResult runScenario(Scenario s, LabVm vm, VmThreads threads, List<String> prefix, InetSocketAddress target,
+                                   Reservation vcpu, Reservation io) {
+        requireAlive(vm, s);
+        NoisyNeighbour noise = s.noisy() ? NoisyNeighbour.start(o.noiseWorkers()) : null;
+        try {
+            switch (s) {
+                case NOISY_VMQOS -> reserver.apply(VmReservationPlan.reserve(threads, new VmReservationPlan.RoleReservations(vcpu, io, io)));
+                case NOISY_FIFO -> reserver.apply(VmReservationPlan.fifoVcpus(threads, o.fifoPriority()));
+                default -> { }
+            }
+            sleep(300);
+            LoadResult res;
+            try {
+                res = ChildLoadRun.run(prefix, LoadSpec.paced(target, o.rate(), o.sizeBytes(), o.durationNs()));
+            } catch (RuntimeException e) {
+                requireAlive(vm, s);
+                throw new DemoAbortedException("the load run of scenario " + s.label() + " failed: " + e.getMessage(), e);
+            }
+            requireAlive(vm, s);
+            return res;
+        } finally {
+            releaseQuietly(threads);
+            if (noise != null) noise.close();
+        }
+    }
+
+    /** Uses the given reservations, or sizes them from a warm-up run's measured CPU use. */
+    private Reservation[] sizeReservations(LabVm vm, VmThreads threads, List<String> prefix, InetSocketAddress target) {
+        if (o.vcpu() != null && o.io() != null) return new Reservation[] {o.vcpu(), o.io()};
+        long warm = Math.min(o.durationNs(), 5_000_000_000L);
+        step("warm-up: " + Durations.format(warm) + " isolated at " + o.rate() + " req/s to measure the VM threads' CPU use");
+        Map<Integer, Long> c0 = new HashMap<>();
+        for (VmThread t : threads.threads()) c0.put(t.tid(), proc.cpuTimeNs(t.tid()));
+        long w0 = System.nanoTime();
+        ChildLoadRun.run(prefix, LoadSpec.paced(target, o.rate(), o.sizeBytes(), warm));
+        long wall = System.nanoTime() - w0;
+        requireAlive(vm, Scenario.ISOLATED);
+        double vcpuUse = 0, ioUse = 0;
+        for (VmThread t : threads.threads()) {
+            double share = Math.max(0, proc.cpuTimeNs(t.tid()) - c0.get(t.tid())) / (double) wall;
+            if (t.role() == ThreadRole.VCPU) vcpuUse = Math.max(vcpuUse, share);
+            else if (t.role() == ThreadRole.MAIN_LOOP || t.role() == ThreadRole.IOTHREAD || t.role() == ThreadRole.VHOST) ioUse = Math.max(ioUse, share);
+        }
+        step(String.format(Locale.ROOT, "measured: busiest vCPU thread %s, busiest main-loop/io thread %s of a CPU", pct(vcpuUse), pct(ioUse)));
+        return new Reservation[] {o.vcpu() != null ? o.vcpu() : AutoSizing.size(vcpuUse), o.io() != null ? o.io() : AutoSizing.size(ioUse)};
+    }
+
+    private void releaseQuietly(VmThreads threads) {
+        Map<Integer, SchedAttributes> now = new HashMap<>();
+        for (VmThread t : threads.threads()) {
+            try { now.put(t.tid(), sched.get(t.tid())); } catch (SchedException.ThreadGone gone) { /* VM gone */ }
+        }
+        List<ThreadChange> back = VmReservationPlan.release(threads, now);
+        if (back.isEmpty()) return;
+        try {
+            reserver.apply(back);
+        } catch (RuntimeException e) {
+            step("warning: could not release every VM thread: " + e.getMessage());
+        }
+    }
+
+    private static void requireAlive(LabVm vm, Scenario s) {
+        if (!vm.isAlive()) {
+            throw new DemoAbortedException("the VM exited during scenario " + s.label() + "; its console log is " + vm.consoleLog()
+                    + " (last lines: " + tail(vm.console()) + ")");
+        }
+    }
+
+    private static String tail(String console) {
+        if (console == null) return "";
+        String[] lines = console.strip().split("\n");
+        return String.join(" | ", java.util.Arrays.copyOfRange(lines, Math.max(0, lines.length - 3), lines.length));
+    }
+
+    private static String describe(VmThreads t) {
+        StringBuilder b = new StringBuilder("VM threads:");
+        for (Map.Entry<ThreadRole, List<VmThread>> e : t.byRole().entrySet()) {
+            if (e.getKey() == ThreadRole.OTHER || e.getValue().isEmpty()) continue;
+            b.append(' ').append(e.getKey().name().toLowerCase(Locale.ROOT)).append(' ');
+            b.append(e.getValue().stream().map(v -> String.valueOf(v.tid())).toList());
+        }
+        return b.toString();
+    }
+
+    static <T> List<T> rotate(List<T> list, int by) {
+        List<T> out = new ArrayList<>(list.size());
+        for (int i = 0; i < list.size(); i++) out.add(list.get((i + by) % list.size()));
+        return out;
+    }
+
+    private void step(String s) { progress.accept(s); }
+
+    private static String us(long ns) { return Durations.format((ns / 1000) * 1000); }
+
+    private static String pct(double share) { return String.format(Locale.ROOT, "%.1f%%", share * 100); }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DemoAbortedException("interrupted");
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package io.vmqos.lab.demo;
+
+import io.vmqos.core.InvalidInputException;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** The demo's scenarios, in the order the report shows them. */
+public enum Scenario {
+    /** No noise, default scheduling: the baseline. */
+    ISOLATED("isolated", false),
+    /** CPU noise, default scheduling for every VM thread. */
+    NOISY("noisy", true),
+    /** CPU noise, SCHED_DEADLINE reservations on the VM's vCPU, main-loop/iothread and vhost threads. */
+    NOISY_VMQOS("noisy+vmqos", true),
+    /** CPU noise, SCHED_FIFO vCPU threads only: what libvirt's vcpusched, OpenStack and KubeVirt offer today. */
+    NOISY_FIFO("noisy+fifo", true);
+
+    private final String label;
+    private final boolean noisy;
+
+    Scenario(String label, boolean noisy) {
+        this.label = label;
+        this.noisy = noisy;
+    }
+
+    public String label() { return label; }
+
+    public boolean noisy() { return noisy; }
+
+    /** Parses a comma-separated list of labels, e.g. {@code isolated,noisy+vmqos}. */
+    public static List<Scenario> parseList(String field, String text) {
+        List<Scenario> out = new ArrayList<>();
+        for (String part : text.split(",")) {
+            String p = part.strip().toLowerCase(Locale.ROOT);
+            Scenario found = null;
+            for (Scenario s : values()) if (s.label.equals(p)) found = s;
+            if (found == null) {
+                throw new InvalidInputException(field, "unknown scenario '" + part.strip() + "'",
+                        "use a comma-separated list of isolated, noisy, noisy+vmqos, noisy+fifo");
+            }
+            if (!out.contains(found)) out.add(found);
+        }
+        if (out.isEmpty()) throw new InvalidInputException(field, "is empty", "name at least one scenario");
+        return out;
+    }
+}
