@@ -189,7 +189,7 @@ public final class Sizer {
         int k = free.size();
         if (k == 0) {
             PipelineBound pb = PipelineAnalysis.analyse(sla, costs, explicit, o);
-            return pb.delayBoundNs() <= sla.latencyBoundNs() ? new EnumMap<>(explicit) : null;
+            return pb.delayBoundNs() <= sla.latencyBoundNs() ? copy(explicit) : null;
         }
         double budget = sla.latencyBoundNs() - explicitLatency - (k + 1);
         if (budget <= 0) return null;
@@ -234,10 +234,16 @@ public final class Sizer {
             }
         }
         if (bestShares == null) return null;
-        EnumMap<StageKind, Reservation> out = new EnumMap<>(explicit);
+        EnumMap<StageKind, Reservation> out = copy(explicit);
         for (int i = 0; i < k; i++) {
             out.put(free.get(i), Reservation.of(tableQ[i][bestShares[i]][bestSb], tableP[i][bestShares[i]][bestSb]));
         }
+        return out;
+    }
+
+    private static EnumMap<StageKind, Reservation> copy(Map<StageKind, Reservation> m) {
+        EnumMap<StageKind, Reservation> out = new EnumMap<>(StageKind.class);
+        out.putAll(m);
         return out;
     }
 
