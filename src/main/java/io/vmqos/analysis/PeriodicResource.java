@@ -76,7 +76,7 @@ public record PeriodicResource(long budgetNs, long deadlineNs, long periodNs) {
      */
     public double delayBound(TokenBucket work) {
         double rho = work.rate(), sigma = work.burst();
-        if (rho * periodNs > budgetNs) return Double.POSITIVE_INFINITY;
+        if (rho > rate()) return Double.POSITIVE_INFINITY;   // same test as the linear bound's r > R
         double atZero = timeToSupply(sigma);
         if (rho == 0) return atZero;
         double j = Math.ceil(sigma / budgetNs);
