@@ -71,9 +71,12 @@ public final class PipelineAnalysis {
         return new PipelineBound(out, ceilNs(delay), ceilNs(linear), ceilNs(seqDelay), ceilNs(backlog));
     }
 
-    /** Rounds a bound up to a whole unit; infinite or huge bounds become {@link Long#MAX_VALUE}. */
+    /**
+     * Rounds a bound up to a whole unit, ignoring floating-point noise below one part per billion (so that
+     * 10 / 2e-4 = 50000.000000000004 gives 50000); infinite or huge bounds become {@link Long#MAX_VALUE}.
+     */
     static long ceilNs(double v) {
         if (!(v < 9.0e18)) return Long.MAX_VALUE;
-        return (long) Math.ceil(v);
+        return (long) Math.ceil(v - 1e-9 * Math.abs(v));
     }
 }
