@@ -13,8 +13,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import java.util.SortedMap;
-import java.util.TreeMap;
 
 /**
  * EDF admission control over a host's root domains, mirroring the kernel and adding the schedulability test the
@@ -46,7 +44,9 @@ public final class Admission {
     private final long[] usedBw;        // ours, per domain (index in host.rootDomains())
     private final long[] usedDensity;   // ours, per domain
     private final long[] maxDensity;    // ours, per domain
-    private final SortedMap<Integer, Long> cpuUsed = new TreeMap<>(); // ours, partitioned
+    private final long[] cpuUsed;       // ours, partitioned, indexed by CPU number
+    private final int[][] domainCpus;   // per domain, its CPUs ascending
+    private final long[][] domainHeld;  // per domain, others' density per CPU (same order)
 
     public Admission(HostCapacity host) {
         this.host = host;
@@ -54,7 +54,17 @@ public final class Admission {
         usedBw = new long[n];
         usedDensity = new long[n];
         maxDensity = new long[n];
-        for (RootDomain d : host.rootDomains()) for (int cpu : d.cpus()) cpuUsed.put(cpu, 0L);
+        domainCpus = new int[n][];
+        domainHeld = new long[n][];
+        int maxCpu = 0;
+        for (int i = 0; i < n; i++) {
+            RootDomain d = host.rootDomains().get(i);
+            domainCpus[i] = d.cpus().stream().mapToInt(Integer::intValue).toArray();
+            domainHeld[i] = new long[domainCpus[i].length];
+            for (int c = 0; c < domainCpus[i].length; c++) domainHeld[i][c] = d.heldPerCpu().getOrDefault(domainCpus[i][c], 0L);
+            maxCpu = Math.max(maxCpu, d.cpus().last());
+        }
+        cpuUsed = new long[maxCpu + 1];
     }
 
     public HostCapacity host() { return host; }
@@ -67,7 +77,7 @@ public final class Admission {
     }
 
     /** Density admitted on {@code cpu} by this plan (partitioned placement). */
-    public long usedOnCpu(int cpu) { return cpuUsed.getOrDefault(cpu, 0L); }
+    public long usedOnCpu(int cpu) { return cpu >= 0 && cpu < cpuUsed.length ? cpuUsed[cpu] : 0; }
 
     /** Bandwidth admitted in total by this plan. */
     public long admittedBandwidth() { return Arrays.stream(usedBw).sum(); }
@@ -122,28 +132,35 @@ public final class Admission {
         List<Placement> placements = new ArrayList<>(plan.stages().size());
         if (host.partitioned()) {
             long cpuCap = d.perCpuCapacity() - host.reserveOf(d.perCpuCapacity());
+            int[] cpus = domainCpus[i];
+            long[] held = domainHeld[i];
             List<StageReservation> order = new ArrayList<>(plan.stages());
             order.sort(Comparator.comparingLong(Admission::density).reversed().thenComparing(StageReservation::stage));
-            TreeMap<Integer, Long> tentative = new TreeMap<>();
-            for (int cpu : d.cpus()) tentative.put(cpu, cpuUsed.get(cpu) + d.heldPerCpu().getOrDefault(cpu, 0L));
-            for (StageReservation s : order) {
-                long dens = density(s);
+            int[] chosenCpu = new int[order.size()];
+            long[] chosenDensity = new long[order.size()];
+            for (int s = 0; s < order.size(); s++) {
+                long dens = density(order.get(s));
                 int chosen = -1;
-                for (var e : tentative.entrySet()) {
-                    if (e.getValue() + dens <= cpuCap) { chosen = e.getKey(); break; }
+                long emptiest = Long.MAX_VALUE;
+                for (int c = 0; c < cpus.length; c++) {
+                    long used = cpuUsed[cpus[c]] + held[c];
+                    for (int prev = 0; prev < s; prev++) if (chosenCpu[prev] == cpus[c]) used += chosenDensity[prev];
+                    emptiest = Math.min(emptiest, used);
+                    if (used + dens <= cpuCap) { chosen = cpus[c]; break; }
                 }
                 if (chosen < 0) {
-                    long best = cpuCap - tentative.values().stream().mapToLong(Long::longValue).min().orElse(cpuCap);
-                    return new AdmissionDecision.Rejected(d.name(), Constraint.CPU_DENSITY, dens, Math.max(0, best),
-                            "no CPU of root domain " + d.name() + " has room for the " + s.stage() + " thread's density "
-                                    + Bandwidth.percent(dens) + " (Q/D of " + s.reservation() + "); the emptiest CPU has "
-                                    + Bandwidth.percent(Math.max(0, best)) + " left of " + Bandwidth.percent(cpuCap));
+                    long best = Math.max(0, cpuCap - emptiest);
+                    return new AdmissionDecision.Rejected(d.name(), Constraint.CPU_DENSITY, dens, best,
+                            "no CPU of root domain " + d.name() + " has room for the " + order.get(s).stage() + " thread's density "
+                                    + Bandwidth.percent(dens) + " (Q/D of " + order.get(s).reservation() + "); the emptiest CPU has "
+                                    + Bandwidth.percent(best) + " left of " + Bandwidth.percent(cpuCap));
                 }
-                tentative.merge(chosen, dens, Long::sum);
-                placements.add(new Placement(plan.vm(), s.stage(), d.name(), chosen));
+                chosenCpu[s] = chosen;
+                chosenDensity[s] = dens;
+                placements.add(new Placement(plan.vm(), order.get(s).stage(), d.name(), chosen));
             }
             if (commit) {
-                for (Placement p : placements) cpuUsed.merge(p.cpu(), density(plan.stage(p.stage())), Long::sum);
+                for (int s = 0; s < order.size(); s++) cpuUsed[chosenCpu[s]] += chosenDensity[s];
             }
         } else {
             int m = d.cpus().size();

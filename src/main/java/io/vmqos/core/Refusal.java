@@ -20,7 +20,10 @@ public record Refusal(String vm, Constraint constraint, long needed, long availa
 
     /** The constraints a plan must meet. */
     public enum Constraint {
-        /** One stage thread needs more than one CPU for the rate: a thread cannot run on two CPUs at once. */
+        /**
+         * A stage cannot carry the rate: sized, it would need more than one CPU (a thread cannot run on two CPUs
+         * at once); given explicitly, its reservation is smaller than the rate needs.
+         */
         STAGE_RATE("2^-20 CPU"),
         /** No reservations within the kernel's limits meet the latency bound. */
         LATENCY_BOUND("ns"),
