@@ -42,6 +42,8 @@ import java.util.function.LongPredicate;
  * <p>When nothing fits: {@link Constraint#STAGE_RATE} if some stage cannot carry the rate even with a whole CPU,
  * else {@link Constraint#LATENCY_BOUND} with the smallest bound that sizing can meet (bisection); explicit
  * reservations that fail give {@link Constraint#EXPLICIT_RESERVATION} or {@link Constraint#STAGE_RATE}.
+ * Explicit reservations are checked against the rate without the margin (the operator chose them), but with
+ * the overhead allowance.
  */
 public final class Sizer {
     private static final long MICRO = 1_000;
