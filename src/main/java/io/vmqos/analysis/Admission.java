@@ -1,0 +1,196 @@
+package io.vmqos.analysis;
+
+import io.vmqos.core.Bandwidth;
+import io.vmqos.core.HostCapacity;
+import io.vmqos.core.InvalidInputException;
+import io.vmqos.core.Placement;
+import io.vmqos.core.Refusal.Constraint;
+import io.vmqos.core.RootDomain;
+import io.vmqos.core.StageReservation;
+import io.vmqos.core.VmPlan;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * EDF admission control over a host's root domains, mirroring the kernel and adding the schedulability test the
+ * kernel does not make. All bandwidths are kernel fixed-point (2^-20 CPU, {@link Bandwidth}).
+ *
+ * <p>Two tests, both must pass:
+ * <ol>
+ *   <li><b>Kernel admission</b> ({@code __dl_overflow} in kernel/sched/deadline.c): per root domain,
+ *   {@code Σ to_ratio(P, Q) <= cpus × to_ratio(rt_period, rt_runtime)}; vmqos further keeps back the host reserve
+ *   ({@link HostCapacity#reserveOf}) and subtracts what others already hold. Exactly full is admitted, like the
+ *   kernel's {@code <}-overflow test. The kernel counts bandwidth Q/P only, even for constrained deadlines.</li>
+ *   <li><b>Guarantee</b>: the supply bounds of {@link PeriodicResource} hold only when every job meets its EDF
+ *   deadline, which for constrained deadlines needs the density {@code Q/D}:
+ *   <ul>
+ *     <li>partitioned (threads pinned, first-fit decreasing by density over the domain's CPUs in ascending order):
+ *     per CPU, {@code Σ to_ratio(D, Q) <= cap − reserve − others pinned there} (uniprocessor EDF density test,
+ *     sufficient for constrained deadlines);</li>
+ *     <li>global: the density test of Goossens, Funk &amp; Baruah (2003) for global EDF on m CPUs,
+ *     {@code Σ δ <= m − (m − 1)·δ_max}; others' bandwidth counts as density and is assumed no denser than
+ *     vmqos's densest thread.</li>
+ *   </ul></li>
+ * </ol>
+ *
+ * <p>A mutable ledger of what this plan has admitted so far, for one planning run on one thread; no I/O.
+ * {@link #check} does not change it, {@link #admit} does when it admits.
+ */
+public final class Admission {
+    private final HostCapacity host;
+    private final long[] usedBw;        // ours, per domain (index in host.rootDomains())
+    private final long[] usedDensity;   // ours, per domain
+    private final long[] maxDensity;    // ours, per domain
+    private final long[] cpuUsed;       // ours, partitioned, indexed by CPU number
+    private final int[][] domainCpus;   // per domain, its CPUs ascending
+    private final long[][] domainHeld;  // per domain, others' density per CPU (same order)
+
+    public Admission(HostCapacity host) {
+        this.host = host;
+        int n = host.rootDomains().size();
+        usedBw = new long[n];
+        usedDensity = new long[n];
+        maxDensity = new long[n];
+        domainCpus = new int[n][];
+        domainHeld = new long[n][];
+        int maxCpu = 0;
+        for (int i = 0; i < n; i++) {
+            RootDomain d = host.rootDomains().get(i);
+            domainCpus[i] = d.cpus().stream().mapToInt(Integer::intValue).toArray();
+            domainHeld[i] = new long[domainCpus[i].length];
+            for (int c = 0; c < domainCpus[i].length; c++) domainHeld[i][c] = d.heldPerCpu().getOrDefault(domainCpus[i][c], 0L);
+            maxCpu = Math.max(maxCpu, d.cpus().last());
+        }
+        cpuUsed = new long[maxCpu + 1];
+    }
+
+    public HostCapacity host() { return host; }
+
+    /** Bandwidth vmqos may still admit in {@code domain}: capacity − reserve − others − admitted. */
+    public long remaining(String domain) {
+        int i = indexOf(domain);
+        RootDomain d = host.rootDomains().get(i);
+        return limit(d) - d.heldByOthers() - usedBw[i];
+    }
+
+    /** Density admitted on {@code cpu} by this plan (partitioned placement). */
+    public long usedOnCpu(int cpu) { return cpu >= 0 && cpu < cpuUsed.length ? cpuUsed[cpu] : 0; }
+
+    /** Bandwidth admitted in total by this plan. */
+    public long admittedBandwidth() { return Arrays.stream(usedBw).sum(); }
+
+    /** Whether {@code plan} would be admitted, without admitting it. */
+    public AdmissionDecision check(VmPlan plan, String preferredDomain) {
+        return decide(plan, preferredDomain, false);
+    }
+
+    /** Admits {@code plan} if it fits (recording it), else says why not. */
+    public AdmissionDecision admit(VmPlan plan, String preferredDomain) {
+        return decide(plan, preferredDomain, true);
+    }
+
+    private AdmissionDecision decide(VmPlan plan, String preferredDomain, boolean commit) {
+        List<RootDomain> domains = host.rootDomains();
+        AdmissionDecision.Rejected firstRejection = null;
+        for (int i = 0; i < domains.size(); i++) {
+            RootDomain d = domains.get(i);
+            if (preferredDomain != null && !preferredDomain.equals(d.name())) continue;
+            AdmissionDecision dec = tryDomain(i, d, plan, commit);
+            if (dec instanceof AdmissionDecision.Admitted) return dec;
+            if (firstRejection == null) firstRejection = (AdmissionDecision.Rejected) dec;
+        }
+        if (firstRejection == null) {
+            throw new InvalidInputException("vms." + plan.vm() + ".rootDomain", "'" + preferredDomain + "' is not a root domain of this host",
+                    "use one of " + domains.stream().map(RootDomain::name).toList());
+        }
+        return firstRejection;
+    }
+
+    private long limit(RootDomain d) {
+        long cap = d.capacity();
+        return cap - host.reserveOf(cap);
+    }
+
+    private AdmissionDecision tryDomain(int i, RootDomain d, VmPlan plan, boolean commit) {
+        long need = plan.kernelBandwidth();
+        long avail = limit(d) - d.heldByOthers() - usedBw[i];
+        if (need > avail) {
+            return new AdmissionDecision.Rejected(d.name(), Constraint.ROOT_DOMAIN_BANDWIDTH, need, Math.max(0, avail),
+                    "root domain " + d.name() + " (" + d.cpus().size() + " CPUs, cap " + Bandwidth.percent(d.capacity()) + ", reserve "
+                            + Bandwidth.percent(host.reserveOf(d.capacity())) + ", held by others " + Bandwidth.percent(d.heldByOthers())
+                            + ") has " + Bandwidth.percent(Math.max(0, avail)) + " left, the VM needs " + Bandwidth.percent(need));
+        }
+        long planDensity = 0, planMax = 0;
+        for (StageReservation s : plan.stages()) {
+            long dens = density(s);
+            planDensity += dens;
+            planMax = Math.max(planMax, dens);
+        }
+        List<Placement> placements = new ArrayList<>(plan.stages().size());
+        if (host.partitioned()) {
+            long cpuCap = d.perCpuCapacity() - host.reserveOf(d.perCpuCapacity());
+            int[] cpus = domainCpus[i];
+            long[] held = domainHeld[i];
+            List<StageReservation> order = new ArrayList<>(plan.stages());
+            order.sort(Comparator.comparingLong(Admission::density).reversed().thenComparing(StageReservation::stage));
+            int[] chosenCpu = new int[order.size()];
+            long[] chosenDensity = new long[order.size()];
+            for (int s = 0; s < order.size(); s++) {
+                long dens = density(order.get(s));
+                int chosen = -1;
+                long emptiest = Long.MAX_VALUE;
+                for (int c = 0; c < cpus.length; c++) {
+                    long used = cpuUsed[cpus[c]] + held[c];
+                    for (int prev = 0; prev < s; prev++) if (chosenCpu[prev] == cpus[c]) used += chosenDensity[prev];
+                    emptiest = Math.min(emptiest, used);
+                    if (used + dens <= cpuCap) { chosen = cpus[c]; break; }
+                }
+                if (chosen < 0) {
+                    long best = Math.max(0, cpuCap - emptiest);
+                    return new AdmissionDecision.Rejected(d.name(), Constraint.CPU_DENSITY, dens, best,
+                            "no CPU of root domain " + d.name() + " has room for the " + order.get(s).stage() + " thread's density "
+                                    + Bandwidth.percent(dens) + " (Q/D of " + order.get(s).reservation() + "); the emptiest CPU has "
+                                    + Bandwidth.percent(best) + " left of " + Bandwidth.percent(cpuCap));
+                }
+                chosenCpu[s] = chosen;
+                chosenDensity[s] = dens;
+                placements.add(new Placement(plan.vm(), order.get(s).stage(), d.name(), chosen));
+            }
+            if (commit) {
+                for (int s = 0; s < order.size(); s++) cpuUsed[chosenCpu[s]] += chosenDensity[s];
+            }
+        } else {
+            int m = d.cpus().size();
+            long dMax = Math.max(maxDensity[i], planMax);
+            long total = usedDensity[i] + d.heldByOthers() + planDensity;
+            long gfb = m * Bandwidth.UNIT - (m - 1) * dMax;
+            if (total > gfb) {
+                return new AdmissionDecision.Rejected(d.name(), Constraint.GLOBAL_EDF_DENSITY, total, gfb,
+                        "global EDF on root domain " + d.name() + " cannot guarantee deadlines: total density " + Bandwidth.percent(total)
+                                + " exceeds m − (m−1)·δmax = " + Bandwidth.percent(gfb) + " (Goossens-Funk-Baruah); use partitioned placement or smaller densities");
+            }
+            for (StageReservation s : plan.stages()) placements.add(new Placement(plan.vm(), s.stage(), d.name(), Placement.ANY_CPU));
+            if (commit) {
+                usedDensity[i] += planDensity;
+                maxDensity[i] = dMax;
+            }
+        }
+        if (commit) usedBw[i] += need;
+        return new AdmissionDecision.Admitted(d.name(), placements);
+    }
+
+    /** Density Q/D of a stage in fixed point, rounded up (a guarantee test must not round in its favour). */
+    static long density(StageReservation s) {
+        long q = s.reservation().runtimeNs(), dl = s.reservation().deadlineNs();
+        return Math.ceilDiv(q << Bandwidth.SHIFT, dl);
+    }
+
+    private int indexOf(String domain) {
+        List<RootDomain> ds = host.rootDomains();
+        for (int i = 0; i < ds.size(); i++) if (ds.get(i).name().equals(domain)) return i;
+        throw new InvalidInputException("rootDomain", "'" + domain + "' is not a root domain of this host", "use one of " + ds.stream().map(RootDomain::name).toList());
+    }
+}

@@ -1,0 +1,34 @@
+package io.vmqos.core;
+
+import java.util.List;
+
+/**
+ * The reservations planned for one VM and the guarantee they give for its SLA.
+ *
+ * @param vm the VM's name
+ * @param sla the SLA the plan was made for
+ * @param stages one reservation per stage, in {@link StageKind} order
+ * @param delayBoundNs guaranteed end-to-end delay bound in nanoseconds for traffic within the SLA envelope
+ *     ({@code <= sla.latencyBoundNs()} for an admitted plan)
+ * @param backlogBoundPackets the most packets that can be queued inside the pipeline at once: the buffers
+ *     (rings, socket queues) must hold this many for the guarantee to be lossless
+ */
+public record VmPlan(String vm, NetworkSla sla, List<StageReservation> stages, long delayBoundNs, long backlogBoundPackets) {
+    public VmPlan {
+        if (vm == null || vm.isBlank()) throw new InvalidInputException("vm", "name is missing", "give every VM a name");
+        stages = List.copyOf(stages);
+    }
+
+    /** Sum of the stages' kernel fixed-point bandwidths (Q/P × 2^20), as the kernel's admission counts them. */
+    public long kernelBandwidth() {
+        long sum = 0;
+        for (StageReservation s : stages) sum += s.reservation().kernelBandwidth();
+        return sum;
+    }
+
+    /** The reservation of a stage, or null when the VM's plan has no such stage. */
+    public StageReservation stage(StageKind kind) {
+        for (StageReservation s : stages) if (s.stage() == kind) return s;
+        return null;
+    }
+}
