@@ -17,10 +17,20 @@ public record QdiscState(String kind, String handle, String parent, String optio
         for (JsonNode q : arr) {
             String parent = q.path("root").asBoolean(false) ? "root" : IpRoute.text(q, "parent");
             out.add(new QdiscState(IpRoute.text(q, "kind"), IpRoute.text(q, "handle"), parent,
-                    q.path("options").toString()));
+                    withoutCounters(q.path("options"))));
         }
         return out;
     }
+
+    /** Options minus the counters some qdiscs report among them (HTB's {@code direct_packets_stat}). */
+    private static String withoutCounters(JsonNode options) {
+        if (!options.isObject()) return options.toString();
+        com.fasterxml.jackson.databind.node.ObjectNode copy = ((com.fasterxml.jackson.databind.node.ObjectNode) options).deepCopy();
+        copy.remove(COUNTERS);
+        return copy.toString();
+    }
+
+    private static final List<String> COUNTERS = List.of("direct_packets_stat");
 
     /** True for a qdisc the kernel attached by itself (handle 0:), which deleting the root brings back. */
     public boolean isKernelDefault() { return "0:".equals(handle); }

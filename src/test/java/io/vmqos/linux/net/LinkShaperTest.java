@@ -1,0 +1,189 @@
+package io.vmqos.linux.net;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** HTB shaping on a real tap (in a bridge) and a veth pair in vqnet namespaces. */
+class LinkShaperTest {
+    private NetnsFixture fx;
+    private String ns, peerNs, tap, br, veth, peer;
+
+    @BeforeEach
+    void setUp() {
+        fx = new NetnsFixture();
+        ns = fx.netns("h");
+        peerNs = fx.netns("p");
+        tap = "vqt" + fx.tag;
+        br = "vqbr" + fx.tag;
+        veth = "vqv" + fx.tag;
+        peer = "vqp" + fx.tag;
+        fx.ip.ip(ns, "link", "add", br, "type", "bridge");
+        fx.ip.ip(ns, "tuntap", "add", "mode", "tap", "name", tap);
+        fx.ip.ip(ns, "link", "set", tap, "master", br);
+        fx.ip.ip(ns, "link", "add", veth, "type", "veth", "peer", "name", peer, "netns", peerNs);
+        fx.ip.ip(ns, "addr", "add", "10.202.0.1/24", "dev", veth);
+        fx.ip.ip(peerNs, "addr", "add", "10.202.0.2/24", "dev", peer);
+        for (String d : new String[]{br, tap, veth}) fx.ip.ip(ns, "link", "set", d, "up");
+        fx.ip.ip(peerNs, "link", "set", peer, "up");
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (fx != null) fx.close();
+    }
+
+    @Test
+    void shapesTapWithExpectedRatesAndRemovesExactly() {
+        LinkShaper shaper = new LinkShaper(fx.ip);
+        for (String dev : new String[]{tap, veth}) {
+            List<QdiscState> before = shaper.qdiscs(dev, ns);
+            ShapedLink link = shaper.shapeEgress(dev, ns, "web1", ShapingSpec.of("100mbit", "1gbit", "15k"));
+            try {
+                assertThat(link.classIds()).containsExactly("1:10");
+                ShapingStats st = shaper.stats(dev, ns);
+                ClassStats vm = st.classById("1:10").orElseThrow();
+                assertThat(vm.kind()).isEqualTo("htb");
+                assertThat(vm.parent()).isEqualTo("1:1");
+                assertThat(vm.rateBits()).isEqualTo(100_000_000L);
+                assertThat(vm.ceilBits()).isEqualTo(1_000_000_000L);
+                assertThat(vm.burstBytes()).isCloseTo(15 * 1024, org.assertj.core.data.Percentage.withPercentage(1)); // kept as ticks
+                ClassStats top = st.classById("1:1").orElseThrow();
+                assertThat(top.rateBits()).isEqualTo(1_000_000_000L);
+                assertThat(st.qdiscs()).anySatisfy(q -> {
+                    assertThat(q.kind()).isEqualTo("htb");
+                    assertThat(q.handle()).isEqualTo("1:");
+                    assertThat(q.parent()).isEqualTo("root");
+                });
+                JsonNode root = fx.ip.tcJson(ns, "qdisc", "show", "dev", dev).get(0);
+                assertThat(root.path("options").path("default").asText()).isEqualTo("0x10");
+            } finally {
+                shaper.remove(link);
+            }
+            assertThat(shaper.qdiscs(dev, ns)).as("qdiscs of %s back as before", dev).isEqualTo(before);
+            shaper.remove(link); // idempotent
+        }
+    }
+
+    @Test
+    void failureAtSecondTcCommandRollsBack() {
+        AtomicInteger tcChanges = new AtomicInteger();
+        CommandRunner real = fx.ip.runner();
+        CommandRunner failSecond = (argv, stdin) -> {
+            if (argv.getFirst().equals("tc") && !argv.contains("-j") && tcChanges.incrementAndGet() == 2) {
+                return new CommandRunner.CommandResult(argv, 2, "", "Error: injected failure.");
+            }
+            return real.run(argv, stdin);
+        };
+        LinkShaper shaper = new LinkShaper(new IpRoute(failSecond));
+        List<QdiscState> before = shaper.qdiscs(veth, ns);
+        assertThatThrownBy(() -> shaper.shapeEgress(veth, ns, "web1", ShapingSpec.of("10mbit", "20mbit", "15k")))
+                .isInstanceOf(ShapingException.class)
+                .satisfies(e -> assertThat(((ShapingException) e).rolledBack()).isTrue())
+                .hasMessageContaining("step 2/3").hasMessageContaining("injected failure")
+                .hasMessageContaining("rolled back").hasMessageContaining(veth);
+        assertThat(shaper.qdiscs(veth, ns)).isEqualTo(before);
+        assertThat(shaper.stats(veth, ns).classes()).isEmpty();
+    }
+
+    @Test
+    void realTcFailureAtLastStepRollsBack() {
+        LinkShaper shaper = new LinkShaper(fx.ip);
+        List<QdiscState> before = shaper.qdiscs(tap, ns);
+        assertThatThrownBy(() -> shaper.shapeEgress(tap, ns, "web1",
+                ShapingSpec.of("10mbit", "20mbit", "15k").withLeaf("vqnosuchqdisc")))
+                .isInstanceOf(ShapingException.class)
+                .satisfies(e -> assertThat(((ShapingException) e).rolledBack()).isTrue())
+                .hasMessageContaining("step 4/4").hasMessageContaining("vqnosuchqdisc");
+        assertThat(shaper.qdiscs(tap, ns)).isEqualTo(before);
+    }
+
+    @Test
+    void refusesDeviceWithForeignRootQdiscUntouched() {
+        fx.ip.tc(ns, "qdisc", "add", "dev", veth, "root", "handle", "5:", "htb");
+        LinkShaper shaper = new LinkShaper(fx.ip);
+        List<QdiscState> before = shaper.qdiscs(veth, ns);
+        assertThatThrownBy(() -> shaper.shapeEgress(veth, ns, "web1", ShapingSpec.of("10mbit", "20mbit", "15k")))
+                .isInstanceOf(ShapingException.class).hasMessageContaining("did not create")
+                .hasMessageContaining("qdisc del dev " + veth);
+        assertThat(shaper.qdiscs(veth, ns)).isEqualTo(before);
+    }
+
+    @Test
+    void sharedDeviceGetsOneClassAndFilterPerVm() {
+        LinkShaper shaper = new LinkShaper(fx.ip);
+        List<QdiscState> before = shaper.qdiscs(veth, ns);
+        List<VmShare> vms = List.of(
+                new VmShare("web1", "52:54:00:00:00:01", ShapingSpec.of("100mbit", "500mbit", "15k")),
+                new VmShare("db1", "52:54:00:00:00:02", ShapingSpec.of("200mbit", "1gbit", "30k")));
+        ShapedLink link = shaper.shapeShared(veth, ns, 1_000_000_000L, vms, true);
+        try {
+            assertThat(link.classIds()).containsExactly("1:10", "1:11");
+            ShapingStats st = shaper.stats(veth, ns);
+            assertThat(st.classById("1:10").orElseThrow().rateBits()).isEqualTo(100_000_000L);
+            assertThat(st.classById("1:10").orElseThrow().ceilBits()).isEqualTo(500_000_000L);
+            assertThat(st.classById("1:11").orElseThrow().rateBits()).isEqualTo(200_000_000L);
+            assertThat(st.classById("1:11").orElseThrow().ceilBits()).isEqualTo(1_000_000_000L);
+            List<String> flows = new ArrayList<>();
+            for (JsonNode f : fx.ip.tcJson(ns, "filter", "show", "dev", veth, "parent", "1:")) {
+                String flow = IpRoute.text(f.path("options"), "flowid");
+                if (flow != null) flows.add(flow);
+            }
+            assertThat(flows).containsExactlyInAnyOrder("1:10", "1:11");
+        } finally {
+            shaper.remove(link);
+        }
+        assertThat(shaper.qdiscs(veth, ns)).isEqualTo(before);
+    }
+
+    /**
+     * Real traffic: UDP from ns to peerNs through the veth shaped to ceil 10mbit, for about 2 s. The frames go to a
+     * neighbour entry with the peer's MAC but an address nobody owns, so the peer counts and drops them without
+     * ICMP errors; the sender blocks on its socket buffer while HTB queues, so it never outruns the shaper.
+     */
+    @Test
+    void udpThroughShapedVethStaysUnderCeil() throws Exception {
+        long ceil = 10_000_000L;
+        LinkShaper shaper = new LinkShaper(fx.ip);
+        ShapedLink link = shaper.shapeEgress(veth, ns, "bulk", ShapingSpec.of("5mbit", "10mbit", "15k"));
+        Process sender = null;
+        try {
+            String mac = IpRoute.text(fx.ip.ipJson(peerNs, "link", "show", "dev", peer).get(0), "address");
+            fx.ip.ip(ns, "neigh", "replace", "10.202.0.3", "lladdr", mac, "dev", veth);
+            sender = new ProcessBuilder("ip", "netns", "exec", ns, "timeout", "4", "bash", "-c",
+                    "dd if=/dev/zero bs=1400 count=100000 > /dev/udp/10.202.0.3/9").redirectErrorStream(true).start();
+            Thread.sleep(500);
+            long r0 = rxBytes();
+            long t0 = System.nanoTime();
+            Thread.sleep(2000);
+            long r1 = rxBytes();
+            long t1 = System.nanoTime();
+            double bits = (r1 - r0) * 8.0 / ((t1 - t0) / 1e9);
+            ClassStats vm = shaper.stats(veth, ns).classById("1:10").orElseThrow();
+            System.out.printf("shaped veth: received %.2f Mbit/s with ceil %.0f Mbit/s; class sent %d bytes, %d pkts, %d drops, %d overlimits%n",
+                    bits / 1e6, ceil / 1e6, vm.bytes(), vm.packets(), vm.drops(), vm.overlimits());
+            assertThat(bits).as("received rate").isLessThanOrEqualTo(ceil * 1.10);
+            assertThat(bits).as("traffic flowed at all").isGreaterThan(ceil * 0.3);
+            assertThat(vm.bytes()).isGreaterThan(0);
+        } finally {
+            if (sender != null) {
+                sender.destroy();
+                sender.waitFor(5, TimeUnit.SECONDS);
+            }
+            shaper.remove(link);
+        }
+    }
+
+    private long rxBytes() {
+        return fx.ip.ipJson(peerNs, "-s", "link", "show", "dev", peer).get(0).path("stats64").path("rx").path("bytes").asLong();
+    }
+}
