@@ -152,9 +152,8 @@ class LinkShaperTest {
     }
 
     /**
-     * Real traffic: UDP from ns to peerNs through the veth shaped to ceil 10mbit, for about 2 s. The frames go to a
-     * neighbour entry with the peer's MAC but an address nobody owns, so the peer counts and drops them without
-     * ICMP errors; the sender blocks on its socket buffer while HTB queues, so it never outruns the shaper.
+     * Real traffic: UDP from ns to peerNs through the veth shaped to ceil 10mbit, measured over 2 s at the peer's
+     * rx counter; the sender blocks on its socket buffer while HTB queues, so it never outruns the shaper.
      */
     @Test
     void udpThroughShapedVethStaysUnderCeil() throws Exception {
@@ -163,13 +162,10 @@ class LinkShaperTest {
         ShapedLink link = shaper.shapeEgress(veth, ns, "bulk", ShapingSpec.of("5mbit", "10mbit", "15k"));
         Process sender = null;
         try {
-            String mac = IpRoute.text(fx.ip.ipJson(peerNs, "link", "show", "dev", peer).get(0), "address");
-            fx.ip.ip(ns, "neigh", "replace", "10.202.0.3", "lladdr", mac, "dev", veth);
-            sender = new ProcessBuilder("ip", "netns", "exec", ns, "timeout", "4", "bash", "-c",
-                    "dd if=/dev/zero bs=1400 count=100000 > /dev/udp/10.202.0.3/9").redirectErrorStream(true).start();
+            sender = udpBlast(100_000);
             Thread.sleep(500);
+            long t0 = System.nanoTime(); // before the first read and after the last: the window only errs long
             long r0 = rxBytes();
-            long t0 = System.nanoTime();
             Thread.sleep(2000);
             long r1 = rxBytes();
             long t1 = System.nanoTime();
@@ -181,10 +177,7 @@ class LinkShaperTest {
             assertThat(bits).as("traffic flowed at all").isGreaterThan(ceil * 0.3);
             assertThat(vm.bytes()).isGreaterThan(0);
         } finally {
-            if (sender != null) {
-                sender.destroy();
-                sender.waitFor(5, TimeUnit.SECONDS);
-            }
+            stop(sender);
             shaper.remove(link);
         }
     }
@@ -226,13 +219,10 @@ class LinkShaperTest {
         Process sender = null;
         try {
             String ifb = link.ifb().orElseThrow();
-            String mac = IpRoute.text(fx.ip.ipJson(peerNs, "link", "show", "dev", peer).get(0), "address");
-            fx.ip.ip(ns, "neigh", "replace", "10.202.0.3", "lladdr", mac, "dev", veth);
-            sender = new ProcessBuilder("ip", "netns", "exec", ns, "timeout", "4", "bash", "-c",
-                    "dd if=/dev/zero bs=1400 count=10000000 > /dev/udp/10.202.0.3/9").redirectErrorStream(true).start();
+            sender = udpBlast(10_000_000);
             Thread.sleep(500);
+            long t0 = System.nanoTime(); // before the first read and after the last: the window only errs long
             long b0 = shaper.stats(ifb, peerNs).classById("1:10").orElseThrow().bytes();
-            long t0 = System.nanoTime();
             Thread.sleep(2000);
             ClassStats c = shaper.stats(ifb, peerNs).classById("1:10").orElseThrow();
             double bits = (c.bytes() - b0) * 8.0 / ((System.nanoTime() - t0) / 1e9);
@@ -241,12 +231,27 @@ class LinkShaperTest {
             assertThat(bits).isLessThanOrEqualTo(ceil * 1.10);
             assertThat(bits).isGreaterThan(ceil * 0.3);
         } finally {
-            if (sender != null) {
-                sender.destroy();
-                sender.waitFor(5, TimeUnit.SECONDS);
-            }
+            stop(sender);
             shaper.remove(link);
         }
+    }
+
+    /**
+     * Starts {@code count} 1400-byte UDP datagrams from ns towards peerNs for at most 4 s, addressed to 10.202.0.3:
+     * a neighbour entry with the peer's MAC but an address nobody owns, so the peer counts and drops the frames
+     * without ICMP errors that would stop the sender.
+     */
+    private Process udpBlast(int count) throws java.io.IOException {
+        String mac = IpRoute.text(fx.ip.ipJson(peerNs, "link", "show", "dev", peer).get(0), "address");
+        fx.ip.ip(ns, "neigh", "replace", "10.202.0.3", "lladdr", mac, "dev", veth);
+        return new ProcessBuilder("ip", "netns", "exec", ns, "timeout", "4", "bash", "-c",
+                "dd if=/dev/zero bs=1400 count=" + count + " > /dev/udp/10.202.0.3/9").redirectErrorStream(true).start();
+    }
+
+    private static void stop(Process sender) throws InterruptedException {
+        if (sender == null) return;
+        sender.destroy();
+        sender.waitFor(5, TimeUnit.SECONDS);
     }
 
     private long rxBytes() {
