@@ -1,0 +1,20 @@
+package io.vmqos.linux.net;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What {@link ThreadedNapi#enable} changed on one device, so {@link ThreadedNapi#restore} can put it back:
+ * the previous {@code /sys/class/net/DEV/threaded} value (kept verbatim: newer kernels accept more than 0/1) and,
+ * for a veth, the previous GRO setting when vmqos had to turn GRO on (empty when GRO was left alone).
+ * {@code threads} are the {@code napi/DEV-ID} threads seen after enabling (may be empty if none appeared in time).
+ */
+public record NapiChange(String device, String ns, String previousThreaded, Optional<Boolean> previousGro,
+                         List<KernelThread> threads) {
+    public NapiChange {
+        threads = List.copyOf(threads);
+    }
+
+    /** True when enable found the device already threaded and changed nothing. */
+    public boolean wasAlreadyThreaded() { return !"0".equals(previousThreaded) && previousGro.isEmpty(); }
+}

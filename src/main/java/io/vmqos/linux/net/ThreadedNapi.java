@@ -1,0 +1,154 @@
+package io.vmqos.linux.net;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Turns threaded NAPI on for a device ({@code /sys/class/net/DEV/threaded = 1}), so its receive processing runs in
+ * {@code napi/DEV-ID} kernel threads that vmqos can give SCHED_DEADLINE reservations, instead of in softirq context
+ * where no reservation can reach it.
+ *
+ * <p>Only devices with NAPI instances can do it. A veth has NAPI only while GRO (or XDP) is on, so for a veth
+ * {@link #enable} turns GRO on first ({@code ethtool -K DEV gro on}) and remembers the old setting; tap (without
+ * IFF_NAPI), bridge and loopback have none: the kernel answers EOPNOTSUPP, reported as
+ * {@link NapiUnsupportedException} naming the device and what to thread instead.
+ *
+ * <p>{@link #enable} and {@link #restore} are idempotent with respect to the device state they leave; calls for
+ * different devices are independent. Not for concurrent use on the same device.
+ */
+public final class ThreadedNapi {
+    private static final String GRO = "generic-receive-offload";
+
+    private final IpRoute ip;
+    private final KernelThreads threads;
+
+    public ThreadedNapi(IpRoute ip, KernelThreads threads) {
+        this.ip = ip;
+        this.threads = threads;
+    }
+
+    public static ThreadedNapi system() { return new ThreadedNapi(IpRoute.system(), new KernelThreads()); }
+
+    /**
+     * Enables threaded NAPI on {@code device} in {@code ns} and waits up to {@code waitForThreads} for its
+     * {@code napi/} threads to show (they are created when the NAPI instance is enabled, usually at once).
+     *
+     * @return the change, to hand to {@link #restore}
+     * @throws NapiUnsupportedException the device has no NAPI (nothing left changed)
+     * @throws NetCommandException ethtool or the sysfs write failed otherwise (GRO put back)
+     */
+    public NapiChange enable(String device, String ns, Duration waitForThreads) {
+        String path = path(device);
+        String before;
+        try {
+            before = ip.readSys(ns, path);
+        } catch (NetCommandException e) {
+            throw new NapiUnsupportedException(device, ns, "it has no " + path + " (" + e.stderr().strip() + ")",
+                    "use a kernel >= 5.12 and check the device name with 'ip " + Namespaces.ipPrefix(ns) + "link show'", e);
+        }
+        DeviceKind kind = kind(device, ns);
+        Optional<Boolean> groBefore = Optional.empty();
+        if (kind == DeviceKind.VETH) {
+            boolean gro = groOn(device, ns);
+            if (!gro) {
+                ip.ethtool(ns, "-K", device, "gro", "on");
+                groBefore = Optional.of(false);
+            }
+        }
+        if (!"1".equals(before)) {
+            try {
+                ip.writeSys(ns, path, "1");
+            } catch (NetCommandException e) {
+                groBefore.ifPresent(g -> setGro(device, ns, g));
+                if (e.stderr().contains("Operation not supported")) {
+                    throw new NapiUnsupportedException(device, ns,
+                            "the kernel answered EOPNOTSUPP: this " + kind.name().toLowerCase(java.util.Locale.ROOT)
+                                    + " has no NAPI instance", fixFor(kind, device, ns), e);
+                }
+                throw e;
+            }
+        }
+        return new NapiChange(device, ns, before, groBefore, awaitThreads(device, waitForThreads));
+    }
+
+    /** Puts back the {@code threaded} value and then the GRO setting recorded in {@code change}. */
+    public void restore(NapiChange change) {
+        String path = path(change.device());
+        String now = ip.readSys(change.ns(), path);
+        if (!now.equals(change.previousThreaded())) ip.writeSys(change.ns(), path, change.previousThreaded());
+        change.previousGro().ifPresent(g -> setGro(change.device(), change.ns(), g));
+    }
+
+    /** True when threaded NAPI is on ({@code threaded} is neither 0 nor unreadable). */
+    public boolean isThreaded(String device, String ns) {
+        try {
+            return !"0".equals(ip.readSys(ns, path(device)));
+        } catch (NetCommandException e) {
+            return false;
+        }
+    }
+
+    /** Polls every 20 ms up to {@code timeout} for the device's {@code napi/} threads; may return empty. */
+    public List<KernelThread> awaitThreads(String device, Duration timeout) {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            List<KernelThread> found = threads.napiThreads(device);
+            if (!found.isEmpty() || System.nanoTime() >= end) return found;
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return found;
+            }
+        }
+    }
+
+    /** Polls up to {@code timeout} until the device has no {@code napi/} threads; true when they are gone. */
+    public boolean awaitNoThreads(String device, Duration timeout) {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (!threads.napiThreads(device).isEmpty()) {
+            if (System.nanoTime() >= end) return false;
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** GRO state from {@code ethtool --json -k}. */
+    public boolean groOn(String device, String ns) {
+        JsonNode arr = ip.ethtoolJson(ns, "-k", device);
+        JsonNode f = (arr.isArray() ? arr.path(0) : arr).path(GRO);
+        return f.path("active").asBoolean(false);
+    }
+
+    private void setGro(String device, String ns, boolean on) {
+        ip.ethtool(ns, "-K", device, "gro", on ? "on" : "off");
+    }
+
+    private DeviceKind kind(String device, String ns) {
+        JsonNode arr = ip.ipJson(ns, "-d", "link", "show", "dev", device);
+        JsonNode link = arr.path(0);
+        JsonNode info = link.path("linkinfo");
+        return DeviceKind.of(IpRoute.text(info, "info_kind"), IpRoute.text(info.path("info_data"), "type"),
+                IpRoute.text(link, "link_type"), false);
+    }
+
+    private static String fixFor(DeviceKind kind, String device, String ns) {
+        return switch (kind) {
+            case VETH -> "bring the veth up with GRO on (" + Namespaces.execPrefix(ns) + "ethtool -K " + device + " gro on)";
+            case TAP -> "thread the NAPI of the devices behind the bridge (veth/NIC) instead, or open the tap with IFF_NAPI";
+            case LOOPBACK, BRIDGE, BOND, VLAN, MACVTAP ->
+                    "thread the NAPI of the veth or NIC underneath instead; this device never polls";
+            default -> "this driver does not support threaded NAPI; reserve CPU for the softirq context instead";
+        };
+    }
+
+    private static String path(String device) { return "/sys/class/net/" + device + "/threaded"; }
+}
