@@ -23,7 +23,18 @@ public final class KernelLedgerAccess implements LedgerAccess {
 
     @Override
     public DomainBudget budgetFor(int tid) {
+        return budgetIn(ledger.read(), tid);
+    }
+
+    @Override
+    public java.util.Map<Integer, DomainBudget> budgetsFor(java.util.Collection<Integer> tids) {
         LedgerSnapshot s = ledger.read();
+        java.util.Map<Integer, DomainBudget> m = new java.util.HashMap<>();
+        for (int tid : tids) m.put(tid, budgetIn(s, tid));
+        return m;
+    }
+
+    private DomainBudget budgetIn(LedgerSnapshot s, int tid) {
         int cpu = firstAllowedCpu(tid);
         RootDomainLedger d = s.domains().getFirst();
         if (cpu >= 0) {

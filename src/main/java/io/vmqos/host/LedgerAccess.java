@@ -10,6 +10,16 @@ public interface LedgerAccess {
     DomainBudget budgetFor(int tid);
 
     /**
+     * The budgets of the root domains of all {@code tids}, keyed by tid, from ONE read of the ledger (a read walks
+     * procfs and debugfs, tens of ms: a transaction reads it once, not once per thread).
+     */
+    default java.util.Map<Integer, DomainBudget> budgetsFor(java.util.Collection<Integer> tids) {
+        java.util.Map<Integer, DomainBudget> m = new java.util.HashMap<>();
+        for (int tid : tids) m.put(tid, budgetFor(tid));
+        return m;
+    }
+
+    /**
      * Rebuilds root domains if the kernel's counter holds more than the live DEADLINE threads and servers
      * (the leak described in DEVELOPERS.md), then re-checks. Idempotent; cheap when nothing leaked.
      *

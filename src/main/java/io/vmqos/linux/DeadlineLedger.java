@@ -157,14 +157,20 @@ public final class DeadlineLedger {
      */
     public RepairResult repair() {
         synchronized (REPAIR_LOCK) {
-            LedgerSnapshot before = read();
-            CpusetHierarchy h = cpusets.get().orElseThrow(() -> new LedgerUnavailableException(
-                    "no cpuset controller is mounted, so the root domains cannot be rebuilt; fix: mount -t cgroup -o cpuset "
-                            + "cpuset /sys/fs/cgroup/cpuset (cgroup v1) or enable +cpuset in the cgroup v2 root's cgroup.subtree_control"));
-            String method = h.rebuilder().rebuild();
-            LedgerSnapshot after = read();
-            return new RepairResult(method, before, after, !after.leaked());
+            return repairFrom(read());
         }
+    }
+
+    /** Rebuilds root domains; {@code before} is the read that found the leak (not read again: it costs a settle). */
+    private RepairResult repairFrom(LedgerSnapshot before) {
+        CpusetHierarchy h = cpusets.get().orElseThrow(() -> new LedgerUnavailableException(
+                "no cpuset controller is mounted, so the root domains cannot be rebuilt; fix: mount -t cgroup -o cpuset "
+                        + "cpuset /sys/fs/cgroup/cpuset (cgroup v1) or enable +cpuset in the cgroup v2 root's cgroup.subtree_control"));
+        String method = h.rebuilder().rebuild();
+        // a rebuild recounts from live tasks, so a consistent first read is final; only a mismatch earns the settle
+        LedgerSnapshot after = readOnce();
+        if (!after.consistent()) after = read();
+        return new RepairResult(method, before, after, !after.leaked());
     }
 
     /** {@link #repair()} when {@link #read()} shows a leak; otherwise a result with method {@code none}. */
@@ -172,7 +178,7 @@ public final class DeadlineLedger {
         synchronized (REPAIR_LOCK) {
             LedgerSnapshot now = read();
             if (!now.leaked()) return new RepairResult("none", now, now, true);
-            return repair();
+            return repairFrom(now);
         }
     }
 
