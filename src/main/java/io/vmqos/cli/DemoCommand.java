@@ -73,6 +73,8 @@ final class DemoCommand implements Callable<Integer> {
             m.put("vcpuReservation", r.vcpu().toString());
             m.put("ioReservation", r.io().toString());
             m.put("report", r.files().indexHtml().toString());
+            m.put("guaranteedRoundTripNs", r.bound().roundTripNs() == Long.MAX_VALUE ? null : r.bound().roundTripNs());
+            m.put("boundModel", r.bound().model());
             m.put("summaries", r.scenarios().stream().map(ScenarioSummary::of).toList());
             Json.print(out, m);
         } else {
@@ -82,6 +84,10 @@ final class DemoCommand implements Callable<Integer> {
                     + r.accel() + "; noise: " + options.noiseWorkers() + " CPU hogs on " + Runtime.getRuntime().availableProcessors() + " CPUs)");
             out.println("noisy+vmqos: vCPU " + r.vcpu() + ", main loop/io " + r.io() + "; noisy+fifo: vCPUs SCHED_FIFO " + options.fifoPriority());
             out.println(r.table());
+            out.println("bound: the round-trip latency vmqos guarantees through the reserved threads (network calculus over the "
+                    + "reservations and a cost model measured in the warm-up): "
+                    + (r.bound().roundTripNs() == Long.MAX_VALUE ? "none" : Durations.format(r.bound().roundTripNs() / 1000 * 1000))
+                    + "; 'held' = the median p99.9 of noisy+vmqos stayed within it");
             out.println("report: " + r.files().indexHtml().toAbsolutePath());
         }
         out.flush();

@@ -3,6 +3,7 @@ package io.vmqos.lab.demo;
 import io.vmqos.core.Durations;
 import io.vmqos.core.Reservation;
 import io.vmqos.core.SchedAttributes;
+import io.vmqos.core.StageKind;
 import io.vmqos.core.ThreadChange;
 import io.vmqos.host.KernelLedgerAccess;
 import io.vmqos.host.Reserver;
@@ -58,6 +59,7 @@ public final class DemoRunner {
     private final ProcFs proc = new ProcFs();
     private final DeadlineLedger ledger = new DeadlineLedger(sched);
     private final Reserver reserver;
+    private double measuredVcpu, measuredIo;
 
     public DemoRunner(DemoOptions options, Consumer<String> progress) {
         this.o = options;
@@ -92,6 +94,12 @@ public final class DemoRunner {
                             "ip", "netns", "exec", net.clientNamespace());
                     Reservation[] sized = sizeReservations(vm, threads, prefix, target);
                     Reservation vcpu = sized[0], io = sized[1];
+                    DemoBound.Bound bound = DemoBound.of(DemoBound.fromMeasurement(measuredIo, measuredVcpu, o.rate()), io, vcpu,
+                            o.rate(), o.sizeBytes());
+                    step("guaranteed round-trip bound through the reserved stages: "
+                            + (bound.roundTripNs() == Long.MAX_VALUE ? "none (the reservations cannot carry the rate)" : Durations.format(bound.roundTripNs() / 1000 * 1000))
+                            + " (cost model from the warm-up: io " + Math.round(bound.costs().cpuNsPerPacket(StageKind.IO, o.sizeBytes()))
+                            + " ns/packet, vcpu " + Math.round(bound.costs().cpuNsPerPacket(StageKind.VCPU, o.sizeBytes())) + " ns/packet)");
                     step("noisy+vmqos reserves each vCPU " + vcpu + " (" + pct(vcpu.bandwidth()) + ") and the main loop/iothreads/vhost "
                             + io + " (" + pct(io.bandwidth()) + ")");
                     Map<Scenario, List<LoadResult>> rounds = new LinkedHashMap<>();
@@ -108,12 +116,13 @@ public final class DemoRunner {
                     }
                     List<ScenarioResult> results = new ArrayList<>();
                     for (Map.Entry<Scenario, List<LoadResult>> e : rounds.entrySet()) {
-                        results.add(new ScenarioResult(e.getKey().label(), e.getValue()));
+                        Long b = e.getKey() == Scenario.NOISY_VMQOS && bound.roundTripNs() != Long.MAX_VALUE ? bound.roundTripNs() : null;
+                        results.add(new ScenarioResult(e.getKey().label(), e.getValue(), b));
                     }
                     List<ScenarioSummary> summaries = results.stream().map(ScenarioSummary::of).toList();
                     String table = ConsoleTable.render(summaries);
                     ReportWriter.ReportFiles files = ReportWriter.write(o.reportDir(), results);
-                    return new DemoResult(results, files, vcpu, io, vm.accel().name(), vm.bootTime().toMillis(), table);
+                    return new DemoResult(results, files, vcpu, io, vm.accel().name(), vm.bootTime().toMillis(), table, bound);
                 } finally {
                     releaseQuietly(threads);
                     relReg.unregister();
@@ -155,7 +164,6 @@ public final class DemoRunner {
 
     /** Uses the given reservations, or sizes them from a warm-up run's measured CPU use. */
     private Reservation[] sizeReservations(LabVm vm, VmThreads threads, List<String> prefix, InetSocketAddress target) {
-        if (o.vcpu() != null && o.io() != null) return new Reservation[] {o.vcpu(), o.io()};
         long warm = Math.min(o.durationNs(), 5_000_000_000L);
         step("warm-up: " + Durations.format(warm) + " isolated at " + o.rate() + " req/s to measure the VM threads' CPU use");
         Map<Integer, Long> c0 = new HashMap<>();
@@ -171,6 +179,8 @@ public final class DemoRunner {
             else if (t.role() == ThreadRole.MAIN_LOOP || t.role() == ThreadRole.IOTHREAD || t.role() == ThreadRole.VHOST) ioUse = Math.max(ioUse, share);
         }
         step(String.format(Locale.ROOT, "measured: busiest vCPU thread %s, busiest main-loop/io thread %s of a CPU", pct(vcpuUse), pct(ioUse)));
+        measuredVcpu = vcpuUse;
+        measuredIo = ioUse;
         return new Reservation[] {o.vcpu() != null ? o.vcpu() : AutoSizing.size(vcpuUse), o.io() != null ? o.io() : AutoSizing.size(ioUse)};
     }
 

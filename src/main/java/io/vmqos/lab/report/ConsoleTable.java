@@ -71,6 +71,7 @@ public final class ConsoleTable {
 
     private static String bound(ScenarioSummary s) {
         if (s.guaranteedBoundNanos() == null) return "-";
-        return Fmt.latency(s.guaranteedBoundNanos()) + (Boolean.TRUE.equals(s.boundHeld()) ? " held" : " EXCEEDED");
+        return Fmt.latency(s.guaranteedBoundNanos()) + (Boolean.TRUE.equals(s.boundHeld())
+                ? (Boolean.TRUE.equals(s.maxWithinBound()) ? " held" : " held@p99.9") : " EXCEEDED");
     }
 }
