@@ -64,6 +64,20 @@ public final class LibvirtDomain implements AutoCloseable {
                     "check free space and permissions under " + dir.getParent(), e);
         }
 
+        // Until this object exists and registers itself, a Ctrl-C must still destroy the half-booted domain.
+        Cleanup.Registration booting = Cleanup.register("booting libvirt domain " + spec.name(), () -> {
+            destroy(spec.name(), readPid(spec.name()));
+            deleteTree(dir);
+        });
+        try {
+            return boot(image, spec, dir, xmlFile, xml, bootTimeout);
+        } finally {
+            booting.unregister();
+        }
+    }
+
+    private static LibvirtDomain boot(GuestImage image, DomainSpec spec, Path dir, Path xmlFile, String xml, Duration bootTimeout) {
+        Path console = dir.resolve("console.log");
         long t0 = System.nanoTime();
         Commands.Result created = Virsh.run(Duration.ofSeconds(180), "create", xmlFile.toString());
         long tCreated = System.nanoTime();

@@ -26,7 +26,8 @@ import java.util.OptionalInt;
  * run. Every step that changed the host is listed in {@link #setupSteps()}.
  *
  * <p>{@link #close()} destroys the domains still running, stops only the daemons this instance started
- * (pre-existing ones are left alone), puts /dev/kvm back and removes the directories it created. It is
+ * (pre-existing ones are left alone), puts /dev/kvm back and removes the directories it created (including the empty {@code machine} cgroups
+ * a libvirtd it started created). It is
  * idempotent, thread-safe, and also runs from the JVM shutdown hook ({@link Cleanup}). Use one instance per JVM
  * at a time: a second one would see the first one's daemons as pre-existing.
  */
@@ -38,6 +39,7 @@ public final class LibvirtLab implements AutoCloseable {
     /** Parent of the per-domain directories holding the kernel/initrd copies and the console log. */
     public static final Path IMAGES = Path.of("/var/lib/libvirt/images/vmqos-lab");
     static final Path LOG_DIR = Path.of("/var/log/libvirt/qemu");
+    static final Path CGROUP_ROOT = Path.of("/sys/fs/cgroup");
     static final Duration DAEMON_TIMEOUT = Duration.ofSeconds(60);
 
     private final List<String> steps = new ArrayList<>();
@@ -46,6 +48,7 @@ public final class LibvirtLab implements AutoCloseable {
     private int startedLibvirtd = -1;
     private int startedVirtlogd = -1;
     private KvmDeviceAccess kvm;
+    private List<Path> machineCgroupsBefore = List.of();
     private Cleanup.Registration registration;
     private boolean closed;
 
@@ -106,6 +109,7 @@ public final class LibvirtLab implements AutoCloseable {
         }
         OptionalInt vd = HostDaemon.LIBVIRTD.running();
         if (vd.isEmpty()) {
+            machineCgroupsBefore = machineCgroups();
             startedLibvirtd = HostDaemon.LIBVIRTD.start(DAEMON_TIMEOUT);
             steps.add("started libvirtd -d (pid " + startedLibvirtd + ")");
         }
@@ -192,11 +196,13 @@ public final class LibvirtLab implements AutoCloseable {
                 errors.add(e);
             }
         }
+        if (startedLibvirtd > 0) destroyLeftoverLabDomains(errors);
         try {
             if (startedLibvirtd > 0) HostDaemon.LIBVIRTD.stop(startedLibvirtd, Duration.ofSeconds(15));
         } catch (RuntimeException e) {
             errors.add(e);
         }
+        if (startedLibvirtd > 0) removeNewMachineCgroups();
         try {
             if (startedVirtlogd > 0) HostDaemon.VIRTLOGD.stop(startedVirtlogd, Duration.ofSeconds(10));
         } catch (RuntimeException e) {
@@ -221,6 +227,53 @@ public final class LibvirtLab implements AutoCloseable {
             RuntimeException first = errors.getFirst();
             for (int i = 1; i < errors.size(); i++) first.addSuppressed(errors.get(i));
             throw first;
+        }
+    }
+
+    /**
+     * Before stopping a libvirtd we started: destroys any lab domain ({@code vqlv-*}) it still runs, e.g. one whose
+     * owner died, so that no QEMU outlives the daemon.
+     */
+    private static void destroyLeftoverLabDomains(List<RuntimeException> errors) {
+        for (String name : Virsh.allDomainNames()) {
+            if (!name.startsWith(DomainSpec.NAME_PREFIX)) continue;
+            Commands.Result r = Virsh.run(Duration.ofSeconds(60), "destroy", name);
+            if (!r.ok() && !Virsh.run("domstate", name).stdout().contains("shut off")) {
+                errors.add(new LabSetupException("cannot destroy leftover lab domain " + name + ": " + r.stderr().strip(),
+                        "run `virsh -c " + Virsh.URI + " destroy " + name + "`"));
+            }
+        }
+    }
+
+    /** libvirt's per-controller "machine" cgroup partitions (cgroup v1 without systemd: /sys/fs/cgroup/CTRL/machine). */
+    private static List<Path> machineCgroups() {
+        List<Path> out = new ArrayList<>();
+        try (var s = Files.list(CGROUP_ROOT)) {
+            for (Path ctrl : s.toList()) {
+                Path m = ctrl.resolve("machine");
+                if (Files.isDirectory(m)) out.add(m);
+            }
+        } catch (IOException e) {
+            // no cgroup filesystem: nothing to track
+        }
+        return out;
+    }
+
+    /** Removes the (empty) machine cgroups the libvirtd we started created; cgroups still in use stay. */
+    private void removeNewMachineCgroups() {
+        for (Path m : machineCgroups()) {
+            if (machineCgroupsBefore.contains(m)) continue;
+            try (var s = Files.walk(m)) {
+                for (Path d : s.filter(Files::isDirectory).sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    try {
+                        Files.delete(d); // rmdir; fails on a cgroup that still has tasks
+                    } catch (IOException busy) {
+                        // left in place
+                    }
+                }
+            } catch (IOException | java.io.UncheckedIOException e) {
+                // left in place
+            }
         }
     }
 

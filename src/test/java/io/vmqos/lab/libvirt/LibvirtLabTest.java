@@ -32,6 +32,8 @@ class LibvirtLabTest {
     static LibvirtLab lab;
     static GuestImage image;
     static boolean libvirtdWasRunning;
+    static String kvmModeBefore;
+    static List<String> cgroupsBefore;
 
     @BeforeAll
     static void startLibvirt() {
@@ -39,6 +41,8 @@ class LibvirtLabTest {
         assumeTrue(Packages.isRoot(), "needs root: libvirt's system daemon");
         image = new GuestImageBuilder().installMissing(true).build();
         libvirtdWasRunning = HostDaemon.LIBVIRTD.running().isPresent();
+        kvmModeBefore = kvmMode();
+        cgroupsBefore = machineCgroups();
         long t0 = System.nanoTime();
         lab = LibvirtLab.start();
         System.out.printf("libvirt lab up in %d ms: %s%n", (System.nanoTime() - t0) / 1_000_000, lab.setupSteps());
@@ -49,7 +53,11 @@ class LibvirtLabTest {
         if (lab == null) return;
         boolean started = lab.startedLibvirtd();
         lab.close();
-        if (started) assertThat(HostDaemon.LIBVIRTD.running()).isEqualTo(OptionalInt.empty());
+        if (started) {
+            assertThat(HostDaemon.LIBVIRTD.running()).isEqualTo(OptionalInt.empty());
+            assertThat(machineCgroups()).as("machine cgroups created by our libvirtd are removed").isEqualTo(cgroupsBefore);
+        }
+        assertThat(kvmMode()).as("/dev/kvm group and mode restored").isEqualTo(kvmModeBefore);
         assertThat(lab.toString()).contains("LibvirtLab");
     }
 
@@ -115,6 +123,18 @@ class LibvirtLabTest {
         assertThat(Virsh.run("uri").stdout().strip()).isEqualTo(Virsh.URI);
         if (!libvirtdWasRunning) assertThat(lab.startedLibvirtd()).isTrue();
         assertThat(HostDaemon.LIBVIRTD.isLive((int) ProcessHandle.current().pid())).isFalse();
+    }
+
+    static String kvmMode() {
+        return Commands.run(List.of("stat", "-c", "%U:%G %a", "/dev/kvm"), Duration.ofSeconds(5)).stdout().strip();
+    }
+
+    static List<String> machineCgroups() {
+        try (var s = Files.list(Path.of("/sys/fs/cgroup"))) {
+            return s.map(c -> c.resolve("machine")).filter(Files::isDirectory).map(Path::toString).sorted().toList();
+        } catch (java.io.IOException e) {
+            return List.of();
+        }
     }
 
     static List<String> threadNames(int pid) {
