@@ -51,6 +51,11 @@ public final class LibvirtDomain implements AutoCloseable {
         String xml = DomainXml.build(spec, kernel, initrd, console);
         try {
             Files.createDirectory(dir);
+        } catch (IOException e) {
+            throw new LabSetupException("cannot create " + dir + " for domain " + spec.name() + ": " + e,
+                    "pick another domain name, or remove " + dir + " if no domain of that name runs", e);
+        }
+        try {
             Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
             Files.copy(image.kernel(), kernel, StandardCopyOption.REPLACE_EXISTING);
             Files.copy(image.initrd(), initrd, StandardCopyOption.REPLACE_EXISTING);

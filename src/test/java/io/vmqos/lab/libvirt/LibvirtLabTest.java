@@ -33,6 +33,7 @@ class LibvirtLabTest {
     static GuestImage image;
     static boolean libvirtdWasRunning;
     static String kvmModeBefore;
+    static LibvirtDomain leftOpen;
     static List<String> cgroupsBefore;
 
     @BeforeAll
@@ -53,6 +54,12 @@ class LibvirtLabTest {
         if (lab == null) return;
         boolean started = lab.startedLibvirtd();
         lab.close();
+        if (leftOpen != null) {
+            assertThat(leftOpen.isAlive()).as("domain left open is destroyed by the lab").isFalse();
+            assertThat(LibvirtDomain.pidFile(leftOpen.name())).doesNotExist();
+            assertThat(leftOpen.consoleLog().getParent()).doesNotExist();
+        }
+        assertThat(Path.of("/run/libvirt/qemu")).isDirectoryNotContaining("glob:**/" + DomainSpec.NAME_PREFIX + "*");
         if (started) {
             assertThat(HostDaemon.LIBVIRTD.running()).isEqualTo(OptionalInt.empty());
             assertThat(machineCgroups()).as("machine cgroups created by our libvirtd are removed").isEqualTo(cgroupsBefore);
@@ -103,17 +110,14 @@ class LibvirtLabTest {
     }
 
     @Test
-    void oneVcpuDomainWithoutIothreads() {
+    void oneVcpuDomainWithoutIothreadsLeftForTheLabToClose() {
         LibvirtDomain d = lab.startDomain(image, DomainSpec.random().withVcpus(1).withIothreads(0));
-        try {
-            VmThreads vm = VmDiscovery.viaLibvirtDomain(d.name());
-            assertThat(vm.vcpus()).hasSize(1);
-            assertThat(vm.iothreads()).isEmpty();
-            assertThat(vm.mainLoop().tid()).isEqualTo(d.pid());
-            System.out.printf("%s: virsh create %d ms, boot %d ms%n", d, d.createTime().toMillis(), d.bootTime().toMillis());
-        } finally {
-            d.close();
-        }
+        leftOpen = d; // not closed here: LibvirtLab.close() must destroy it (checked in @AfterAll)
+        VmThreads vm = VmDiscovery.viaLibvirtDomain(d.name());
+        assertThat(vm.vcpus()).hasSize(1);
+        assertThat(vm.iothreads()).isEmpty();
+        assertThat(vm.mainLoop().tid()).isEqualTo(d.pid());
+        System.out.printf("%s: virsh create %d ms, boot %d ms%n", d, d.createTime().toMillis(), d.bootTime().toMillis());
     }
 
     @Test
