@@ -1,9 +1,11 @@
 package io.vmqos.lab.calibrate;
 
 import io.vmqos.core.StageKind;
+import io.vmqos.lab.Commands;
 import io.vmqos.lab.GuestImage;
 import io.vmqos.lab.LabNetwork;
 import io.vmqos.lab.LabVm;
+import io.vmqos.lab.NetnsExec;
 import io.vmqos.lab.Packages;
 import io.vmqos.lab.VmLauncher;
 import io.vmqos.lab.load.ChildLoadRun;
@@ -43,6 +45,7 @@ import java.util.function.Consumer;
 public final class Calibrator {
     /** Warm-up before the first point (ARP, guest caches, the load JVM's first start), not measured. */
     static final long WARM_UP_NS = 1_000_000_000L;
+    private static final java.time.Duration ETHTOOL_TIMEOUT = java.time.Duration.ofSeconds(30);
 
     private final CalibrationOptions o;
     private final Consumer<String> progress;
@@ -67,6 +70,7 @@ public final class Calibrator {
         String id = "k" + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36 * 36), 36);
         int subnet = 100 + ThreadLocalRandom.current().nextInt(100);
         try (LabNetwork net = LabNetwork.create(id, subnet)) {
+            routeUdpThroughNapi(net);
             step("booting the guest (" + o.vmCpus() + " vCPU; KVM if it boots, else TCG)");
             try (LabVm vm = new VmLauncher().launch(net.nextVm(image).withCpus(o.vmCpus()))) {
                 step("guest up under " + vm.accel() + " in " + vm.bootTime().toMillis() + " ms; finding its threads via QMP");
@@ -131,6 +135,21 @@ public final class Calibrator {
             requireAlive(vm);
             if (e instanceof CalibrationException c) throw c;
             throw new CalibrationException("the load run at " + spec.ratePerSecond() + " req/s failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Makes the lab veth pair carry UDP through its threaded NAPI, so that the NAPI stage has work to measure.
+     * veth hands a packet to the receiving end's NAPI only when the packet is GRO-eligible: the sending end has no
+     * TSO, or the packet comes from a local socket and the receiver does UDP GRO forwarding; otherwise it goes
+     * through the per-CPU backlog (softirq, not a schedulable thread). The echo replies are forwarded from the
+     * tap, so TSO off on both ends is what makes both directions use NAPI; UDP GRO forwarding is turned on too
+     * where the kernel has it (5.12+).
+     */
+    static void routeUdpThroughNapi(LabNetwork net) {
+        for (String[] end : new String[][] {{net.bridgeNamespace(), net.bridgeVeth()}, {net.clientNamespace(), net.clientVeth()}}) {
+            Commands.check(NetnsExec.commandInNamespace(end[0], List.of("ethtool", "-K", end[1], "tso", "off")), ETHTOOL_TIMEOUT);
+            Commands.run(NetnsExec.commandInNamespace(end[0], List.of("ethtool", "-K", end[1], "rx-udp-gro-forwarding", "on")), ETHTOOL_TIMEOUT);
         }
     }
 
