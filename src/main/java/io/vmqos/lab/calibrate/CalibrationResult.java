@@ -64,7 +64,7 @@ public record CalibrationResult(CalibrationOptions options, String accel, String
         for (Map.Entry<StageKind, StageCostFit> e : fits.entrySet()) {
             StageCostFit f = e.getValue();
             if (!(f.r2() >= minR2)) {
-                out.add(String.format(Locale.ROOT, "stage %s has R² %.3f < %.3f (RMS residual %.1f%% of a CPU)",
+                out.add(String.format(Locale.ROOT, "stage %s has R² %.4f < %s (RMS residual %.2f%% of a CPU)",
                         e.getKey(), f.r2(), minR2, f.rmsResidualNsPerSecond() / 1e7));
             }
             if (!f.usable()) {

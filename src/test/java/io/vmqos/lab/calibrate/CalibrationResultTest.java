@@ -33,7 +33,7 @@ class CalibrationResultTest {
     void poorFitIsRefusedNamingTheStageItsR2AndWhatToTry() {
         CalibrationResult r = SyntheticCalibration.result(defaults, StageKind.IO, 2e7);
         assertThat(r.fits().get(StageKind.IO).r2()).isLessThan(0.9);
-        assertThat(r.problems(0.9)).singleElement().asString().startsWith("stage IO has R² 0.").contains("< 0.900");
+        assertThat(r.problems(0.9)).singleElement().asString().startsWith("stage IO has R² 0.").contains("< 0.9 (RMS residual");
         assertThatThrownBy(() -> r.requireGoodFit(0.9)).isInstanceOf(PoorFitException.class)
                 .hasMessageContaining("stage IO has R²").hasMessageContaining("longer --duration")
                 .hasMessageContaining("quieter machine").hasMessageContaining("more --rates").hasMessageContaining("--force");
