@@ -61,7 +61,7 @@ public final class Calibrator {
      *
      * @throws CalibrationException when a stage's threads are missing, the VM dies or a load run fails
      */
-    public CalibrationResult run() {
+    public CalibrationResult run() throws IOException {
         step("checking packages");
         Packages.ensure(Packages.LAB);
         step("building the guest image (cached after the first run)");
@@ -72,7 +72,8 @@ public final class Calibrator {
         try (LabNetwork net = LabNetwork.create(id, subnet)) {
             routeUdpThroughNapi(net);
             step("booting the guest (" + o.vmCpus() + " vCPU; KVM if it boots, else TCG)");
-            try (LabVm vm = new VmLauncher().launch(net.nextVm(image).withCpus(o.vmCpus()))) {
+            try (BootGuard guard = BootGuard.create(id);
+                 LabVm vm = new VmLauncher().runRoot(guard.root()).launch(net.nextVm(image).withCpus(o.vmCpus()))) {
                 step("guest up under " + vm.accel() + " in " + vm.bootTime().toMillis() + " ms; finding its threads via QMP");
                 VmThreads threads = VmDiscovery.viaQmp(vm.qmpSocket());
                 KernelThreads kt = new KernelThreads();
