@@ -88,11 +88,15 @@ final class YamlTree {
         try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8); JsonParser p = FACTORY.createParser(r)) {
             JsonToken t = p.nextToken();
             if (t == null) return new MapNode(new Loc(1, 1), new LinkedHashMap<>());
-            return node(p, t, shown);
+            return node(p, t, shown, "");
         } catch (JsonProcessingException e) {
             Loc at = Loc.of(e.getLocation());
             String msg = e.getOriginalMessage() == null ? e.toString() : e.getOriginalMessage();
-            msg = msg.lines().map(String::strip).filter(s -> !s.isEmpty() && !s.startsWith("^") && !s.startsWith("in '")).findFirst().orElse(msg);
+            // SnakeYAML's message: context and problem lines, each followed by a quoted excerpt and a caret line
+            msg = String.join(", ", msg.lines()
+                    .filter(s -> !s.isBlank() && !Character.isWhitespace(s.charAt(0)) && !s.startsWith("at ["))
+                    .map(String::strip)
+                    .map(s -> s.endsWith(":") ? s.substring(0, s.length() - 1) : s).toList());
             throw new ConfigException(shown, at.line(), at.column(), "", "YAML syntax error: " + msg,
                     "correct the YAML here (indentation with spaces, 'key: value' with a space after ':', quotes closed)");
         } catch (NoSuchFileException e) {
@@ -106,7 +110,7 @@ final class YamlTree {
         }
     }
 
-    private static Node node(JsonParser p, JsonToken t, String shown) throws IOException {
+    private static Node node(JsonParser p, JsonToken t, String shown, String path) throws IOException {
         Loc loc = Loc.of(p.currentTokenLocation());
         switch (t) {
             case START_OBJECT -> {
@@ -115,10 +119,11 @@ final class YamlTree {
                 while ((k = p.nextToken()) == JsonToken.FIELD_NAME) {
                     String key = p.currentName();
                     Loc keyLoc = Loc.of(p.currentTokenLocation());
-                    Node value = node(p, p.nextToken(), shown);
+                    String kp = path.isEmpty() ? key : path + "." + key;
+                    Node value = node(p, p.nextToken(), shown, kp);
                     Entry prev = entries.get(key);
                     if (prev != null) {
-                        throw new ConfigException(shown, keyLoc.line(), keyLoc.column(), key, "the key '" + key + "' appears twice (first at line "
+                        throw new ConfigException(shown, keyLoc.line(), keyLoc.column(), kp, "the key '" + key + "' appears twice (first at line "
                                 + prev.keyLoc().line() + ")", "keep one of them");
                     }
                     entries.put(key, new Entry(key, keyLoc, value));
@@ -130,7 +135,7 @@ final class YamlTree {
                 JsonToken i;
                 while ((i = p.nextToken()) != JsonToken.END_ARRAY) {
                     if (i == null) break;
-                    items.add(node(p, i, shown));
+                    items.add(node(p, i, shown, path + "[" + items.size() + "]"));
                 }
                 return new ListNode(loc, items);
             }
