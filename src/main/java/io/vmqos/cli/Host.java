@@ -36,6 +36,9 @@ final class Host {
         return new Host(common == null ? Reserver.DEFAULT_HOST_RESERVE : Percent.parse("--host-reserve", common.hostReserve));
     }
 
+    /** The host with the given reserve (a fraction in [0, 1)), e.g. from a host configuration file. */
+    static Host withReserve(double hostReserve) { return new Host(hostReserve); }
+
     ProcFs proc() { return proc; }
     KernelParameters params() { return params; }
     KernelLimits limits() { return params.limits(); }

@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "vmqos", mixinStandardHelpOptions = true, version = "vmqos 0.1.0",
         description = "Network QoS guarantees for virtual machines through SCHED_DEADLINE CPU reservations.",
-        subcommands = {ReserveCommand.class, ReleaseCommand.class, ShowCommand.class, DoctorCommand.class, VmCommand.class, DemoCommand.class, CalibrateCommand.class,
+        subcommands = {ReserveCommand.class, ReleaseCommand.class, ShowCommand.class, DoctorCommand.class, VmCommand.class,
+                PlanCommand.class, ApplyCommand.class, CalibrateCommand.class, DemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
     public static final int DONE = 0;

@@ -16,23 +16,33 @@ final class Reports {
 
     static void printApply(PrintWriter out, ApplyReport report, boolean json, String verb) {
         if (json) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("changed", report.changed());
-            List<Map<String, Object>> threads = new ArrayList<>();
-            for (ThreadOutcome o : report.outcomes()) {
-                Map<String, Object> t = new LinkedHashMap<>();
-                t.put("tid", o.tid());
-                t.put("name", o.label());
-                t.put("changed", o.changed());
-                t.put("before", ThreadView.of(o.tid(), o.label(), o.before(), ""));
-                t.put("after", ThreadView.of(o.tid(), o.label(), o.after(), ""));
-                threads.add(t);
-            }
-            m.put("threads", threads);
-            m.put("ledgerRepair", report.repair());
-            Json.print(out, m);
+            Json.print(out, applyJson(report));
             return;
         }
+        printApplyText(out, report, verb);
+    }
+
+    /** The JSON form of an apply: changed count, threads before/after, ledger repair. */
+    static Map<String, Object> applyJson(ApplyReport report) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("changed", report.changed());
+        List<Map<String, Object>> threads = new ArrayList<>();
+        for (ThreadOutcome o : report.outcomes()) {
+            Map<String, Object> t = new LinkedHashMap<>();
+            t.put("tid", o.tid());
+            t.put("name", o.label());
+            t.put("changed", o.changed());
+            t.put("before", ThreadView.of(o.tid(), o.label(), o.before(), ""));
+            t.put("after", ThreadView.of(o.tid(), o.label(), o.after(), ""));
+            threads.add(t);
+        }
+        m.put("threads", threads);
+        m.put("ledgerRepair", report.repair());
+        return m;
+    }
+
+    /** The text form of an apply: one line per thread, then the count. */
+    static void printApplyText(PrintWriter out, ApplyReport report, String verb) {
         for (ThreadOutcome o : report.outcomes()) {
             out.printf("%-8d %-16s %s%s%n", o.tid(), o.label(),
                     o.changed() ? o.before().describe() + " -> " : "unchanged ", o.after().describe());

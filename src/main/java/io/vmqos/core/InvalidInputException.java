@@ -4,7 +4,7 @@ package io.vmqos.core;
  * Input that vmqos refuses before touching the host. The message names the field, what is wrong with it and
  * the fix, so the CLI can print it as is and exit non-zero.
  */
-public final class InvalidInputException extends RuntimeException {
+public class InvalidInputException extends RuntimeException {
     private final String field;
     private final String problem;
     private final String fix;

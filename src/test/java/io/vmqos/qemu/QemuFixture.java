@@ -12,10 +12,10 @@ import java.util.concurrent.TimeUnit;
  * A real, paused QEMU (TCG, multi-threaded so one thread per vCPU, no guest) for tests. {@link #close()} sends
  * QMP quit, waits, then kills -9 and deletes its files: nothing is left running.
  */
-final class QemuFixture implements AutoCloseable {
+public final class QemuFixture implements AutoCloseable {
     static final String BINARY = "qemu-system-x86_64";
 
-    final Path socket;
+    public final Path socket;
     final Path pidfile;
     final Path log;
     final String name;
@@ -48,18 +48,18 @@ final class QemuFixture implements AutoCloseable {
         }
     }
 
-    static boolean available() {
+    public static boolean available() {
         for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
             if (Files.isExecutable(Path.of(dir, BINARY))) return true;
         }
         return false;
     }
 
-    static QemuFixture start(String name, boolean debugThreads) throws IOException, InterruptedException {
+    public static QemuFixture start(String name, boolean debugThreads) throws IOException, InterruptedException {
         return new QemuFixture(name, debugThreads);
     }
 
-    int pid() { return (int) process.pid(); }
+    public int pid() { return (int) process.pid(); }
 
     /** Quits through QMP (if nobody else holds the QMP connection), then SIGKILL; waits for the exit. */
     @Override

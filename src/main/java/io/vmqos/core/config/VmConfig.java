@@ -1,0 +1,50 @@
+package io.vmqos.core.config;
+
+import io.vmqos.core.InvalidInputException;
+import io.vmqos.core.NetworkSla;
+import io.vmqos.core.Reservation;
+import io.vmqos.core.StageKind;
+
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One VM of the host configuration. Immutable.
+ *
+ * @param name unique name of the VM in the file (used in plans and thread labels)
+ * @param locator how to find its QEMU process
+ * @param rx SLA of host → VM traffic, if any
+ * @param tx SLA of VM → host traffic, if any
+ * @param explicit reservations the operator fixed per stage; sizing leaves those stages alone (may be empty)
+ * @param shaping the VM's link share for tc, if any
+ */
+public record VmConfig(String name, VmLocator locator, Optional<DirectionSla> rx, Optional<DirectionSla> tx,
+                       Map<StageKind, Reservation> explicit, Optional<ShapingConfig> shaping) {
+    public VmConfig {
+        if (name == null || name.isBlank()) throw new InvalidInputException("vms.name", "is missing", "give every VM a name");
+        if (locator == null) throw new InvalidInputException("vms." + name, "has no qmp, pid or domain", "give exactly one of them");
+        rx = rx == null ? Optional.empty() : rx;
+        tx = tx == null ? Optional.empty() : tx;
+        shaping = shaping == null ? Optional.empty() : shaping;
+        EnumMap<StageKind, Reservation> copy = new EnumMap<>(StageKind.class);
+        if (explicit != null) copy.putAll(explicit);
+        explicit = Collections.unmodifiableMap(copy);
+        if (rx.isEmpty() && tx.isEmpty() && explicit.isEmpty()) {
+            throw new InvalidInputException("vms." + name, "has neither an SLA nor reservations", "give sla (rx and/or tx) or reservations");
+        }
+    }
+
+    /** True when the VM has an SLA in either direction. */
+    public boolean hasSla() { return rx.isPresent() || tx.isPresent(); }
+
+    /**
+     * The SLA its threads are sized for: one direction as given, or both combined by
+     * {@link DirectionSla#combine}; empty when the VM has no SLA.
+     */
+    public Optional<NetworkSla> sizingSla() {
+        if (rx.isPresent() && tx.isPresent()) return Optional.of(DirectionSla.combine(rx.get(), tx.get()));
+        return rx.or(() -> tx).map(DirectionSla::toNetworkSla);
+    }
+}

@@ -1,0 +1,32 @@
+package io.vmqos.host;
+
+import io.vmqos.core.HostCapacity;
+import io.vmqos.core.PlanResult;
+import io.vmqos.qemu.VmThreads;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The plan of a host configuration ({@link HostPlanning#plan}). Immutable.
+ *
+ * @param result the admitted VM plans and the refusals, as {@link io.vmqos.analysis.Planner} gives them
+ * @param capacity what was planned on: root domains with what others hold (the planned VMs' own current
+ *     reservations excluded), reserve and placement
+ * @param unsized VMs planned from their explicit reservations only (no cost model, or no SLA): for them the
+ *     stages' guaranteed rates, the delay bound and the backlog bound are not known and are -1; their stage
+ *     latency is the reservation's own {@code P + D − 2(Q − overhead)}
+ * @param found the VMs found running, by name (VMs not running are planned as new ones)
+ * @param notes remarks for people (VMs not running, SLAs not checked, ...), in VM name order
+ */
+public record ConfigPlan(PlanResult result, HostCapacity capacity, Set<String> unsized, Map<String, VmThreads> found, List<String> notes) {
+    public ConfigPlan {
+        unsized = Set.copyOf(unsized);
+        found = Map.copyOf(found);
+        notes = List.copyOf(notes);
+    }
+
+    /** True when every VM was admitted. */
+    public boolean complete() { return result.complete(); }
+}
