@@ -52,6 +52,18 @@ class CostModelWriterTest {
     }
 
     @Test
+    void planReadsWhatCalibrateWrites(@TempDir Path dir) throws Exception {
+        CalibrationResult r = SyntheticCalibration.result(CalibrationOptions.defaults(), null, 0);
+        Path f = CostModelWriter.write(dir.resolve("costs.yaml"), r);
+        var doc = io.vmqos.host.config.CostModelFile.read(f);
+        for (StageKind k : StageKind.values()) {
+            assertThat(doc.model().cost(k).perPacketNs()).isCloseTo(r.costModel().cost(k).perPacketNs(), within(0.01));
+            assertThat(doc.r2().get(k)).isCloseTo(1, within(1e-6));
+        }
+        assertThat(doc.metadata()).containsKey("kernel");
+    }
+
+    @Test
     void numbersArePlainDecimals() {
         assertThat(CostModelWriter.num(1234.5)).isEqualTo("1234.5");
         assertThat(CostModelWriter.num(0.000012345678)).isEqualTo("0.0000123457");
