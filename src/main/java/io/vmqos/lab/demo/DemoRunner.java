@@ -81,7 +81,8 @@ public final class DemoRunner {
         try (LabNetwork net = LabNetwork.create(id, subnet)) {
             Cleanup.Registration netReg = Cleanup.register("demo network " + id, net);
             VmSpec spec = net.nextVm(image).withCpus(o.vmCpus());
-            step("booting the guest (" + o.vmCpus() + " vCPU; KVM if it boots, else TCG)");
+            step("lab network vqlab-" + id + " (namespaces vqlab-" + id + "-br, vqlab-" + id + "-cli); booting the guest ("
+                    + o.vmCpus() + " vCPU; KVM if it boots, else TCG)");
             try (LabVm vm = new VmLauncher().launch(spec)) {
                 Cleanup.Registration vmReg = Cleanup.register("demo vm", vm);
                 step("guest up under " + vm.accel() + " in " + vm.bootTime().toMillis() + " ms; finding its threads via QMP");

@@ -26,11 +26,14 @@ class DemoAbortTest {
         DemoOptions o = new DemoOptions(1_000_000_000L, 500, 64, 1, 2, report,
                 List.of(Scenario.ISOLATED, Scenario.NOISY), null, null, 1, 10, 20);
         AtomicBoolean killed = new AtomicBoolean();
+        java.util.concurrent.atomic.AtomicReference<String> lab = new java.util.concurrent.atomic.AtomicReference<>();
         DemoRunner runner = new DemoRunner(o, line -> {
             System.out.println("demo: " + line);
+            var m = java.util.regex.Pattern.compile("lab network (vqlab-[a-z0-9]+) ").matcher(line);
+            if (m.find()) lab.set(m.group(1));
             if (line.startsWith("round 1/1") && killed.compareAndSet(false, true)) {
                 try {
-                    new ProcessBuilder("pkill", "-9", "-f", "qemu-system-x86_64 -name vqlab-d").start().waitFor();
+                    new ProcessBuilder("pkill", "-9", "-f", "qemu-system-x86_64 -name " + lab.get()).start().waitFor();
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
@@ -38,8 +41,9 @@ class DemoAbortTest {
         });
         assertThatThrownBy(runner::run).isInstanceOf(DemoAbortedException.class).hasMessageContaining("the VM exited during scenario");
         String netns = new String(new ProcessBuilder("ip", "netns", "list").start().getInputStream().readAllBytes());
-        assertThat(netns).doesNotContain("vqlab-d");
-        String procs = new String(new ProcessBuilder("pgrep", "-af", "vqlab-d").start().getInputStream().readAllBytes());
+        assertThat(lab.get()).isNotNull();
+        assertThat(netns).doesNotContain(lab.get());
+        String procs = new String(new ProcessBuilder("pgrep", "-af", lab.get()).start().getInputStream().readAllBytes());
         assertThat(procs).doesNotContain("qemu-system");
         String noise = new String(new ProcessBuilder("pgrep", "-af", "stress-ng").start().getInputStream().readAllBytes());
         assertThat(noise).doesNotContain("--cpu 2");
