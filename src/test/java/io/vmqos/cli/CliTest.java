@@ -21,20 +21,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The command line end to end on real threads: exit codes, messages, JSON, and nothing changed on bad input. */
 @ExtendWith(HostGuard.class)
-class CliTest {
+class CliTest extends io.vmqos.testing.CliTestSupport {
     private final LinuxThreadScheduler sched = new LinuxThreadScheduler();
-    private String out, err;
 
     @BeforeEach
     void root() { Root.assumeDeadlineCapable(); }
 
-    private int run(String... args) {
-        StringWriter o = new StringWriter(), e = new StringWriter();
-        int code = Main.run(new PrintWriter(o, true), new PrintWriter(e, true), args);
-        out = o.toString();
-        err = e.toString();
-        return code;
-    }
 
     @Test
     void reserveShowReleaseOnRealThreads() throws Exception {

@@ -30,22 +30,14 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 
 /** {@code vmqos plan|apply|release -f} end to end on the real kernel, with a real (paused, TCG) QEMU. */
 @ExtendWith(HostGuard.class)
-class ConfigCommandsTest {
+class ConfigCommandsTest extends io.vmqos.testing.CliTestSupport {
     private static final Path BROKEN = Path.of("src/test/resources/io/vmqos/host/config/broken");
     private final LinuxThreadScheduler sched = new LinuxThreadScheduler();
-    private String out, err;
     @TempDir Path dir;
 
     @BeforeEach
     void root() { Root.assumeDeadlineCapable(); }
 
-    private int run(String... args) {
-        StringWriter o = new StringWriter(), e = new StringWriter();
-        int code = Main.run(new PrintWriter(o, true), new PrintWriter(e, true), args);
-        out = o.toString();
-        err = e.toString();
-        return code;
-    }
 
     private List<Integer> deadlineThreadsOfThisJvm() {
         List<Integer> dl = new ArrayList<>();

@@ -44,12 +44,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @ExtendWith(HostGuard.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class VmDomainCliTest {
+class VmDomainCliTest extends io.vmqos.testing.CliTestSupport {
     static LibvirtLab lab;
     static LibvirtDomain domain;
     static int qemuPid = -1;
     final LinuxThreadScheduler sched = new LinuxThreadScheduler();
-    String out, err;
 
     @BeforeAll
     static void startDomain() {
@@ -93,13 +92,6 @@ class VmDomainCliTest {
         }
     }
 
-    private int run(String... args) {
-        StringWriter o = new StringWriter(), e = new StringWriter();
-        int code = Main.run(new PrintWriter(o, true), new PrintWriter(e, true), args);
-        out = o.toString();
-        err = e.toString();
-        return code;
-    }
 
     @Test
     @Order(1)

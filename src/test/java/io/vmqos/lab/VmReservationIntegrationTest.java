@@ -34,11 +34,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * reserves and releases them by role (read back with sched_getattr); a short isolated load gets every reply.
  */
 @ExtendWith(HostGuard.class)
-class VmReservationIntegrationTest {
+class VmReservationIntegrationTest extends io.vmqos.testing.CliTestSupport {
     private static LabNetwork net;
     private static LabVm vm;
     private final LinuxThreadScheduler sched = new LinuxThreadScheduler();
-    private String out, err;
 
     @BeforeAll
     static void boot() {
@@ -56,13 +55,6 @@ class VmReservationIntegrationTest {
         if (net != null) net.close();
     }
 
-    private int run(String... args) {
-        StringWriter o = new StringWriter(), e = new StringWriter();
-        int code = Main.run(new PrintWriter(o, true), new PrintWriter(e, true), args);
-        out = o.toString();
-        err = e.toString();
-        return code;
-    }
 
     @Test
     void qmpAndProcDiscoveryAgree() {
