@@ -58,6 +58,8 @@ public final class DemoRunner {
     private final ProcFs proc = new ProcFs();
     private final DeadlineLedger ledger = new DeadlineLedger(sched);
     private final Reserver reserver;
+    /** The flood pair's second VM, booted only when a flood scenario is asked for. */
+    private FloodScenarios flood;
 
     public DemoRunner(DemoOptions options, Consumer<String> progress) {
         this.o = options;
@@ -92,6 +94,7 @@ public final class DemoRunner {
                             "ip", "netns", "exec", net.clientNamespace());
                     Reservation[] sized = sizeReservations(vm, threads, prefix, target);
                     Reservation vcpu = sized[0], io = sized[1];
+                    if (o.scenarios().stream().anyMatch(Scenario::flood)) flood = FloodScenarios.start(net, image, reserver, sched, progress);
                     step("noisy+vmqos reserves each vCPU " + vcpu + " (" + pct(vcpu.bandwidth()) + ") and the main loop/iothreads/vhost "
                             + io + " (" + pct(io.bandwidth()) + ")");
                     Map<Scenario, List<LoadResult>> rounds = new LinkedHashMap<>();
@@ -116,6 +119,7 @@ public final class DemoRunner {
                     return new DemoResult(results, files, vcpu, io, vm.accel().name(), vm.bootTime().toMillis(), table);
                 } finally {
                     releaseQuietly(threads);
+                    if (flood != null) flood.close();
                     relReg.unregister();
                     vmReg.unregister();
                 }
@@ -138,19 +142,24 @@ public final class DemoRunner {
                 default -> { }
             }
             sleep(300);
-            LoadResult res;
-            try {
-                res = ChildLoadRun.run(prefix, LoadSpec.paced(target, o.rate(), o.sizeBytes(), o.durationNs()));
-            } catch (RuntimeException e) {
-                requireAlive(vm, s);
-                throw new DemoAbortedException("the load run of scenario " + s.label() + " failed: " + e.getMessage(), e);
-            }
-            requireAlive(vm, s);
-            return res;
+            if (s.flood()) return flood.run(s, threads, vcpu, io, o.durationNs(), () -> measure(s, vm, prefix, target));
+            return measure(s, vm, prefix, target);
         } finally {
             releaseQuietly(threads);
             if (noise != null) noise.close();
         }
+    }
+
+    private LoadResult measure(Scenario s, LabVm vm, List<String> prefix, InetSocketAddress target) {
+        LoadResult res;
+        try {
+            res = ChildLoadRun.run(prefix, LoadSpec.paced(target, o.rate(), o.sizeBytes(), o.durationNs()));
+        } catch (RuntimeException e) {
+            requireAlive(vm, s);
+            throw new DemoAbortedException("the load run of scenario " + s.label() + " failed: " + e.getMessage(), e);
+        }
+        requireAlive(vm, s);
+        return res;
     }
 
     /** Uses the given reservations, or sizes them from a warm-up run's measured CPU use. */

@@ -1,0 +1,168 @@
+package io.vmqos.lab.demo;
+
+import io.vmqos.core.Reservation;
+import io.vmqos.host.PathRequest;
+import io.vmqos.host.PathStateStore;
+import io.vmqos.host.PathThreadSizing;
+import io.vmqos.host.PathTransaction;
+import io.vmqos.host.Reserver;
+import io.vmqos.host.VmReservationPlan;
+import io.vmqos.lab.GuestImage;
+import io.vmqos.lab.LabNetwork;
+import io.vmqos.lab.LabVm;
+import io.vmqos.lab.VmLauncher;
+import io.vmqos.lab.load.ChildLoadRun;
+import io.vmqos.lab.load.LoadResult;
+import io.vmqos.lab.load.LoadSpec;
+import io.vmqos.linux.ThreadScheduler;
+import io.vmqos.linux.net.IpRoute;
+import io.vmqos.linux.net.NetUnits;
+import io.vmqos.linux.net.ShapingSpec;
+import io.vmqos.linux.net.TapDiscovery;
+import io.vmqos.qemu.VmDiscovery;
+import io.vmqos.qemu.VmThreads;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * The flood pair of the demo: a second lab VM (the "flooded" one, 1 vCPU) on the same bridge receives bulk UDP
+ * echo traffic from the client namespace (1400-byte requests, 256 outstanding) during the protected VM's
+ * measurement, so both share the veth's NAPI threads, the bridge and the CPU.
+ * <ul>
+ *   <li>{@link Scenario#NOISY_FLOOD}: the protected VM gets only its own thread reservations (as noisy+vmqos).</li>
+ *   <li>{@link Scenario#NOISY_FLOOD_VMQOS}: one {@link PathTransaction} gives the protected VM its thread
+ *       reservations plus {@link #NAPI} on every NAPI thread of its path (both veth ends) and shapes its tap to
+ *       {@link #PROTECTED}; a second one shapes the flooded VM's tap, both directions, to {@link #FLOOD_CEILING}.
+ *       Everything is released after the run.</li>
+ * </ul>
+ * The path state file lives in a private temporary directory, not in {@code /run/vmqos}. Owned by
+ * {@link DemoRunner}'s thread; {@link #close()} stops the flooded VM.
+ */
+final class FloodScenarios implements AutoCloseable {
+    /** Reservation of each NAPI thread on the protected VM's path: 10% of a CPU. */
+    static final Reservation NAPI = Reservation.of(1_000_000, 10_000_000);
+    /** The flooded VM's share: 10mbit guaranteed, 20mbit ceiling. */
+    static final ShapingSpec FLOOD_CEILING = ShapingSpec.of("10mbit", "20mbit", "15k");
+    /** The protected VM's share: 20mbit guaranteed, borrowing up to 100mbit. */
+    static final ShapingSpec PROTECTED = ShapingSpec.of("20mbit", "100mbit", "15k");
+    static final int FLOOD_SIZE = 1400;
+    static final int FLOOD_WINDOW = 256;
+
+    private final LabNetwork net;
+    private final LabVm floodVm;
+    private final VmThreads floodThreads;
+    private final PathTransaction tx;
+    private final Path stateDir;
+    private final Consumer<String> progress;
+
+    private FloodScenarios(LabNetwork net, LabVm floodVm, VmThreads floodThreads, PathTransaction tx, Path stateDir,
+                           Consumer<String> progress) {
+        this.net = net;
+        this.floodVm = floodVm;
+        this.floodThreads = floodThreads;
+        this.tx = tx;
+        this.stateDir = stateDir;
+        this.progress = progress;
+    }
+
+    /** Boots the flooded VM on a new tap of {@code net}. */
+    static FloodScenarios start(LabNetwork net, GuestImage image, Reserver reserver, ThreadScheduler sched, Consumer<String> progress) {
+        progress.accept("flood scenarios: booting a second VM to flood");
+        LabVm vm = new VmLauncher().launch(net.nextVm(image).withCpus(1));
+        try {
+            VmThreads threads = VmDiscovery.viaQmp(vm.qmpSocket());
+            Path dir = Files.createTempDirectory("vqdemo-path-");
+            PathTransaction tx = new PathTransaction(reserver, sched, IpRoute.system(), new TapDiscovery(),
+                    new PathStateStore(dir.resolve("path-state.json")));
+            progress.accept("flooded VM up under " + vm.accel() + " at " + vm.guestIp() + " in " + vm.bootTime().toMillis() + " ms");
+            return new FloodScenarios(net, vm, threads, tx, dir, progress);
+        } catch (IOException e) {
+            vm.close();
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            vm.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Runs one flood scenario around {@code measure} (the protected VM's paced load run): path reservations and
+     * shaping when {@code s} is noisy+flood+vmqos, the flood, the measurement, then everything released.
+     */
+    LoadResult run(Scenario s, VmThreads protectedVm, Reservation vcpu, Reservation io, long durationNs, Supplier<LoadResult> measure) {
+        if (!floodVm.isAlive()) throw new DemoAbortedException("the flooded VM exited; its console log is " + floodVm.consoleLog());
+        boolean vmqos = s == Scenario.NOISY_FLOOD_VMQOS;
+        try {
+            if (vmqos) {
+                var r = tx.apply(protectedVm, VmReservationPlan.reserve(protectedVm, new VmReservationPlan.RoleReservations(vcpu, io, io)),
+                        new PathRequest(PathThreadSizing.explicit(NAPI), PROTECTED, null));
+                tx.apply(floodThreads, List.of(), new PathRequest(null, FLOOD_CEILING, FLOOD_CEILING));
+                progress.accept("  path: " + r.threads().outcomes().size() + " threads reserved (NAPI " + NAPI + " on "
+                        + r.napi().stream().map(c -> c.device()).toList() + "), protected tap shaped to "
+                        + NetUnits.formatRate(PROTECTED.rateBits()) + ", flooded tap ceiling " + NetUnits.formatRate(FLOOD_CEILING.ceilBits()));
+            } else {
+                // the VM's own reservations only, as in noisy+vmqos (an empty path request: no NAPI, no tc)
+                tx.apply(protectedVm, VmReservationPlan.reserve(protectedVm, new VmReservationPlan.RoleReservations(vcpu, io, io)),
+                        new PathRequest(null, null, null));
+            }
+            InetSocketAddress target = new InetSocketAddress(floodVm.guestIp(), floodVm.echoPort());
+            LoadSpec flood = LoadSpec.bulk(target, FLOOD_SIZE, durationNs + 3_000_000_000L, FLOOD_WINDOW);
+            List<String> prefix = List.of("ip", "netns", "exec", net.clientNamespace());
+            CompletableFuture<LoadResult> f = CompletableFuture.supplyAsync(() -> ChildLoadRun.run(prefix, flood));
+            sleep(1500); // the flood's JVM starts and ramps up
+            LoadResult res = measure.get();
+            try {
+                LoadResult fr = f.join();
+                progress.accept(String.format(Locale.ROOT, "  flood: %.1f Mbit/s echoed by the flooded VM, %.1f%% lost",
+                        fr.echoedBitsPerSecond() / 1e6, fr.lossRatio() * 100));
+            } catch (RuntimeException e) {
+                progress.accept("  flood run failed: " + e.getMessage());
+            }
+            return res;
+        } finally {
+            releaseQuietly(floodThreads);
+            releaseQuietly(protectedVm);
+        }
+    }
+
+    private void releaseQuietly(VmThreads vm) {
+        try {
+            var r = tx.release(vm);
+            for (String p : r.problems()) progress.accept("warning: release of " + r.vm() + ": " + p);
+        } catch (RuntimeException e) {
+            progress.accept("warning: could not release " + PathTransaction.keyOf(vm) + ": " + e.getMessage());
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DemoAbortedException("interrupted");
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            floodVm.close();
+        } finally {
+            try (var files = Files.list(stateDir)) {
+                for (Path p : files.toList()) Files.deleteIfExists(p);
+                Files.deleteIfExists(stateDir);
+            } catch (IOException e) {
+                progress.accept("warning: could not delete " + stateDir + ": " + e.getMessage());
+            }
+        }
+    }
+}
