@@ -142,7 +142,7 @@ public final class DemoRunner {
                 default -> { }
             }
             sleep(300);
-            if (s.flood()) return flood.run(s, threads, vcpu, io, o.durationNs(), () -> measure(s, vm, prefix, target));
+            if (s.flood()) return flood.run(s, threads, vcpu, io, o.durationNs(), () -> measure(s, vm, prefix, target), prefix, target);
             return measure(s, vm, prefix, target);
         } finally {
             releaseQuietly(threads);

@@ -40,7 +40,7 @@ import java.util.function.Supplier;
  * <ul>
  *   <li>{@link Scenario#NOISY_FLOOD}: the protected VM gets only its own thread reservations (as noisy+vmqos).</li>
  *   <li>{@link Scenario#NOISY_FLOOD_VMQOS}: one {@link PathTransaction} gives the protected VM its thread
- *       reservations plus {@link #NAPI} on every NAPI thread of its path (both veth ends) and shapes its tap to
+ *       reservations plus, on every NAPI thread of its path (both veth ends), a reservation sized from a flood warm-up, and shapes its tap to
  *       {@link #PROTECTED}; a second one shapes the flooded VM's tap, both directions, to {@link #FLOOD_CEILING}.
  *       Everything is released after the run.</li>
  * </ul>
@@ -48,8 +48,10 @@ import java.util.function.Supplier;
  * {@link DemoRunner}'s thread; {@link #close()} stops the flooded VM.
  */
 final class FloodScenarios implements AutoCloseable {
-    /** Reservation of each NAPI thread on the protected VM's path: 10% of a CPU. */
-    static final Reservation NAPI = Reservation.of(1_000_000, 10_000_000);
+    /** Smallest reservation of a NAPI thread on the protected VM's path (10% of a CPU); raised by the warm-up. */
+    static final Reservation NAPI_MIN = Reservation.of(500_000, AutoSizing.PERIOD_NS);
+    static final long WARMUP_NS = 5_000_000_000L;
+    static final long PROBE_NS = 3_000_000_000L;
     /** The flooded VM's share: 10mbit guaranteed, 20mbit ceiling. */
     static final ShapingSpec FLOOD_CEILING = ShapingSpec.of("10mbit", "20mbit", "15k");
     /** The protected VM's share: 20mbit guaranteed, borrowing up to 100mbit. */
@@ -63,6 +65,10 @@ final class FloodScenarios implements AutoCloseable {
     private final PathTransaction tx;
     private final Path stateDir;
     private final Consumer<String> progress;
+    /** Per path NAPI thread (tid), its reservation sized from the flood warm-up. */
+    private final java.util.Map<Integer, Reservation> napiSizes = new java.util.HashMap<>();
+    /** Per flood scenario, the protected VM's bulk echo throughput (bit/s) of each round. */
+    private final java.util.Map<Scenario, List<Double>> probes = new java.util.EnumMap<>(Scenario.class);
 
     private FloodScenarios(LabNetwork net, LabVm floodVm, VmThreads floodThreads, PathTransaction tx, Path stateDir,
                            Consumer<String> progress) {
@@ -84,7 +90,9 @@ final class FloodScenarios implements AutoCloseable {
             PathTransaction tx = new PathTransaction(reserver, sched, IpRoute.system(), new TapDiscovery(),
                     new PathStateStore(dir.resolve("path-state.json")));
             progress.accept("flooded VM up under " + vm.accel() + " at " + vm.guestIp() + " in " + vm.bootTime().toMillis() + " ms");
-            return new FloodScenarios(net, vm, threads, tx, dir, progress);
+            FloodScenarios f = new FloodScenarios(net, vm, threads, tx, dir, progress);
+            f.sizeNapiFromWarmup();
+            return f;
         } catch (IOException e) {
             vm.close();
             throw new UncheckedIOException(e);
@@ -95,18 +103,55 @@ final class FloodScenarios implements AutoCloseable {
     }
 
     /**
+     * The hook {@link PathThreadSizing} is for: a NAPI thread carries every VM's packets that cross its device, so
+     * it is sized for the traffic that crosses it, here measured: a {@link #WARMUP_NS} flood without noise, each
+     * veth NAPI thread's CPU share over it, {@link AutoSizing#size} (1.5 x use + 10% headroom) with
+     * {@link #NAPI_MIN} as the floor.
+     */
+    private void sizeNapiFromWarmup() {
+        io.vmqos.linux.ProcFs proc = new io.vmqos.linux.ProcFs();
+        io.vmqos.linux.net.KernelThreads kt = new io.vmqos.linux.net.KernelThreads();
+        List<io.vmqos.linux.net.KernelThread> napi = new java.util.ArrayList<>(kt.napiThreads(net.bridgeVeth()));
+        napi.addAll(kt.napiThreads(net.clientVeth()));
+        java.util.Map<Integer, Long> c0 = new java.util.HashMap<>();
+        for (var t : napi) c0.put(t.pid(), proc.cpuTimeNs(t.pid()));
+        long w0 = System.nanoTime();
+        LoadResult fr = ChildLoadRun.run(floodPrefix(), LoadSpec.bulk(floodTarget(), FLOOD_SIZE, WARMUP_NS, FLOOD_WINDOW));
+        long wall = System.nanoTime() - w0;
+        StringBuilder b = new StringBuilder();
+        for (var t : napi) {
+            double share = Math.max(0, proc.cpuTimeNs(t.pid()) - c0.get(t.pid())) / (double) wall;
+            Reservation r = AutoSizing.size(share);
+            if (r.bandwidth() < NAPI_MIN.bandwidth()) r = NAPI_MIN;
+            napiSizes.put(t.pid(), r);
+            b.append(' ').append(t.comm()).append(String.format(Locale.ROOT, " %.1f%% -> %s;", share * 100, r));
+        }
+        progress.accept(String.format(Locale.ROOT, "flood warm-up: %.1f Mbit/s echoed; NAPI threads' CPU use and reservations:%s",
+                fr.echoedBitsPerSecond() / 1e6, b));
+    }
+
+    private PathThreadSizing napiSizing() {
+        return (thread, device, vms) -> napiSizes.getOrDefault(thread.pid(), NAPI_MIN);
+    }
+
+    private List<String> floodPrefix() { return List.of("ip", "netns", "exec", net.clientNamespace()); }
+
+    private InetSocketAddress floodTarget() { return new InetSocketAddress(floodVm.guestIp(), floodVm.echoPort()); }
+
+    /**
      * Runs one flood scenario around {@code measure} (the protected VM's paced load run): path reservations and
      * shaping when {@code s} is noisy+flood+vmqos, the flood, the measurement, then everything released.
      */
-    LoadResult run(Scenario s, VmThreads protectedVm, Reservation vcpu, Reservation io, long durationNs, Supplier<LoadResult> measure) {
+    LoadResult run(Scenario s, VmThreads protectedVm, Reservation vcpu, Reservation io, long durationNs, Supplier<LoadResult> measure,
+                   List<String> probePrefix, InetSocketAddress probeTarget) {
         if (!floodVm.isAlive()) throw new DemoAbortedException("the flooded VM exited; its console log is " + floodVm.consoleLog());
         boolean vmqos = s == Scenario.NOISY_FLOOD_VMQOS;
         try {
             if (vmqos) {
                 var r = tx.apply(protectedVm, VmReservationPlan.reserve(protectedVm, new VmReservationPlan.RoleReservations(vcpu, io, io)),
-                        new PathRequest(PathThreadSizing.explicit(NAPI), PROTECTED, null));
+                        new PathRequest(napiSizing(), PROTECTED, null));
                 tx.apply(floodThreads, List.of(), new PathRequest(null, FLOOD_CEILING, FLOOD_CEILING));
-                progress.accept("  path: " + r.threads().outcomes().size() + " threads reserved (NAPI " + NAPI + " on "
+                progress.accept("  path: " + r.threads().outcomes().size() + " threads reserved (NAPI threads on "
                         + r.napi().stream().map(c -> c.device()).toList() + "), protected tap shaped to "
                         + NetUnits.formatRate(PROTECTED.rateBits()) + ", flooded tap ceiling " + NetUnits.formatRate(FLOOD_CEILING.ceilBits()));
             } else {
@@ -114,12 +159,15 @@ final class FloodScenarios implements AutoCloseable {
                 tx.apply(protectedVm, VmReservationPlan.reserve(protectedVm, new VmReservationPlan.RoleReservations(vcpu, io, io)),
                         new PathRequest(null, null, null));
             }
-            InetSocketAddress target = new InetSocketAddress(floodVm.guestIp(), floodVm.echoPort());
-            LoadSpec flood = LoadSpec.bulk(target, FLOOD_SIZE, durationNs + 3_000_000_000L, FLOOD_WINDOW);
-            List<String> prefix = List.of("ip", "netns", "exec", net.clientNamespace());
-            CompletableFuture<LoadResult> f = CompletableFuture.supplyAsync(() -> ChildLoadRun.run(prefix, flood));
+            LoadSpec flood = LoadSpec.bulk(floodTarget(), FLOOD_SIZE, durationNs + PROBE_NS + 5_000_000_000L, FLOOD_WINDOW);
+            CompletableFuture<LoadResult> f = CompletableFuture.supplyAsync(() -> ChildLoadRun.run(floodPrefix(), flood));
             sleep(1500); // the flood's JVM starts and ramps up
             LoadResult res = measure.get();
+            // throughput of the protected VM under the flood: a short bulk echo run (1400 B, 64 outstanding)
+            LoadResult probe = ChildLoadRun.run(probePrefix, LoadSpec.bulk(probeTarget, FLOOD_SIZE, PROBE_NS, 64));
+            probes.computeIfAbsent(s, k -> new java.util.ArrayList<>()).add(probe.echoedBitsPerSecond());
+            progress.accept(String.format(Locale.ROOT, "  protected VM bulk echo under the flood: %.1f Mbit/s, %.1f%% lost",
+                    probe.echoedBitsPerSecond() / 1e6, probe.lossRatio() * 100));
             try {
                 LoadResult fr = f.join();
                 progress.accept(String.format(Locale.ROOT, "  flood: %.1f Mbit/s echoed by the flooded VM, %.1f%% lost",
@@ -152,8 +200,20 @@ final class FloodScenarios implements AutoCloseable {
         }
     }
 
+    /** Median bulk throughput (bit/s) of the protected VM per flood scenario, for the summary. */
+    java.util.Map<Scenario, Double> medianProbes() {
+        java.util.Map<Scenario, Double> out = new java.util.EnumMap<>(Scenario.class);
+        probes.forEach((k, v) -> {
+            List<Double> sorted = v.stream().sorted().toList();
+            out.put(k, sorted.get((sorted.size() - 1) / 2));
+        });
+        return out;
+    }
+
     @Override
     public void close() {
+        medianProbes().forEach((k, v) -> progress.accept(String.format(Locale.ROOT,
+                "%s: protected VM bulk echo throughput under the flood, median %.1f Mbit/s", k.label(), v / 1e6)));
         try {
             floodVm.close();
         } finally {
