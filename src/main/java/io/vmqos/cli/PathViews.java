@@ -143,6 +143,7 @@ final class PathViews {
         m.put("ns", c.ns());
         m.put("previousThreaded", c.previousThreaded());
         m.put("previousGro", c.previousGro().orElse(null));
+        m.put("previousTso", c.previousTso().orElse(null));
         m.put("threads", c.threads());
         return m;
     }

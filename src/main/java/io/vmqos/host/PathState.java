@@ -57,8 +57,11 @@ public record PathState(int version, Map<String, VmEntry> vms) {
     /** A device by name and namespace ({@code null} = the agent's). */
     public record Dev(String name, String ns) {}
 
-    /** {@code threaded} and (veth) GRO as they were before vmqos; {@code previousGro} null when GRO was left alone. */
-    public record NapiRecord(String device, String ns, String previousThreaded, Boolean previousGro) {}
+    /**
+     * {@code threaded} and (veth) GRO and TSO as they were before vmqos; {@code previousGro}/{@code previousTso} null
+     * when left alone.
+     */
+    public record NapiRecord(String device, String ns, String previousThreaded, Boolean previousGro, Boolean previousTso) {}
 
     /** A path thread with its attributes before vmqos reserved it (set back on the last user's release). */
     public record PathThread(int tid, String comm, String device, String ns, Attr before) {}

@@ -228,7 +228,8 @@ public final class PathTransaction {
         List<PathState.NapiRecord> napiRecords = new ArrayList<>();
         for (NapiChange c : napiDone) {
             if (!c.wasAlreadyThreaded()) {
-                napiRecords.add(new PathState.NapiRecord(c.device(), c.ns(), c.previousThreaded(), c.previousGro().orElse(null)));
+                napiRecords.add(new PathState.NapiRecord(c.device(), c.ns(), c.previousThreaded(), c.previousGro().orElse(null),
+                        c.previousTso().orElse(null)));
             }
         }
         List<PathState.Shaped> shapedRecords = shaped.stream().map(s -> new PathState.Shaped(s.device(), s.ns(), s.before(),
@@ -324,7 +325,8 @@ public final class PathTransaction {
                     continue;
                 }
                 try {
-                    napi.restore(new NapiChange(r.device(), r.ns(), r.previousThreaded(), Optional.ofNullable(r.previousGro()), List.of()));
+                    napi.restore(new NapiChange(r.device(), r.ns(), r.previousThreaded(), Optional.ofNullable(r.previousGro()),
+                            Optional.ofNullable(r.previousTso()), List.of()));
                     restored.add(r.device() + ns(r.ns()));
                 } catch (RuntimeException e) {
                     problems.add("NAPI of " + r.device() + ns(r.ns()) + ": " + e.getMessage());

@@ -81,7 +81,8 @@ class VmPathCliLabTest {
     private String hostState(LabNetwork net) {
         StringBuilder b = new StringBuilder();
         for (String[] d : new String[][] {{net.bridgeNamespace(), net.bridgeVeth()}, {net.clientNamespace(), net.clientVeth()}}) {
-            b.append(d[1]).append(" threaded=").append(ip.readSys(d[0], "/sys/class/net/" + d[1] + "/threaded")).append('\n');
+            b.append(d[1]).append(" threaded=").append(ip.readSys(d[0], "/sys/class/net/" + d[1] + "/threaded"));
+            b.append(" tso=").append(ip.ethtoolJson(d[0], "-k", d[1]).path(0).path("tcp-segmentation-offload").path("active").asBoolean()).append('\n');
             for (KernelThread t : new KernelThreads().napiThreads(d[1])) b.append(t.comm()).append(' ').append(sched.get(t.pid()).describe()).append('\n');
         }
         b.append(new LinkShaper(ip).qdiscs("tap0", net.bridgeNamespace())).append('\n');

@@ -132,6 +132,7 @@ class PathTransactionKernelTest {
         for (String[] d : new String[][] {{brNs, vb}, {cliNs, vc}}) {
             b.append(d[1]).append(" threaded=").append(ip.readSys(d[0], "/sys/class/net/" + d[1] + "/threaded"));
             b.append(" gro=").append(ip.ethtoolJson(d[0], "-k", d[1]).path(0).path("generic-receive-offload").path("active").asBoolean());
+            b.append(" tso=").append(ip.ethtoolJson(d[0], "-k", d[1]).path(0).path("tcp-segmentation-offload").path("active").asBoolean());
             b.append('\n');
         }
         LinkShaper s = new LinkShaper(ip);
@@ -172,6 +173,18 @@ class PathTransactionKernelTest {
                 }
             }
             assertThat(sched.get(vcpu.tid(0)).reservation()).isEqualTo(VCPU);
+            // the NAPI threads really carry the packets (veth TSO off): both ends run during a ping flood
+            ip.ip(brNs, "addr", "add", "10.252.0.1/24", "dev", "br0");
+            ip.ip(cliNs, "addr", "add", "10.252.0.2/24", "dev", vc);
+            java.util.Map<Integer, Long> c0 = new java.util.HashMap<>();
+            ProcFs proc = new ProcFs();
+            List<KernelThread> napiThreads = new ArrayList<>(new KernelThreads().napiThreads(vb));
+            napiThreads.addAll(new KernelThreads().napiThreads(vc));
+            for (KernelThread t : napiThreads) c0.put(t.pid(), proc.cpuTimeNs(t.pid()));
+            ip.run(List.of("ip", "netns", "exec", cliNs, "ping", "-f", "-c", "2000", "-s", "1000", "-W", "1", "10.252.0.1"), null);
+            for (KernelThread t : napiThreads) {
+                assertThat(proc.cpuTimeNs(t.pid())).as(t.comm() + " ran during the flood").isGreaterThan(c0.get(t.pid()));
+            }
             // tc classes with the expected rates
             ClassStats egress = tx.stats(tap, brNs).classById(LinkShaper.TAP_CLASS_ID).orElseThrow();
             assertThat(egress.rateBits()).isEqualTo(100_000_000L);

@@ -110,14 +110,24 @@ final class FloodScenarios implements AutoCloseable {
      */
     private void sizeNapiFromWarmup() {
         io.vmqos.linux.ProcFs proc = new io.vmqos.linux.ProcFs();
-        io.vmqos.linux.net.KernelThreads kt = new io.vmqos.linux.net.KernelThreads();
-        List<io.vmqos.linux.net.KernelThread> napi = new java.util.ArrayList<>(kt.napiThreads(net.bridgeVeth()));
-        napi.addAll(kt.napiThreads(net.clientVeth()));
+        io.vmqos.linux.net.ThreadedNapi threaded = io.vmqos.linux.net.ThreadedNapi.system();
+        // as the path transaction will: threaded NAPI with TSO off, so the NAPI threads carry the packets
+        List<io.vmqos.linux.net.NapiChange> changes = new java.util.ArrayList<>();
+        LoadResult fr;
+        long wall;
         java.util.Map<Integer, Long> c0 = new java.util.HashMap<>();
-        for (var t : napi) c0.put(t.pid(), proc.cpuTimeNs(t.pid()));
-        long w0 = System.nanoTime();
-        LoadResult fr = ChildLoadRun.run(floodPrefix(), LoadSpec.bulk(floodTarget(), FLOOD_SIZE, WARMUP_NS, FLOOD_WINDOW));
-        long wall = System.nanoTime() - w0;
+        List<io.vmqos.linux.net.KernelThread> napi = new java.util.ArrayList<>();
+        try {
+            changes.add(threaded.enable(net.bridgeVeth(), net.bridgeNamespace(), java.time.Duration.ofSeconds(2)));
+            changes.add(threaded.enable(net.clientVeth(), net.clientNamespace(), java.time.Duration.ofSeconds(2)));
+            for (var c : changes) napi.addAll(c.threads());
+            for (var t : napi) c0.put(t.pid(), proc.cpuTimeNs(t.pid()));
+            long w0 = System.nanoTime();
+            fr = ChildLoadRun.run(floodPrefix(), LoadSpec.bulk(floodTarget(), FLOOD_SIZE, WARMUP_NS, FLOOD_WINDOW));
+            wall = System.nanoTime() - w0;
+        } finally {
+            for (var c : changes.reversed()) threaded.restore(c);
+        }
         StringBuilder b = new StringBuilder();
         for (var t : napi) {
             double share = Math.max(0, proc.cpuTimeNs(t.pid()) - c0.get(t.pid())) / (double) wall;
