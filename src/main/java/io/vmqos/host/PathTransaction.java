@@ -217,11 +217,7 @@ public final class PathTransaction {
                 if (req.ingress() != null) shaped.add(shaper.shapeIngress(t.name(), t.ns(), key, req.ingress()));
             }
         } catch (RuntimeException e) {
-            List<String> problems = new ArrayList<>();
-            removeShaping(shaped, undone, problems);
-            restoreThreads(applied, undone, problems);
-            restoreNapi(napiDone, undone, problems);
-            throw new PathTransactionException(key, PathTransactionException.Stage.SHAPE, e, undone, problems);
+            throw undoAll(key, PathTransactionException.Stage.SHAPE, e, shaped, applied, napiDone, undone);
         }
         // record
         List<PathState.Dev> devs = plan.devices().stream().map(d -> new PathState.Dev(d.name(), d.ns())).toList();
@@ -238,11 +234,7 @@ public final class PathTransaction {
         try {
             store.write(state.with(key, entry));
         } catch (RuntimeException e) {
-            List<String> problems = new ArrayList<>();
-            removeShaping(shaped, undone, problems);
-            restoreThreads(applied, undone, problems);
-            restoreNapi(napiDone, undone, problems);
-            throw new PathTransactionException(key, PathTransactionException.Stage.STATE, e, undone, problems);
+            throw undoAll(key, PathTransactionException.Stage.STATE, e, shaped, applied, napiDone, undone);
         }
         return new PathReport(key, plan, applied == null ? new ApplyReport(List.of(), LedgerRepair.NOTHING) : applied,
                 napiDone, shaped, warnings);
@@ -358,6 +350,17 @@ public final class PathTransaction {
     public io.vmqos.linux.net.ShapingStats stats(String device, String ns) { return shaper.stats(device, ns); }
 
     // ---- rollback helpers -------------------------------------------------------------------------------------
+
+    /** Undoes (c), (b) and (a) in that order and returns the exception to throw. */
+    private PathTransactionException undoAll(String key, PathTransactionException.Stage stage, RuntimeException cause,
+                                             List<ShapedLink> shaped, ApplyReport applied, List<NapiChange> napiDone,
+                                             List<String> undone) {
+        List<String> problems = new ArrayList<>();
+        removeShaping(shaped, undone, problems);
+        restoreThreads(applied, undone, problems);
+        restoreNapi(napiDone, undone, problems);
+        return new PathTransactionException(key, stage, cause, undone, problems);
+    }
 
     private void restoreNapi(List<NapiChange> done, List<String> undone, List<String> problems) {
         for (int i = done.size() - 1; i >= 0; i--) {

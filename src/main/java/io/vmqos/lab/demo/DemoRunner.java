@@ -232,7 +232,7 @@ public final class DemoRunner {
 
     private static String pct(double share) { return String.format(Locale.ROOT, "%.1f%%", share * 100); }
 
-    private static void sleep(long ms) {
+    static void sleep(long ms) {
         try {
             Thread.sleep(ms);
         } catch (InterruptedException e) {

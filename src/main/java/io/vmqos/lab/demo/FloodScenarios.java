@@ -171,7 +171,7 @@ final class FloodScenarios implements AutoCloseable {
             }
             LoadSpec flood = LoadSpec.bulk(floodTarget(), FLOOD_SIZE, durationNs + PROBE_NS + 5_000_000_000L, FLOOD_WINDOW);
             CompletableFuture<LoadResult> f = CompletableFuture.supplyAsync(() -> ChildLoadRun.run(floodPrefix(), flood));
-            sleep(1500); // the flood's JVM starts and ramps up
+            DemoRunner.sleep(1500); // the flood's JVM starts and ramps up
             LoadResult res = measure.get();
             // throughput of the protected VM under the flood: a short bulk echo run (1400 B, 64 outstanding)
             LoadResult probe = ChildLoadRun.run(probePrefix, LoadSpec.bulk(probeTarget, FLOOD_SIZE, PROBE_NS, 64));
@@ -198,15 +198,6 @@ final class FloodScenarios implements AutoCloseable {
             for (String p : r.problems()) progress.accept("warning: release of " + r.vm() + ": " + p);
         } catch (RuntimeException e) {
             progress.accept("warning: could not release " + PathTransaction.keyOf(vm) + ": " + e.getMessage());
-        }
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DemoAbortedException("interrupted");
         }
     }
 
