@@ -39,6 +39,8 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--io", paramLabel = "Q/P", description = "Reservation of the main loop/iothreads/vhost (default: sized from measured use).") String io;
     @Option(names = "--vm-cpus", defaultValue = "1", description = "Guest vCPUs (default: ${DEFAULT-VALUE}).") String vmCpus;
     @Option(names = "--report", paramLabel = "DIR", description = "Report directory (default: reports/demo-TIMESTAMP).") Path report;
+    @Option(names = "--flood", description = "Also run noisy+flood and noisy+flood+vmqos: a second VM flooded with bulk UDP, "
+            + "without and with path NAPI reservations and tc shaping (boots a second VM).") boolean flood;
     @Option(names = "--json", description = "Print the summary as JSON.") boolean json;
 
     @Override
@@ -47,7 +49,7 @@ final class DemoCommand implements Callable<Integer> {
                 : Path.of("reports", "demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         DemoOptions options = new DemoOptions(Durations.parseNanos("--duration", duration), intOpt("--rate", rate),
                 (int) intOpt("--size", size), (int) intOpt("--rounds", rounds), (int) intOpt("--noise", noise), dir,
-                Scenario.parseList("--scenarios", scenarios),
+                withFlood(Scenario.parseList("--scenarios", scenarios)),
                 vcpu == null ? null : Reservation.parse("--vcpu", vcpu), io == null ? null : Reservation.parse("--io", io),
                 (int) intOpt("--vm-cpus", vmCpus), 10, 20);
         if (!DoctorCommand.isRoot()) {
@@ -92,6 +94,13 @@ final class DemoCommand implements Callable<Integer> {
         }
         out.flush();
         return Main.DONE;
+    }
+
+    private java.util.List<Scenario> withFlood(java.util.List<Scenario> list) {
+        if (!flood) return list;
+        java.util.List<Scenario> out = new java.util.ArrayList<>(list);
+        for (Scenario s : java.util.List.of(Scenario.NOISY_FLOOD, Scenario.NOISY_FLOOD_VMQOS)) if (!out.contains(s)) out.add(s);
+        return out;
     }
 
     private static long intOpt(String field, String text) {

@@ -47,4 +47,9 @@ final class Host {
     KernelLedgerAccess ledger() { return ledger; }
     double hostReserve() { return hostReserve; }
     Reserver reserver() { return new Reserver(scheduler, ledger, limits(), hostReserve); }
+    /** The path transaction over the real host, recording in {@code store}. */
+    io.vmqos.host.PathTransaction pathTransaction(io.vmqos.host.PathStateStore store) {
+        return new io.vmqos.host.PathTransaction(reserver(), scheduler, io.vmqos.linux.net.IpRoute.system(),
+                new io.vmqos.linux.net.TapDiscovery(), store);
+    }
 }

@@ -50,6 +50,8 @@ public final class Main {
                 case SchedException e -> { line.getErr().println(prefix + e.getMessage()); yield REFUSED; }
                 case io.vmqos.qemu.VmDiscoveryException e -> { line.getErr().println(prefix + e.getMessage()); yield USAGE; }
                 case io.vmqos.qemu.QmpException e -> { line.getErr().println(prefix + e.getMessage()); yield REFUSED; }
+                case io.vmqos.host.PathTransactionException e -> { line.getErr().println(prefix + e.getMessage()); yield REFUSED; }
+                case io.vmqos.linux.net.NetException e -> { line.getErr().println(prefix + e.getMessage()); yield REFUSED; }
                 case CommandFailedException e -> { line.getErr().println(prefix + e.getMessage()); yield e.exitCode(); }
                 default -> {
                     line.getErr().println(prefix + "failed: " + ex);

@@ -25,6 +25,7 @@ import java.util.concurrent.Callable;
 final class ShowCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Option(names = "--pid", paramLabel = "PID", description = "Show every thread of this process.") String pid;
+    @Mixin PathOptions path;
     @Mixin CommonOptions common;
 
     @Override
@@ -51,10 +52,12 @@ final class ShowCommand implements Callable<Integer> {
             }
         }
         PrintWriter out = spec.commandLine().getOut();
+        List<ShapedView> shaping = ShapedView.read(path.store());
         if (common.json) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("threads", threads);
             m.put("ledger", LedgerView.of(ledger));
+            m.put("shaping", shaping);
             Json.print(out, m);
             return Main.DONE;
         }
@@ -66,8 +69,40 @@ final class ShowCommand implements Callable<Integer> {
         if (threads.isEmpty()) out.println("(no " + (pid == null ? "DEADLINE " : "") + "threads)");
         out.println();
         LedgerView.print(out, ledger);
+        if (!shaping.isEmpty()) {
+            out.println();
+            out.println("vmqos-shaped devices (from " + path.stateFile + "):");
+            for (ShapedView v : shaping) {
+                out.println(" VM " + v.vm() + ":");
+                for (PathViews.StatsLine st : v.devices()) PathViews.printStats(out, st);
+                for (String n : v.notes()) out.println("  note: " + n);
+            }
+        }
         out.flush();
         return Main.DONE;
+    }
+
+    /** One VM's shaped devices with their class statistics, as recorded in the path state file. */
+    record ShapedView(String vm, List<PathViews.StatsLine> devices, List<String> notes) {
+        static List<ShapedView> read(io.vmqos.host.PathStateStore store) {
+            List<ShapedView> out = new ArrayList<>();
+            io.vmqos.linux.net.LinkShaper shaper = io.vmqos.linux.net.LinkShaper.system();
+            for (var e : store.read().vms().entrySet()) {
+                if (e.getValue().shaped().isEmpty()) continue;
+                List<PathViews.StatsLine> devs = new ArrayList<>();
+                List<String> notes = new ArrayList<>();
+                for (io.vmqos.host.PathState.Shaped s : e.getValue().shaped()) {
+                    String dev = s.ifb() != null ? s.ifb() : s.device();
+                    try {
+                        devs.add(PathViews.StatsLine.of(shaper.stats(dev, s.ns())));
+                    } catch (RuntimeException gone) {
+                        notes.add(dev + ": " + gone.getMessage());
+                    }
+                }
+                out.add(new ShapedView(e.getKey(), devs, notes));
+            }
+            return out;
+        }
     }
 
     /** The ledger as the CLI reports it. Bandwidths as fractions of one CPU. */

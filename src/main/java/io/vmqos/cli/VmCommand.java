@@ -4,6 +4,9 @@ import io.vmqos.core.Reservation;
 import io.vmqos.core.SchedAttributes;
 import io.vmqos.core.ThreadChange;
 import io.vmqos.host.ApplyReport;
+import io.vmqos.host.PathRequest;
+import io.vmqos.host.PathThreadSizing;
+import io.vmqos.host.PathTransaction;
 import io.vmqos.host.VmReservationPlan;
 import io.vmqos.linux.SchedException;
 import io.vmqos.qemu.VmThread;
@@ -35,6 +38,12 @@ final class VmCommand {
         @Option(names = "--vcpu", required = true, paramLabel = "Q/P", description = "Reservation of each vCPU thread, e.g. 2ms/10ms.") String vcpu;
         @Option(names = "--io", required = true, paramLabel = "Q/P", description = "Reservation of the main loop and each iothread.") String io;
         @Option(names = "--vhost", paramLabel = "Q/P", description = "Reservation of each vhost worker (default: as --io).") String vhost;
+        @Option(names = "--napi", paramLabel = "Q/P", description = "Also turn threaded NAPI on along the VM's network path and reserve "
+                + "each NAPI (and threaded IRQ) thread on it, e.g. 500us/10ms; one reservation per thread however many VMs share it.") String napi;
+        @Option(names = "--shape", paramLabel = "RATE[,CEIL[,BURST]]", description = "Shape traffic towards the VM on its tap with tc HTB, "
+                + "e.g. 100mbit,200mbit,15k (CEIL defaults to RATE, BURST to 15k).") String shape;
+        @Option(names = "--shape-ingress", paramLabel = "RATE[,CEIL[,BURST]]", description = "Shape traffic from the VM (tap ingress, via an ifb).") String shapeIngress;
+        @Mixin PathOptions path;
         @Mixin CommonOptions common;
 
         @Override
@@ -46,6 +55,14 @@ final class VmCommand {
             Reservation h = vhost == null ? null : Reservation.parse("--vhost", vhost).validate("--vhost", limits);
             VmThreads vm = target.discover();
             List<ThreadChange> changes = VmReservationPlan.reserve(vm, new VmReservationPlan.RoleReservations(v, i, h));
+            if (napi != null || shape != null || shapeIngress != null) {
+                Reservation n = napi == null ? null : Reservation.parse("--napi", napi).validate("--napi", limits);
+                var req = new PathRequest(n == null ? null : PathThreadSizing.explicit(n),
+                        PathOptions.parseShape("--shape", shape), PathOptions.parseShape("--shape-ingress", shapeIngress));
+                var r = host.pathTransaction(path.store()).apply(vm, changes, req);
+                PathViews.printApply(spec.commandLine().getOut(), r, common.json, host.scheduler());
+                return Main.DONE;
+            }
             ApplyReport report = host.reserver().apply(changes);
             Reports.printApply(spec.commandLine().getOut(), report, common.json, "reserved");
             return Main.DONE;
@@ -57,12 +74,19 @@ final class VmCommand {
     static final class Release implements Callable<Integer> {
         @Spec CommandSpec spec;
         @Mixin VmTarget target;
+        @Mixin PathOptions path;
         @Mixin CommonOptions common;
 
         @Override
         public Integer call() {
             Host host = Host.open(common);
             VmThreads vm = target.discover();
+            var store = path.store();
+            if (store.read().vms().containsKey(PathTransaction.keyOf(vm))) {
+                var r = host.pathTransaction(store).release(vm);
+                PathViews.printRelease(spec.commandLine().getOut(), r, common.json);
+                return r.problems().isEmpty() ? Main.DONE : Main.REFUSED;
+            }
             Map<Integer, SchedAttributes> now = new HashMap<>();
             for (VmThread t : vm.threads()) {
                 try { now.put(t.tid(), host.scheduler().get(t.tid())); } catch (SchedException.ThreadGone gone) { /* exited */ }
@@ -81,6 +105,7 @@ final class VmCommand {
         @Mixin VmTarget target;
         @Option(names = "--sample", defaultValue = "500ms", paramLabel = "DURATION",
                 description = "How long to sample CPU use (default: ${DEFAULT-VALUE}).") String sample;
+        @Mixin PathOptions path;
         @Mixin CommonOptions common;
 
         /** One thread of the VM with its role and CPU use (share of one CPU over the sample). */
@@ -107,12 +132,14 @@ final class VmCommand {
                         c1 < 0 ? 0 : (double) (c1 - c0.get(t.tid())) / w, c1));
             }
             PrintWriter out = spec.commandLine().getOut();
+            VmNetworkView network = VmNetworkView.of(vm, host, path.store());
             if (common.json) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("pid", vm.pid());
                 m.put("name", vm.name());
                 m.put("source", vm.source().toString());
                 m.put("threads", views);
+                m.put("network", network.json());
                 Json.print(out, m);
                 return Main.DONE;
             }
@@ -122,6 +149,7 @@ final class VmCommand {
                 out.printf("%-10s %-18s %-8d %-9s %-22s %-9s %.1f%%%n", v.role(), v.name(), v.tid(), v.policy(), v.params(),
                         v.policy().equals("DEADLINE") ? String.format("%.1f%%", v.bandwidth() * 100) : "-", v.cpuUse() * 100);
             }
+            network.print(out);
             out.flush();
             return Main.DONE;
         }

@@ -60,6 +60,8 @@ public final class DemoRunner {
     private final DeadlineLedger ledger = new DeadlineLedger(sched);
     private final Reserver reserver;
     private double measuredVcpu, measuredIo;
+    /** The flood pair's second VM, booted only when a flood scenario is asked for. */
+    private FloodScenarios flood;
 
     public DemoRunner(DemoOptions options, Consumer<String> progress) {
         this.o = options;
@@ -101,6 +103,7 @@ public final class DemoRunner {
                             + (bound.roundTripNs() == Long.MAX_VALUE ? "none (the reservations cannot carry the rate)" : Durations.format(bound.roundTripNs() / 1000 * 1000))
                             + " (cost model from the warm-up: io " + Math.round(bound.costs().cpuNsPerPacket(StageKind.IO, o.sizeBytes()))
                             + " ns/packet, vcpu " + Math.round(bound.costs().cpuNsPerPacket(StageKind.VCPU, o.sizeBytes())) + " ns/packet)");
+                    if (o.scenarios().stream().anyMatch(Scenario::flood)) flood = FloodScenarios.start(net, image, reserver, sched, progress);
                     step("noisy+vmqos reserves each vCPU " + vcpu + " (" + pct(vcpu.bandwidth()) + ") and the main loop/iothreads/vhost "
                             + io + " (" + pct(io.bandwidth()) + ")");
                     Map<Scenario, List<LoadResult>> rounds = new LinkedHashMap<>();
@@ -126,6 +129,7 @@ public final class DemoRunner {
                     return new DemoResult(results, files, vcpu, io, vm.accel().name(), vm.bootTime().toMillis(), table, bound);
                 } finally {
                     releaseQuietly(threads);
+                    if (flood != null) flood.close();
                     relReg.unregister();
                     vmReg.unregister();
                 }
@@ -148,19 +152,24 @@ public final class DemoRunner {
                 default -> { }
             }
             sleep(300);
-            LoadResult res;
-            try {
-                res = ChildLoadRun.run(prefix, LoadSpec.paced(target, o.rate(), o.sizeBytes(), o.durationNs()));
-            } catch (RuntimeException e) {
-                requireAlive(vm, s);
-                throw new DemoAbortedException("the load run of scenario " + s.label() + " failed: " + e.getMessage(), e);
-            }
-            requireAlive(vm, s);
-            return res;
+            if (s.flood()) return flood.run(s, threads, vcpu, io, o.durationNs(), () -> measure(s, vm, prefix, target), prefix, target);
+            return measure(s, vm, prefix, target);
         } finally {
             releaseQuietly(threads);
             if (noise != null) noise.close();
         }
+    }
+
+    private LoadResult measure(Scenario s, LabVm vm, List<String> prefix, InetSocketAddress target) {
+        LoadResult res;
+        try {
+            res = ChildLoadRun.run(prefix, LoadSpec.paced(target, o.rate(), o.sizeBytes(), o.durationNs()));
+        } catch (RuntimeException e) {
+            requireAlive(vm, s);
+            throw new DemoAbortedException("the load run of scenario " + s.label() + " failed: " + e.getMessage(), e);
+        }
+        requireAlive(vm, s);
+        return res;
     }
 
     /** Uses the given reservations, or sizes them from a warm-up run's measured CPU use. */
@@ -234,7 +243,7 @@ public final class DemoRunner {
 
     private static String pct(double share) { return String.format(Locale.ROOT, "%.1f%%", share * 100); }
 
-    private static void sleep(long ms) {
+    static void sleep(long ms) {
         try {
             Thread.sleep(ms);
         } catch (InterruptedException e) {

@@ -15,19 +15,30 @@ public enum Scenario {
     /** CPU noise, SCHED_DEADLINE reservations on the VM's vCPU, main-loop/iothread and vhost threads. */
     NOISY_VMQOS("noisy+vmqos", true),
     /** CPU noise, SCHED_FIFO vCPU threads only: what libvirt's vcpusched, OpenStack and KubeVirt offer today. */
-    NOISY_FIFO("noisy+fifo", true);
+    NOISY_FIFO("noisy+fifo", true),
+    /** CPU noise and a second VM flooded with bulk UDP from the client; the VM gets its own thread reservations only. */
+    NOISY_FLOOD("noisy+flood", true, true),
+    /** As noisy+flood, plus path NAPI reservations and tc shaping of both VMs' taps ({@link FloodScenarios}). */
+    NOISY_FLOOD_VMQOS("noisy+flood+vmqos", true, true);
 
     private final String label;
     private final boolean noisy;
+    private final boolean flood;
 
-    Scenario(String label, boolean noisy) {
+    Scenario(String label, boolean noisy) { this(label, noisy, false); }
+
+    Scenario(String label, boolean noisy, boolean flood) {
         this.label = label;
         this.noisy = noisy;
+        this.flood = flood;
     }
 
     public String label() { return label; }
 
     public boolean noisy() { return noisy; }
+
+    /** True for the scenarios that boot and flood a second VM (run only when asked for). */
+    public boolean flood() { return flood; }
 
     /** Parses a comma-separated list of labels, e.g. {@code isolated,noisy+vmqos}. */
     public static List<Scenario> parseList(String field, String text) {
@@ -38,7 +49,7 @@ public enum Scenario {
             for (Scenario s : values()) if (s.label.equals(p)) found = s;
             if (found == null) {
                 throw new InvalidInputException(field, "unknown scenario '" + part.strip() + "'",
-                        "use a comma-separated list of isolated, noisy, noisy+vmqos, noisy+fifo");
+                        "use a comma-separated list of isolated, noisy, noisy+vmqos, noisy+fifo, noisy+flood, noisy+flood+vmqos");
             }
             if (!out.contains(found)) out.add(found);
         }

@@ -50,12 +50,19 @@ public final class KernelThreads {
     /** True when {@code comm} is (the kernel's truncation of) {@code napi/DEVICE-<digits>}. */
     static boolean isNapiThreadOf(String comm, String device) {
         String prefix = "napi/" + device + "-";
+        // Kernels since 6.13 or so show a kthread's full name in comm; older ones cut it to 15 characters.
+        if (comm.length() > prefix.length() && comm.startsWith(prefix)) return allDigits(comm.substring(prefix.length()));
         if (prefix.length() >= COMM_MAX) return comm.equals(prefix.substring(0, COMM_MAX));
         if (!comm.startsWith(prefix)) return false;
         String id = comm.substring(prefix.length());
         if (id.isEmpty()) return comm.length() == COMM_MAX; // the id itself was cut off
         for (int i = 0; i < id.length(); i++) if (!Character.isDigit(id.charAt(i))) return false;
         return true;
+    }
+
+    private static boolean allDigits(String s) {
+        for (int i = 0; i < s.length(); i++) if (!Character.isDigit(s.charAt(i))) return false;
+        return !s.isEmpty();
     }
 
     /** Every kernel thread, by pid. */

@@ -6,7 +6,15 @@ package io.vmqos.linux.net;
  */
 public final class NetPathException extends NetException {
     /** Which part of the path is missing. */
-    public enum Reason { NO_SUCH_DEVICE, NOT_A_TAP, NO_BRIDGE }
+    public enum Reason {
+        NO_SUCH_DEVICE, NOT_A_TAP, NO_BRIDGE,
+        /** A VM process holds no tap ({@link TapDiscovery}). */
+        NO_TAP,
+        /** The process does not exist or its fds/namespace cannot be read. */
+        NO_SUCH_PROCESS,
+        /** The process's network namespace has no {@code /run/netns} name. */
+        UNNAMED_NAMESPACE
+    }
 
     private final Reason reason;
     private final String device;

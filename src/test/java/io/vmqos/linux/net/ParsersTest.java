@@ -27,6 +27,10 @@ class ParsersTest {
         assertThat(KernelThreads.isNapiThreadOf("napi/vqnetvth0-", "vqnetvth0")).isTrue();
         // 8-char device: one digit of the id survives
         assertThat(KernelThreads.isNapiThreadOf("napi/vqnetvt0-8", "vqnetvt0")).isTrue();
+        // kernels that show a kthread's full name in comm (6.18 does)
+        assertThat(KernelThreads.isNapiThreadOf("napi/vqb-pq1234-318", "vqb-pq1234")).isTrue();
+        assertThat(KernelThreads.isNapiThreadOf("napi/vqb-pq1234-318", "vqb-pq123")).isFalse();
+        assertThat(KernelThreads.isNapiThreadOf("napi/vqb-pq1234-31x", "vqb-pq1234")).isFalse();
     }
 
     @Test

@@ -1,0 +1,34 @@
+package io.vmqos.cli;
+
+import io.vmqos.core.InvalidInputException;
+import io.vmqos.host.PathStateStore;
+import io.vmqos.linux.net.ShapingSpec;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+
+/** The path state file option shared by {@code vm reserve/release/show} and {@code show}. */
+public final class PathOptions {
+    @Option(names = "--state-file", paramLabel = "FILE", hidden = true, defaultValue = PathStateStore.DEFAULT_FILE,
+            description = "Where vmqos records path changes (default: ${DEFAULT-VALUE}).")
+    Path stateFile;
+
+    PathStateStore store() { return new PathStateStore(stateFile); }
+
+    /** Parses {@code RATE[,CEIL[,BURST]]}, e.g. {@code 100mbit,200mbit,15k}; CEIL defaults to RATE, BURST to 15k. */
+    static ShapingSpec parseShape(String field, String text) {
+        if (text == null) return null;
+        String[] p = text.split(",");
+        if (p.length < 1 || p.length > 3 || p[0].isBlank()) {
+            throw new InvalidInputException(field, "'" + text + "' is not RATE[,CEIL[,BURST]]", "give e.g. 100mbit,200mbit,15k");
+        }
+        String rate = p[0].strip();
+        String ceil = p.length > 1 ? p[1].strip() : rate;
+        String burst = p.length > 2 ? p[2].strip() : "15k";
+        try {
+            return ShapingSpec.of(rate, ceil, burst);
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException(field + " " + e.field(), e.problem(), e.fix());
+        }
+    }
+}

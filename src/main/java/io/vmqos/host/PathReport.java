@@ -1,0 +1,20 @@
+package io.vmqos.host;
+
+import io.vmqos.linux.net.NapiChange;
+import io.vmqos.linux.net.ShapedLink;
+
+import java.util.List;
+
+/**
+ * What {@link PathTransaction#apply} did: the path found, the thread changes (VM and path threads, one apply),
+ * the NAPI changes made, the shaping put on the taps, and warnings (e.g. an IRQ whose affinity lies outside the
+ * reserved CPUs, a device whose NAPI threads did not appear).
+ */
+public record PathReport(String vm, PathPlan plan, ApplyReport threads, List<NapiChange> napi, List<ShapedLink> shaped,
+                         List<String> warnings) {
+    public PathReport {
+        napi = List.copyOf(napi);
+        shaped = List.copyOf(shaped);
+        warnings = List.copyOf(warnings);
+    }
+}

@@ -1,0 +1,15 @@
+package io.vmqos.host;
+
+import io.vmqos.linux.net.ShapingSpec;
+
+/**
+ * What to do on a VM's network path besides its own threads.
+ *
+ * @param napi sizing of the path's NAPI/IRQ threads; {@code null} leaves NAPI and path threads alone
+ * @param egress shaping of traffic towards the VM (each tap's egress), or {@code null}
+ * @param ingress shaping of traffic from the VM (each tap's ingress through an ifb), or {@code null}
+ */
+public record PathRequest(PathThreadSizing napi, ShapingSpec egress, ShapingSpec ingress) {
+    /** True when nothing would be done on the path. */
+    public boolean isEmpty() { return napi == null && egress == null && ingress == null; }
+}
