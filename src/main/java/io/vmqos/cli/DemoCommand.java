@@ -3,6 +3,7 @@ package io.vmqos.cli;
 import io.vmqos.core.Durations;
 import io.vmqos.core.InvalidInputException;
 import io.vmqos.core.Reservation;
+import io.vmqos.host.config.CostModelFile;
 import io.vmqos.lab.report.ScenarioSummary;
 import io.vmqos.lab.demo.DemoAbortedException;
 import io.vmqos.lab.demo.DemoOptions;
@@ -36,8 +37,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--noise", defaultValue = "4", description = "CPU-bound noisy-neighbour workers (default: ${DEFAULT-VALUE}).") String noise;
     @Option(names = "--scenarios", defaultValue = "isolated,noisy,noisy+vmqos,noisy+fifo", description = "Scenarios to run (default: ${DEFAULT-VALUE}).") String scenarios;
     @Option(names = "--vcpu", paramLabel = "Q/P", description = "Reservation of each vCPU thread (default: sized from measured use).") String vcpu;
-    @Option(names = "--io", paramLabel = "Q/P", description = "Reservation of the main loop/iothreads/vhost (default: sized from measured use).") String io;
+    @Option(names = "--io", paramLabel = "Q/P", description = "Reservation of the main loop/iothreads/vhost (default: sized from measured use).") String ioReservation;
     @Option(names = "--vm-cpus", defaultValue = "1", description = "Guest vCPUs (default: ${DEFAULT-VALUE}).") String vmCpus;
+    @Option(names = "--cost-model", paramLabel = "FILE", description = "A calibrated cost model (vmqos calibrate): size noisy+vmqos for --latency with it.") Path costModel;
+    @Option(names = "--latency", defaultValue = "20ms", description = "Round-trip bound asked of the sizing with --cost-model (default: ${DEFAULT-VALUE}).") String latency;
     @Option(names = "--report", paramLabel = "DIR", description = "Report directory (default: reports/demo-TIMESTAMP).") Path report;
     @Option(names = "--flood", description = "Also run noisy+flood and noisy+flood+vmqos: a second VM flooded with bulk UDP, "
             + "without and with path NAPI reservations and tc shaping (boots a second VM).") boolean flood;
@@ -47,11 +50,14 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Path dir = report != null ? report
                 : Path.of("reports", "demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        var costDoc = costModel == null ? null : CostModelFile.read(costModel);
         DemoOptions options = new DemoOptions(Durations.parseNanos("--duration", duration), intOpt("--rate", rate),
                 (int) intOpt("--size", size), (int) intOpt("--rounds", rounds), (int) intOpt("--noise", noise), dir,
                 withFlood(Scenario.parseList("--scenarios", scenarios)),
-                vcpu == null ? null : Reservation.parse("--vcpu", vcpu), io == null ? null : Reservation.parse("--io", io),
-                (int) intOpt("--vm-cpus", vmCpus), 10, 20);
+                vcpu == null ? null : Reservation.parse("--vcpu", vcpu), ioReservation == null ? null : Reservation.parse("--io", ioReservation),
+                (int) intOpt("--vm-cpus", vmCpus), 10, 20,
+                costDoc == null ? null : costDoc.model(), idleOf(costDoc),
+                Durations.parseNanos("--latency", latency));
         if (!DoctorCommand.isRoot()) {
             throw new CommandFailedException(Main.REFUSED, "the demo needs root (it boots a VM, creates network namespaces and "
                     + "sets SCHED_DEADLINE): run it as root, e.g. sudo ./vmqos demo");
@@ -87,7 +93,7 @@ final class DemoCommand implements Callable<Integer> {
             out.println("noisy+vmqos: vCPU " + r.vcpu() + ", main loop/io " + r.io() + "; noisy+fifo: vCPUs SCHED_FIFO " + options.fifoPriority());
             out.println(r.table());
             out.println("bound: the round-trip latency vmqos guarantees through the reserved threads (network calculus over the "
-                    + "reservations and a cost model measured in the warm-up): "
+                    + "reservations and " + (costModel != null ? "the calibrated cost model " + costModel : "a cost model measured in the warm-up") + "): "
                     + (r.bound().roundTripNs() == Long.MAX_VALUE ? "none" : Durations.format(r.bound().roundTripNs() / 1000 * 1000))
                     + "; 'held' = the median p99.9 of noisy+vmqos stayed within it");
             out.println("report: " + r.files().indexHtml().toAbsolutePath());
@@ -101,6 +107,18 @@ final class DemoCommand implements Callable<Integer> {
         java.util.List<Scenario> out = new java.util.ArrayList<>(list);
         for (Scenario s : java.util.List.of(Scenario.NOISY_FLOOD, Scenario.NOISY_FLOOD_VMQOS)) if (!out.contains(s)) out.add(s);
         return out;
+    }
+
+    /** The calibration's idle intercepts ({@code measured.idleNs}), by stage; empty when absent. */
+    static java.util.Map<io.vmqos.core.StageKind, Double> idleOf(io.vmqos.host.config.CostModelDocument doc) {
+        java.util.Map<io.vmqos.core.StageKind, Double> m = new java.util.EnumMap<>(io.vmqos.core.StageKind.class);
+        if (doc == null || !(doc.metadata().get("idleNs") instanceof java.util.Map<?, ?> idle)) return m;
+        for (var e : idle.entrySet()) {
+            for (var k : io.vmqos.core.StageKind.values()) {
+                if (k.name().equalsIgnoreCase(String.valueOf(e.getKey())) && e.getValue() instanceof Number n) m.put(k, n.doubleValue());
+            }
+        }
+        return m;
     }
 
     private static long intOpt(String field, String text) {

@@ -1,5 +1,7 @@
 package io.vmqos.lab.calibrate;
 
+import io.vmqos.lab.BootGuard;
+
 import io.vmqos.core.StageKind;
 import io.vmqos.lab.Commands;
 import io.vmqos.lab.GuestImage;

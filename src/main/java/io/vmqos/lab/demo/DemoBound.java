@@ -44,6 +44,59 @@ public final class DemoBound {
         return new CostModel(m);
     }
 
+    /** The io and vcpu stages of a calibrated model (the demo reserves no NAPI thread in noisy+vmqos). */
+    public static CostModel reservedStages(CostModel calibrated) {
+        Map<StageKind, StageCost> m = new EnumMap<>(StageKind.class);
+        for (StageKind k : new StageKind[] {StageKind.IO, StageKind.VCPU}) {
+            if (!calibrated.kinds().contains(k)) {
+                throw new io.vmqos.core.InvalidInputException("--cost-model", "has no " + k.name().toLowerCase() + " stage",
+                        "calibrate with: vmqos calibrate -o costs.yaml");
+            }
+            m.put(k, calibrated.cost(k));
+        }
+        return new CostModel(m);
+    }
+
+    /**
+     * What {@link #size} chose: the reservations the kernel gets ({@code io}, {@code vcpu}) and the shares of them
+     * that serve packets ({@code ioPackets}, {@code vcpuPackets}), which the bound is computed over.
+     */
+    public record Sized(Reservation io, Reservation vcpu, Reservation ioPackets, Reservation vcpuPackets) {}
+
+    /** Background work is assumed to come in chunks no longer apart than this (a 250 Hz tick). */
+    static final long BACKGROUND_WINDOW_NS = 4_000_000L;
+
+    /**
+     * Reservations chosen by the analysis layer's {@link io.vmqos.analysis.Sizer} so that the round trip (twice the
+     * one-way bound of the 2 × rate flow) stays within {@code roundTripNs}, then widened by each stage's background
+     * CPU load (the calibration's idle intercept: timer ticks, housekeeping): the thread spends that share of its
+     * runtime on work that is not packets. Each period's runtime grows by {@code idle × max(P, 4ms)}, so a tick's
+     * worth of background work arriving in one period still leaves the packets their share.
+     *
+     * @param idleNsPerSecond background CPU ns per second by stage (0 when unknown)
+     * @throws io.vmqos.core.InvalidInputException naming --latency when no reservation can meet it
+     */
+    public static Sized size(CostModel costs, Map<StageKind, Double> idleNsPerSecond, long rate, int size, long roundTripNs,
+                             io.vmqos.core.KernelLimits limits) {
+        NetworkSla sla = new NetworkSla(2 * rate, size, 2, roundTripNs / 2);
+        var outcome = new io.vmqos.analysis.Sizer(limits, SizingPolicy.DEFAULT).size("demo", sla, costs);
+        return switch (outcome) {
+            case io.vmqos.analysis.SizingOutcome.Fits f -> {
+                Reservation ioP = f.plan().stage(StageKind.IO).reservation(), vcpuP = f.plan().stage(StageKind.VCPU).reservation();
+                yield new Sized(widen(ioP, idleNsPerSecond.getOrDefault(StageKind.IO, 0.0)),
+                        widen(vcpuP, idleNsPerSecond.getOrDefault(StageKind.VCPU, 0.0)), ioP, vcpuP);
+            }
+            case io.vmqos.analysis.SizingOutcome.Refused r -> throw new io.vmqos.core.InvalidInputException("--latency",
+                    r.refusal().message(), "ask a longer round trip or a lower --rate");
+        };
+    }
+
+    static Reservation widen(Reservation r, double idleNsPerSecond) {
+        long extra = (long) Math.ceil(idleNsPerSecond / 1e9 * Math.max(r.periodNs(), BACKGROUND_WINDOW_NS));
+        long q = Math.min(r.deadlineNs(), r.runtimeNs() + extra);
+        return new Reservation(q, r.deadlineNs(), r.periodNs());
+    }
+
     /** The round-trip bound for an echo at {@code rate} req/s of {@code size} bytes under these reservations. */
     public static Bound of(CostModel costs, Reservation io, Reservation vcpu, long rate, int size) {
         NetworkSla sla = new NetworkSla(2 * rate, size, 2, Long.MAX_VALUE / 4);

@@ -1,5 +1,6 @@
 package io.vmqos.lab.demo;
 
+import io.vmqos.core.CostModel;
 import io.vmqos.core.Durations;
 import io.vmqos.core.Reservation;
 import io.vmqos.core.SchedAttributes;
@@ -8,6 +9,7 @@ import io.vmqos.core.ThreadChange;
 import io.vmqos.host.KernelLedgerAccess;
 import io.vmqos.host.Reserver;
 import io.vmqos.host.VmReservationPlan;
+import io.vmqos.lab.BootGuard;
 import io.vmqos.lab.Cleanup;
 import io.vmqos.lab.GuestImage;
 import io.vmqos.lab.LabNetwork;
@@ -85,7 +87,8 @@ public final class DemoRunner {
             VmSpec spec = net.nextVm(image).withCpus(o.vmCpus());
             step("lab network vqlab-" + id + " (namespaces vqlab-" + id + "-br, vqlab-" + id + "-cli); booting the guest ("
                     + o.vmCpus() + " vCPU; KVM if it boots, else TCG)");
-            try (LabVm vm = new VmLauncher().launch(spec)) {
+            // the guard stops a QEMU that is still booting if the JVM exits before launch() returns (Ctrl-C)
+            try (BootGuard guard = BootGuard.create(id); LabVm vm = new VmLauncher().runRoot(guard.root()).launch(spec)) {
                 Cleanup.Registration vmReg = Cleanup.register("demo vm", vm);
                 step("guest up under " + vm.accel() + " in " + vm.bootTime().toMillis() + " ms; finding its threads via QMP");
                 VmThreads threads = VmDiscovery.viaQmp(vm.qmpSocket());
@@ -97,11 +100,21 @@ public final class DemoRunner {
                             "ip", "netns", "exec", net.clientNamespace());
                     Reservation[] sized = sizeReservations(vm, threads, prefix, target);
                     Reservation vcpu = sized[0], io = sized[1];
-                    DemoBound.Bound bound = DemoBound.of(DemoBound.fromMeasurement(measuredIo, measuredVcpu, o.rate()), io, vcpu,
-                            o.rate(), o.sizeBytes());
+                    CostModel costs = o.costModel() != null ? DemoBound.reservedStages(o.costModel())
+                            : DemoBound.fromMeasurement(measuredIo, measuredVcpu, o.rate());
+                    Reservation ioPackets = io, vcpuPackets = vcpu;
+                    if (o.costModel() != null && (o.vcpu() == null || o.io() == null)) {
+                        DemoBound.Sized bySla = DemoBound.size(costs, o.idleNsPerSecond(), o.rate(), o.sizeBytes(), o.latencyNs(),
+                                new KernelParameters().limits());
+                        if (o.vcpu() == null) { vcpu = bySla.vcpu(); vcpuPackets = bySla.vcpuPackets(); }
+                        if (o.io() == null) { io = bySla.io(); ioPackets = bySla.ioPackets(); }
+                        step("sized by the analysis for a " + Durations.format(o.latencyNs()) + " round trip from the calibrated cost model: "
+                                + "packets need io " + ioPackets + " and vcpu " + vcpuPackets + "; widened by the stages' background load");
+                    }
+                    DemoBound.Bound bound = DemoBound.of(costs, ioPackets, vcpuPackets, o.rate(), o.sizeBytes());
                     step("guaranteed round-trip bound through the reserved stages: "
                             + (bound.roundTripNs() == Long.MAX_VALUE ? "none (the reservations cannot carry the rate)" : Durations.format(bound.roundTripNs() / 1000 * 1000))
-                            + " (cost model from the warm-up: io " + Math.round(bound.costs().cpuNsPerPacket(StageKind.IO, o.sizeBytes()))
+                            + " (cost model " + (o.costModel() != null ? "calibrated" : "from the warm-up") + ": io " + Math.round(bound.costs().cpuNsPerPacket(StageKind.IO, o.sizeBytes()))
                             + " ns/packet, vcpu " + Math.round(bound.costs().cpuNsPerPacket(StageKind.VCPU, o.sizeBytes())) + " ns/packet)");
                     if (o.scenarios().stream().anyMatch(Scenario::flood)) flood = FloodScenarios.start(net, image, reserver, sched, progress);
                     step("noisy+vmqos reserves each vCPU " + vcpu + " (" + pct(vcpu.bandwidth()) + ") and the main loop/iothreads/vhost "

@@ -36,4 +36,27 @@ class DemoBoundTest {
         assertThat(DemoBound.of(costs, Reservation.parse("io", "250us/5ms"), Reservation.parse("v", "3ms/5ms"), 1000, 64).roundTripNs())
                 .isEqualTo(Long.MAX_VALUE);
     }
+
+    @Test
+    void sizedReservationsMeetTheAskedRoundTripAndCarryTheBackgroundLoad() {
+        CostModel calibrated = new CostModel(java.util.Map.of(StageKind.IO, new io.vmqos.core.StageCost(30_000, 2),
+                StageKind.VCPU, new io.vmqos.core.StageCost(55_000, 5)));
+        var idle = java.util.Map.of(StageKind.IO, 2e7, StageKind.VCPU, 7e7); // 2% and 7% of a CPU
+        DemoBound.Sized s = DemoBound.size(calibrated, idle, 1000, 64, 20_000_000L, io.vmqos.core.KernelLimits.DEFAULT);
+        DemoBound.Bound b = DemoBound.of(calibrated, s.ioPackets(), s.vcpuPackets(), 1000, 64);
+        assertThat(b.roundTripNs()).isLessThanOrEqualTo(20_000_000L);
+        // the kernel gets the packets' share plus the background load over max(P, 4ms)
+        long extra = (long) Math.ceil(0.07 * Math.max(s.vcpuPackets().periodNs(), 4_000_000L));
+        assertThat(s.vcpu().runtimeNs()).isEqualTo(s.vcpuPackets().runtimeNs() + extra);
+        assertThat(s.vcpu().periodNs()).isEqualTo(s.vcpuPackets().periodNs());
+        assertThat(s.io().bandwidth()).isGreaterThan(s.ioPackets().bandwidth());
+    }
+
+    @Test
+    void anImpossibleRoundTripIsRefusedNamingLatency() {
+        CostModel calibrated = new CostModel(java.util.Map.of(StageKind.IO, new io.vmqos.core.StageCost(30_000, 2),
+                StageKind.VCPU, new io.vmqos.core.StageCost(55_000, 5)));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DemoBound.size(calibrated, java.util.Map.of(), 1000, 64, 100_000L,
+                io.vmqos.core.KernelLimits.DEFAULT)).hasMessageContaining("--latency");
+    }
 }

@@ -1,4 +1,4 @@
-package io.vmqos.lab.calibrate;
+package io.vmqos.lab;
 
 import io.vmqos.lab.Cleanup;
 
@@ -16,22 +16,22 @@ import java.util.stream.Stream;
  * own pidfiles whose {@code comm} is a QEMU are signalled. {@link #close()} is idempotent; call it after the VM is
  * closed (normal exit), when the root holds nothing of a live VM any more.
  */
-final class BootGuard implements AutoCloseable {
+public final class BootGuard implements AutoCloseable {
     private final Path root;
     private final Cleanup.Registration registration;
 
     private BootGuard(Path root) {
         this.root = root;
-        this.registration = Cleanup.register("calibration VM boot guard " + root, this::stopAndDelete);
+        this.registration = Cleanup.register("lab VM boot guard " + root, this::stopAndDelete);
     }
 
     /** Creates a fresh private run root under java.io.tmpdir (short: QMP socket paths are limited to 107 bytes). */
-    static BootGuard create(String id) throws IOException {
-        return new BootGuard(Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "vqcal-" + id + "-"));
+    public static BootGuard create(String id) throws IOException {
+        return new BootGuard(Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "vqrun-" + id + "-"));
     }
 
     /** The run root to hand to {@link io.vmqos.lab.VmLauncher#runRoot}. */
-    Path root() { return root; }
+    public Path root() { return root; }
 
     @Override
     public void close() {
