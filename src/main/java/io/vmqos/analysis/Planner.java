@@ -46,7 +46,7 @@ public final class Planner {
         for (VmRequest r : sorted) {
             SizingOutcome out = sizer.size(r.vm(), r.sla(), r.costs(), r.explicit());
             switch (out) {
-                case SizingOutcome.Fits f -> sized.add(new Sized(r, f.plan()));
+                case SizingOutcome.Fits f -> sized.add(new Sized(r, BackgroundLoad.widen(f.plan(), r.costs())));
                 case SizingOutcome.Refused x -> refusals.add(x.refusal());
             }
         }
@@ -93,7 +93,7 @@ public final class Planner {
 
     private boolean admits(Admission admission, VmRequest r, io.vmqos.core.NetworkSla sla) {
         SizingOutcome.Fits f = sizer.trySize(r.vm(), sla, r.costs(), r.explicit());
-        return f != null && admission.check(f.plan(), r.rootDomain()) instanceof AdmissionDecision.Admitted;
+        return f != null && admission.check(BackgroundLoad.widen(f.plan(), r.costs()), r.rootDomain()) instanceof AdmissionDecision.Admitted;
     }
 
     private record Sized(VmRequest request, VmPlan plan) {}

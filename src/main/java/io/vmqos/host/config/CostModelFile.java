@@ -74,6 +74,16 @@ public final class CostModelFile {
             MapNode mm = in.map(m.value(), "measured", m.value() instanceof MapNode x ? List.copyOf(x.entries().keySet()) : List.of());
             for (Entry e : mm.entries().values()) metadata.put(e.key(), YamlTree.plain(e.value()));
         });
+        // the calibration's idle intercepts (measured.idleNs) are each stage's background load
+        if (metadata.get("idleNs") instanceof Map<?, ?> idle) {
+            for (Map.Entry<?, ?> e : idle.entrySet()) {
+                for (StageKind k : costs.keySet()) {
+                    if (k.name().equalsIgnoreCase(String.valueOf(e.getKey())) && e.getValue() instanceof Number n && n.doubleValue() > 0) {
+                        costs.put(k, costs.get(k).withBackground(Math.min(n.doubleValue(), 9.99e8)));
+                    }
+                }
+            }
+        }
         return new CostModelDocument(new CostModel(costs), r2, metadata);
     }
 

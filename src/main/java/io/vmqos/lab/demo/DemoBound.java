@@ -63,9 +63,6 @@ public final class DemoBound {
      */
     public record Sized(Reservation io, Reservation vcpu, Reservation ioPackets, Reservation vcpuPackets) {}
 
-    /** Background work is assumed to come in chunks no longer apart than this (a 250 Hz tick). */
-    static final long BACKGROUND_WINDOW_NS = 4_000_000L;
-
     /**
      * Reservations chosen by the analysis layer's {@link io.vmqos.analysis.Sizer} so that the round trip (twice the
      * one-way bound of the 2 × rate flow) stays within {@code roundTripNs}, then widened by each stage's background
@@ -92,9 +89,7 @@ public final class DemoBound {
     }
 
     static Reservation widen(Reservation r, double idleNsPerSecond) {
-        long extra = (long) Math.ceil(idleNsPerSecond / 1e9 * Math.max(r.periodNs(), BACKGROUND_WINDOW_NS));
-        long q = Math.min(r.deadlineNs(), r.runtimeNs() + extra);
-        return new Reservation(q, r.deadlineNs(), r.periodNs());
+        return io.vmqos.analysis.BackgroundLoad.widen(r, idleNsPerSecond);
     }
 
     /** The round-trip bound for an echo at {@code rate} req/s of {@code size} bytes under these reservations. */
