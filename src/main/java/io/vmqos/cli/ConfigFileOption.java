@@ -3,7 +3,7 @@ package io.vmqos.cli;
 import io.vmqos.core.config.HostConfig;
 import io.vmqos.host.HostFacts;
 import io.vmqos.host.HostPlanning;
-import io.vmqos.host.NapiThreadSource;
+import io.vmqos.host.PathNapiThreads;
 import io.vmqos.host.VmFinder;
 import io.vmqos.host.config.HostConfigParser;
 import picocli.CommandLine.Option;
@@ -20,7 +20,7 @@ final class ConfigFileOption {
     HostConfig read(Host host) { return new HostConfigParser(host.limits()).parse(file); }
 
     static HostPlanning planning(Host host) {
-        return new HostPlanning(VmFinder.system(), NapiThreadSource.NONE, host.scheduler());
+        return new HostPlanning(VmFinder.system(), PathNapiThreads.system(VmFinder.system()), host.scheduler());
     }
 
     static HostFacts facts(Host host) { return HostFacts.read(host.deadlineLedger(), host.params()); }

@@ -23,6 +23,7 @@ import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -93,6 +94,32 @@ class VmReservationIntegrationTest extends io.vmqos.testing.CliTestSupport {
                 r.latency().p50Nanos() / 1000, r.latency().p99Nanos() / 1000);
         assertThat(r.requests()).isGreaterThanOrEqualTo(1000);
         assertThat(r.lost()).isZero();
+    }
+
+    @Test
+    void applyFromAConfigReservesThePathsNapiThreadsToo() throws Exception {
+        Path cfg = Files.createTempFile("vq-host", ".yaml");
+        Files.writeString(cfg, """
+                vms:
+                  - name: labvm
+                    qmp: %s
+                    reservations: {napi: 500us/5ms, io: 1ms/10ms, vcpu: 2ms/10ms}
+                """.formatted(vm.qmpSocket()));
+        List<Integer> napi = new ArrayList<>();
+        try {
+            assertThat(run("apply", "-f", cfg.toString())).as(err + out).isZero();
+            for (var p : new io.vmqos.linux.ProcFs().processes()) {
+                String comm = new io.vmqos.linux.ProcFs().comm(p).orElse("");
+                if (comm.startsWith("napi/vqb-" + net.id())) napi.add(p);
+            }
+            assertThat(napi).as("threaded NAPI threads of the lab's bridge-side veth").isNotEmpty();
+            for (int tid : napi) assertThat(sched.get(tid).reservation().toString()).isEqualTo("500us/5ms");
+            assertThat(out).contains("napi");
+        } finally {
+            assertThat(run("release", "-f", cfg.toString())).as(err).isZero();
+            Files.deleteIfExists(cfg);
+        }
+        for (int tid : napi) assertThat(sched.get(tid).policy()).isEqualTo(SchedPolicy.OTHER);
     }
 
     @Test
