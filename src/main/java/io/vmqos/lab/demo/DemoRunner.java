@@ -116,7 +116,10 @@ public final class DemoRunner {
                             + (bound.roundTripNs() == Long.MAX_VALUE ? "none (the reservations cannot carry the rate)" : Durations.format(bound.roundTripNs() / 1000 * 1000))
                             + " (cost model " + (o.costModel() != null ? "calibrated" : "from the warm-up") + ": io " + Math.round(bound.costs().cpuNsPerPacket(StageKind.IO, o.sizeBytes()))
                             + " ns/packet, vcpu " + Math.round(bound.costs().cpuNsPerPacket(StageKind.VCPU, o.sizeBytes())) + " ns/packet)");
-                    if (o.scenarios().stream().anyMatch(Scenario::flood)) flood = FloodScenarios.start(net, image, reserver, sched, progress);
+                    if (o.scenarios().stream().anyMatch(Scenario::flood)) {
+                        flood = FloodScenarios.start(net, image, reserver, sched, progress);
+                        flood.protect(spec.mac());
+                    }
                     step("noisy+vmqos reserves each vCPU " + vcpu + " (" + pct(vcpu.bandwidth()) + ") and the main loop/iothreads/vhost "
                             + io + " (" + pct(io.bandwidth()) + ")");
                     Map<Scenario, List<LoadResult>> rounds = new LinkedHashMap<>();

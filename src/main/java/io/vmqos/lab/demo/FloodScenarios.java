@@ -18,6 +18,7 @@ import io.vmqos.linux.ThreadScheduler;
 import io.vmqos.linux.net.IpRoute;
 import io.vmqos.linux.net.NetUnits;
 import io.vmqos.linux.net.ShapingSpec;
+import io.vmqos.linux.net.VmShare;
 import io.vmqos.linux.net.TapDiscovery;
 import io.vmqos.qemu.VmDiscovery;
 import io.vmqos.qemu.VmThreads;
@@ -69,6 +70,10 @@ final class FloodScenarios implements AutoCloseable {
     private final java.util.Map<Integer, Reservation> napiSizes = new java.util.HashMap<>();
     /** Per flood scenario, the protected VM's bulk echo throughput (bit/s) of each round. */
     private final java.util.Map<Scenario, List<Double>> probes = new java.util.EnumMap<>(Scenario.class);
+    /** The protected VM's MAC, for the shared-entry classes (null: no shared shaping). */
+    private String protectedMac;
+    private final io.vmqos.linux.net.LinkShaper shaper = io.vmqos.linux.net.LinkShaper.system();
+    private io.vmqos.linux.net.ShapedLink sharedEntry;
 
     private FloodScenarios(LabNetwork net, LabVm floodVm, VmThreads floodThreads, PathTransaction tx, Path stateDir,
                            Consumer<String> progress) {
@@ -140,6 +145,9 @@ final class FloodScenarios implements AutoCloseable {
                 fr.echoedBitsPerSecond() / 1e6, b));
     }
 
+    /** Names the protected VM's NIC, so noisy+flood+vmqos can also shape the shared path's entry per VM. */
+    void protect(String mac) { this.protectedMac = mac; }
+
     private PathThreadSizing napiSizing() {
         return (thread, device, vms) -> napiSizes.getOrDefault(thread.pid(), NAPI_MIN);
     }
@@ -161,9 +169,18 @@ final class FloodScenarios implements AutoCloseable {
                 var r = tx.apply(protectedVm, VmReservationPlan.reserve(protectedVm, new VmReservationPlan.RoleReservations(vcpu, io, io)),
                         new PathRequest(napiSizing(), PROTECTED, null));
                 tx.apply(floodThreads, List.of(), new PathRequest(null, FLOOD_CEILING, FLOOD_CEILING));
+                if (protectedMac != null) {
+                    // The taps are shaped after the shared veth's NAPI threads have done the work: the flood must also be
+                    // held back where it enters the shared path, or it still spends those threads' budget.
+                    sharedEntry = shaper.shapeShared(net.clientVeth(), net.clientNamespace(), 1_000_000_000L, List.of(
+                            new VmShare("protected", protectedMac, PROTECTED),
+                            new VmShare("flooded", floodVm.spec().mac(), FLOOD_CEILING)), false);
+                }
                 progress.accept("  path: " + r.threads().outcomes().size() + " threads reserved (NAPI threads on "
                         + r.napi().stream().map(c -> c.device()).toList() + "), protected tap shaped to "
-                        + NetUnits.formatRate(PROTECTED.rateBits()) + ", flooded tap ceiling " + NetUnits.formatRate(FLOOD_CEILING.ceilBits()));
+                        + NetUnits.formatRate(PROTECTED.rateBits()) + ", flooded tap ceiling " + NetUnits.formatRate(FLOOD_CEILING.ceilBits())
+                        + (sharedEntry != null ? "; shared entry " + net.clientVeth() + " shaped per VM (flooded ceiling "
+                        + NetUnits.formatRate(FLOOD_CEILING.ceilBits()) + ")" : ""));
             } else {
                 // the VM's own reservations only, as in noisy+vmqos (an empty path request: no NAPI, no tc)
                 tx.apply(protectedVm, VmReservationPlan.reserve(protectedVm, new VmReservationPlan.RoleReservations(vcpu, io, io)),
@@ -187,6 +204,10 @@ final class FloodScenarios implements AutoCloseable {
             }
             return res;
         } finally {
+            if (sharedEntry != null) {
+                try { shaper.remove(sharedEntry); } catch (RuntimeException e) { progress.accept("warning: could not remove the shared-entry shaping: " + e.getMessage()); }
+                sharedEntry = null;
+            }
             releaseQuietly(floodThreads);
             releaseQuietly(protectedVm);
         }
