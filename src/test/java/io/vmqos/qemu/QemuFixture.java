@@ -28,7 +28,7 @@ public final class QemuFixture implements AutoCloseable {
         this.pidfile = Path.of("/tmp/vqqmp-" + tag + ".pid");
         this.log = Path.of("/tmp/vqqmp-" + tag + ".log");
         List<String> cmd = new ArrayList<>(List.of(BINARY, "-machine", "q35", "-accel", "tcg,thread=multi",
-                "-smp", "2", "-m", "128", "-nodefaults", "-display", "none", "-S",
+                "-smp", String.valueOf(VCPUS), "-m", "128", "-nodefaults", "-display", "none", "-S",
                 "-name", debugThreads ? name + ",debug-threads=on" : name,
                 "-object", "iothread,id=io1",
                 "-qmp", "unix:" + socket + ",server=on,wait=off", "-pidfile", pidfile.toString()));
@@ -45,6 +45,33 @@ public final class QemuFixture implements AutoCloseable {
                 throw new IllegalStateException("QEMU did not create " + socket + " within 20 s");
             }
             Thread.sleep(20);
+        }
+        // vCPU threads name themselves after they start: wait for "CPU n/..." so /proc discovery never races the boot
+        if (debugThreads) {
+            while (!vcpuThreadsNamed()) {
+                if (System.nanoTime() > deadline) {
+                    close();
+                    throw new IllegalStateException("QEMU's vCPU threads were not named within 20 s");
+                }
+                Thread.sleep(20);
+            }
+        }
+    }
+
+    /** The fixture's -smp. */
+    static final int VCPUS = 2;
+
+    private boolean vcpuThreadsNamed() throws IOException {
+        Path task = Path.of("/proc", String.valueOf(process.pid()), "task");
+        if (!Files.isDirectory(task)) return false;
+        try (var s = Files.list(task)) {
+            return s.filter(t -> {
+                try {
+                    return Files.readString(t.resolve("comm")).startsWith("CPU ");
+                } catch (IOException e) {
+                    return false;
+                }
+            }).count() >= VCPUS;
         }
     }
 
