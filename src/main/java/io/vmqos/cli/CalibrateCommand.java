@@ -47,8 +47,8 @@ final class CalibrateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         CalibrationOptions options = new CalibrationOptions(list("--rates", rates, Long::parseLong), list("--sizes", sizes, Integer::parseInt),
-                Durations.parseNanos("--duration", duration), (int) whole("--repeat", repeat), real("--min-r2", minR2),
-                (int) whole("--vm-cpus", vmCpus), 20);
+                Durations.parseNanos("--duration", duration), (int) CliNumbers.whole("--repeat", repeat, "2"), CliNumbers.real("--min-r2", minR2, "0.9"),
+                (int) CliNumbers.whole("--vm-cpus", vmCpus, "1"), 20);
         if (!DoctorCommand.isRoot()) {
             throw new CommandFailedException(Main.REFUSED, "calibration needs root (it boots a VM and creates network namespaces): "
                     + "run it as root, e.g. sudo ./vmqos calibrate");
@@ -144,21 +144,5 @@ final class CalibrateCommand implements Callable<Integer> {
         }
         if (out.isEmpty()) throw new InvalidInputException(field, "is empty", "give a comma-separated list, e.g. " + field + " 250,500,1000");
         return out;
-    }
-
-    private static long whole(String field, String text) {
-        try {
-            return Long.parseLong(text.strip());
-        } catch (NumberFormatException e) {
-            throw new InvalidInputException(field, "'" + text + "' is not a whole number", "give e.g. " + field + " 2");
-        }
-    }
-
-    private static double real(String field, String text) {
-        try {
-            return Double.parseDouble(text.strip());
-        } catch (NumberFormatException e) {
-            throw new InvalidInputException(field, "'" + text + "' is not a number", "give e.g. " + field + " 0.9");
-        }
     }
 }

@@ -1,7 +1,6 @@
 package io.vmqos.cli;
 
 import io.vmqos.core.Durations;
-import io.vmqos.core.InvalidInputException;
 import io.vmqos.core.Reservation;
 import io.vmqos.host.config.CostModelFile;
 import io.vmqos.lab.report.ScenarioSummary;
@@ -51,12 +50,12 @@ final class DemoCommand implements Callable<Integer> {
         Path dir = report != null ? report
                 : Path.of("reports", "demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         var costDoc = costModel == null ? null : CostModelFile.read(costModel);
-        DemoOptions options = new DemoOptions(Durations.parseNanos("--duration", duration), intOpt("--rate", rate),
-                (int) intOpt("--size", size), (int) intOpt("--rounds", rounds), (int) intOpt("--noise", noise), dir,
+        DemoOptions options = new DemoOptions(Durations.parseNanos("--duration", duration), CliNumbers.whole("--rate", rate, "1000"),
+                (int) CliNumbers.whole("--size", size, "64"), (int) CliNumbers.whole("--rounds", rounds, "3"), (int) CliNumbers.whole("--noise", noise, "4"), dir,
                 withFlood(Scenario.parseList("--scenarios", scenarios)),
                 vcpu == null ? null : Reservation.parse("--vcpu", vcpu), ioReservation == null ? null : Reservation.parse("--io", ioReservation),
-                (int) intOpt("--vm-cpus", vmCpus), 10, 20,
-                costDoc == null ? null : costDoc.model(), idleOf(costDoc),
+                (int) CliNumbers.whole("--vm-cpus", vmCpus, "1"), 10, 20,
+                costDoc == null ? null : costDoc.model(),
                 Durations.parseNanos("--latency", latency));
         if (!DoctorCommand.isRoot()) {
             throw new CommandFailedException(Main.REFUSED, "the demo needs root (it boots a VM, creates network namespaces and "
@@ -107,25 +106,5 @@ final class DemoCommand implements Callable<Integer> {
         java.util.List<Scenario> out = new java.util.ArrayList<>(list);
         for (Scenario s : java.util.List.of(Scenario.NOISY_FLOOD, Scenario.NOISY_FLOOD_VMQOS)) if (!out.contains(s)) out.add(s);
         return out;
-    }
-
-    /** The calibration's idle intercepts ({@code measured.idleNs}), by stage; empty when absent. */
-    static java.util.Map<io.vmqos.core.StageKind, Double> idleOf(io.vmqos.host.config.CostModelDocument doc) {
-        java.util.Map<io.vmqos.core.StageKind, Double> m = new java.util.EnumMap<>(io.vmqos.core.StageKind.class);
-        if (doc == null || !(doc.metadata().get("idleNs") instanceof java.util.Map<?, ?> idle)) return m;
-        for (var e : idle.entrySet()) {
-            for (var k : io.vmqos.core.StageKind.values()) {
-                if (k.name().equalsIgnoreCase(String.valueOf(e.getKey())) && e.getValue() instanceof Number n) m.put(k, n.doubleValue());
-            }
-        }
-        return m;
-    }
-
-    private static long intOpt(String field, String text) {
-        try {
-            return Long.parseLong(text.strip());
-        } catch (NumberFormatException e) {
-            throw new InvalidInputException(field, "'" + text + "' is not a whole number", "give e.g. 1000");
-        }
     }
 }

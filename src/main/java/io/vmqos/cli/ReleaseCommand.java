@@ -49,11 +49,7 @@ final class ReleaseCommand implements Callable<Integer> {
                 // exited since it was listed: nothing to release
             }
         }
-        if (changes.isEmpty()) {
-            Reports.printApply(spec.commandLine().getOut(), new ApplyReport(List.of(), host.ledger().repairIfLeaked()), common.json, "released");
-            return Main.DONE;
-        }
-        ApplyReport report = host.reserver().apply(changes);
+        ApplyReport report = host.reserver().release(changes);
         Reports.printApply(spec.commandLine().getOut(), report, common.json, "released");
         return Main.DONE;
     }

@@ -87,12 +87,7 @@ final class VmCommand {
                 PathViews.printRelease(spec.commandLine().getOut(), r, common.json);
                 return r.problems().isEmpty() ? Main.DONE : Main.REFUSED;
             }
-            Map<Integer, SchedAttributes> now = new HashMap<>();
-            for (VmThread t : vm.threads()) {
-                try { now.put(t.tid(), host.scheduler().get(t.tid())); } catch (SchedException.ThreadGone gone) { /* exited */ }
-            }
-            List<ThreadChange> changes = VmReservationPlan.release(vm, now);
-            ApplyReport report = changes.isEmpty() ? new ApplyReport(List.of(), host.ledger().repairIfLeaked()) : host.reserver().apply(changes);
+            ApplyReport report = host.reserver().release(VmReservationPlan.release(vm, host.scheduler()));
             Reports.printApply(spec.commandLine().getOut(), report, common.json, "released");
             return Main.DONE;
         }

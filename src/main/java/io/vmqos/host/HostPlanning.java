@@ -180,8 +180,7 @@ public final class HostPlanning {
                 if (a.isPresent() && a.get().isDeadline() && seen.add(tid)) changes.add(new ThreadChange(tid, SchedAttributes.other(), vm.name() + " napi " + tid));
             }
         }
-        if (changes.isEmpty()) return new ConfigApply(null, new ApplyReport(List.of(), ledger.repairIfLeaked()), notes);
-        return new ConfigApply(null, reserver.apply(changes), notes);
+        return new ConfigApply(null, reserver.release(changes), notes);
     }
 
     // ---- planning ----

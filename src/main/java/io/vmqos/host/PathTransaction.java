@@ -29,7 +29,6 @@ import io.vmqos.qemu.VmThreads;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -277,11 +276,7 @@ public final class PathTransaction {
         }
         // 2. threads
         List<ThreadChange> back = new ArrayList<>();
-        Map<Integer, SchedAttributes> now = new HashMap<>();
-        for (VmThread t : vm.threads()) {
-            try { now.put(t.tid(), scheduler.get(t.tid())); } catch (SchedException.ThreadGone gone) { /* exited */ }
-        }
-        back.addAll(VmReservationPlan.release(vm, now));
+        back.addAll(VmReservationPlan.release(vm, scheduler));
         if (entry != null) {
             for (PathState.PathThread p : entry.pathThreads()) {
                 Optional<String> other = otherUserOfThread(rest, p.tid());

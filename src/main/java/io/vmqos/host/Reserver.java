@@ -102,8 +102,8 @@ public final class Reserver {
 
         // The kernel leaks only when a DEADLINE thread changes away from its parameters (see DEVELOPERS.md);
         // reserving threads that were not DEADLINE cannot leak, so it skips the (tens of ms) ledger check.
-        boolean touchedDeadline = effective.stream().anyMatch(c -> before.get(c.tid()).isDeadline());
-        LedgerRepair postRepair = touchedDeadline ? ledger.repairIfLeaked() : LedgerRepair.NOTHING;
+        boolean changedADeadlineThread = effective.stream().anyMatch(c -> before.get(c.tid()).isDeadline());
+        LedgerRepair postRepair = changedADeadlineThread ? ledger.repairIfLeaked() : LedgerRepair.NOTHING;
         Set<Integer> changedTids = new HashSet<>();
         for (ThreadChange c : effective) changedTids.add(c.tid());
         for (ThreadChange c : changes) {
@@ -111,6 +111,14 @@ public final class Reserver {
             outcomes.add(new ThreadOutcome(c.tid(), c.label(), before.get(c.tid()), changed ? c.target() : before.get(c.tid()), changed));
         }
         return new ApplyReport(outcomes, postRepair.repaired() ? postRepair : preRepair);
+    }
+
+    /**
+     * For release paths: applies {@code changes} like {@link #apply}, or, when there is nothing to change (released
+     * already), only repairs the ledger if the kernel leaked. Idempotent.
+     */
+    public ApplyReport release(List<ThreadChange> changes) {
+        return changes.isEmpty() ? new ApplyReport(List.of(), ledger.repairIfLeaked()) : apply(changes);
     }
 
     private void validate(List<ThreadChange> changes) {

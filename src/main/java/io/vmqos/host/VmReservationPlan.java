@@ -48,6 +48,22 @@ public final class VmReservationPlan {
         return out;
     }
 
+    /**
+     * The changes that put every DEADLINE or real-time thread of the VM back to SCHED_OTHER nice 0, reading their
+     * current attributes with {@code scheduler}; threads that exited meanwhile are skipped.
+     */
+    public static List<ThreadChange> release(VmThreads vm, io.vmqos.linux.ThreadScheduler scheduler) {
+        Map<Integer, SchedAttributes> now = new java.util.HashMap<>();
+        for (VmThread t : vm.threads()) {
+            try {
+                now.put(t.tid(), scheduler.get(t.tid()));
+            } catch (io.vmqos.linux.SchedException.ThreadGone gone) {
+                // exited: nothing to release
+            }
+        }
+        return release(vm, now);
+    }
+
     /** The changes that put every given thread of the VM back to SCHED_OTHER nice 0. */
     public static List<ThreadChange> release(VmThreads vm, Map<Integer, SchedAttributes> current) {
         List<ThreadChange> out = new ArrayList<>();

@@ -31,6 +31,24 @@ public interface CgroupFs {
     List<Path> children(Path dir) throws IOException;
 
     /** The real filesystem. */
+    /** {@link #read}, with a failure as a {@link LedgerUnavailableException} naming the file and the fix. */
+    default String readOrFail(Path file) {
+        try {
+            return read(file);
+        } catch (IOException e) {
+            throw new LedgerUnavailableException("cannot read " + file + ": " + e.getMessage() + "; fix: run as root", e);
+        }
+    }
+
+    /** {@link #write}, with a failure as a {@link LedgerUnavailableException} naming the file and the fix. */
+    default void writeOrFail(Path file, String value) {
+        try {
+            write(file, value);
+        } catch (IOException e) {
+            throw new LedgerUnavailableException("writing " + value + " to " + file + " failed: " + e.getMessage() + "; fix: run as root", e);
+        }
+    }
+
     static CgroupFs real() { return RealCgroupFs.INSTANCE; }
 
     /** {@link java.nio.file.Files} based implementation. */

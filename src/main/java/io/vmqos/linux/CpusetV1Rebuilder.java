@@ -20,7 +20,7 @@ public record CpusetV1Rebuilder(Path root, CgroupFs fs) implements RootDomainReb
     @Override
     public String rebuild() {
         Path rootFile = root.resolve(LOAD_BALANCE);
-        String original = read(rootFile);
+        String original = fs.readOrFail(rootFile);
         Path target = rootFile;
         if (!original.equals("1")) {
             Optional<Path> child = firstBalancedChild();
@@ -29,9 +29,9 @@ public record CpusetV1Rebuilder(Path root, CgroupFs fs) implements RootDomainReb
         String orig = target == rootFile ? original : "1";
         String flipped = orig.equals("1") ? "0" : "1";
         try {
-            write(target, flipped);
+            fs.writeOrFail(target, flipped);
         } finally {
-            write(target, orig);
+            fs.writeOrFail(target, orig);
         }
         return "cgroup v1: " + target + " " + orig + "→" + flipped + "→" + orig;
     }
@@ -43,29 +43,13 @@ public record CpusetV1Rebuilder(Path root, CgroupFs fs) implements RootDomainReb
             while (!todo.isEmpty()) {
                 Path dir = todo.pop();
                 Path lb = dir.resolve(LOAD_BALANCE);
-                boolean hasCpus = !read(dir.resolve("cpuset.cpus")).isEmpty();
-                if (hasCpus && read(lb).equals("1")) return Optional.of(lb);
+                boolean hasCpus = !fs.readOrFail(dir.resolve("cpuset.cpus")).isEmpty();
+                if (hasCpus && fs.readOrFail(lb).equals("1")) return Optional.of(lb);
                 if (hasCpus) for (Path c : fs.children(dir).reversed()) todo.push(c);
             }
         } catch (IOException e) {
             throw new LedgerUnavailableException("cannot list cpusets under " + root + ": " + e.getMessage(), e);
         }
         return Optional.empty();
-    }
-
-    private String read(Path f) {
-        try {
-            return fs.read(f);
-        } catch (IOException e) {
-            throw new LedgerUnavailableException("cannot read " + f + ": " + e.getMessage() + "; fix: run as root", e);
-        }
-    }
-
-    private void write(Path f, String v) {
-        try {
-            fs.write(f, v);
-        } catch (IOException e) {
-            throw new LedgerUnavailableException("writing " + v + " to " + f + " failed: " + e.getMessage() + "; fix: run as root", e);
-        }
     }
 }

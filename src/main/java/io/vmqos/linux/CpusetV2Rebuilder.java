@@ -29,7 +29,7 @@ public record CpusetV2Rebuilder(Path root, CgroupFs fs) implements RootDomainReb
 
     @Override
     public String rebuild() {
-        BitSet eff = CpuList.parse(read(root.resolve("cpuset.cpus.effective")));
+        BitSet eff = CpuList.parse(fs.readOrFail(root.resolve("cpuset.cpus.effective")));
         if (eff.cardinality() >= 2) return viaTemporaryPartition(eff.length() - 1);
         Optional<Path> partition = firstValidPartition();
         if (partition.isEmpty()) {
@@ -42,16 +42,16 @@ public record CpusetV2Rebuilder(Path root, CgroupFs fs) implements RootDomainReb
 
     private String viaTemporaryPartition(int cpu) {
         Path subtree = root.resolve("cgroup.subtree_control");
-        boolean enabledHere = !(" " + read(subtree) + " ").contains(" cpuset ");
+        boolean enabledHere = !(" " + fs.readOrFail(subtree) + " ").contains(" cpuset ");
         Path dir = root.resolve(TEMP);
-        if (enabledHere) write(subtree, "+cpuset");
+        if (enabledHere) fs.writeOrFail(subtree, "+cpuset");
         try {
             if (fs.exists(dir)) removeTemp(dir); // left over by a killed run
             mkdir(dir);
             try {
-                write(dir.resolve("cpuset.cpus"), Integer.toString(cpu));
-                write(dir.resolve(PARTITION), "root");
-                String state = read(dir.resolve(PARTITION));
+                fs.writeOrFail(dir.resolve("cpuset.cpus"), Integer.toString(cpu));
+                fs.writeOrFail(dir.resolve(PARTITION), "root");
+                String state = fs.readOrFail(dir.resolve(PARTITION));
                 if (!state.equals("root")) {
                     throw new LedgerUnavailableException("the temporary partition " + dir + " became '" + state + "', so the kernel did not "
                             + "rebuild its domains; fix: free CPU " + cpu + " from exclusive sibling cpusets or flip an existing partition");
@@ -60,14 +60,14 @@ public record CpusetV2Rebuilder(Path root, CgroupFs fs) implements RootDomainReb
                 removeTemp(dir);
             }
         } finally {
-            if (enabledHere) write(subtree, "-cpuset");
+            if (enabledHere) fs.writeOrFail(subtree, "-cpuset");
         }
         return "cgroup v2: temporary partition " + dir + " on CPU " + cpu + " (root→member, removed)";
     }
 
     private void removeTemp(Path dir) {
         try {
-            if (fs.exists(dir.resolve(PARTITION))) write(dir.resolve(PARTITION), "member");
+            if (fs.exists(dir.resolve(PARTITION))) fs.writeOrFail(dir.resolve(PARTITION), "member");
         } finally {
             try {
                 fs.rmdir(dir);
@@ -79,11 +79,11 @@ public record CpusetV2Rebuilder(Path root, CgroupFs fs) implements RootDomainReb
 
     private String viaExistingPartition(Path dir) {
         Path f = dir.resolve(PARTITION);
-        String original = read(f);
+        String original = fs.readOrFail(f);
         try {
-            write(f, "member");
+            fs.writeOrFail(f, "member");
         } finally {
-            write(f, original);
+            fs.writeOrFail(f, original);
         }
         return "cgroup v2: " + f + " " + original + "→member→" + original;
     }
@@ -96,7 +96,7 @@ public record CpusetV2Rebuilder(Path root, CgroupFs fs) implements RootDomainReb
                 Path dir = todo.pop();
                 Path f = dir.resolve(PARTITION);
                 if (fs.exists(f)) {
-                    String v = read(f);
+                    String v = fs.readOrFail(f);
                     if (v.equals("root") || v.equals("isolated")) return Optional.of(dir);
                 }
                 for (Path c : fs.children(dir).reversed()) todo.push(c);
@@ -112,22 +112,6 @@ public record CpusetV2Rebuilder(Path root, CgroupFs fs) implements RootDomainReb
             fs.mkdir(dir);
         } catch (IOException e) {
             throw new LedgerUnavailableException("cannot create " + dir + ": " + e.getMessage() + "; fix: run as root", e);
-        }
-    }
-
-    private String read(Path f) {
-        try {
-            return fs.read(f);
-        } catch (IOException e) {
-            throw new LedgerUnavailableException("cannot read " + f + ": " + e.getMessage() + "; fix: run as root", e);
-        }
-    }
-
-    private void write(Path f, String v) {
-        try {
-            fs.write(f, v);
-        } catch (IOException e) {
-            throw new LedgerUnavailableException("writing " + v + " to " + f + " failed: " + e.getMessage(), e);
         }
     }
 }

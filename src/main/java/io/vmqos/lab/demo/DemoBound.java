@@ -66,30 +66,23 @@ public final class DemoBound {
     /**
      * Reservations chosen by the analysis layer's {@link io.vmqos.analysis.Sizer} so that the round trip (twice the
      * one-way bound of the 2 × rate flow) stays within {@code roundTripNs}, then widened by each stage's background
-     * CPU load (the calibration's idle intercept: timer ticks, housekeeping): the thread spends that share of its
-     * runtime on work that is not packets. Each period's runtime grows by {@code idle × max(P, 4ms)}, so a tick's
-     * worth of background work arriving in one period still leaves the packets their share.
+     * load ({@link io.vmqos.analysis.BackgroundLoad}, from the cost model's {@code backgroundNsPerSecond}), as
+     * {@code vmqos plan} does.
      *
-     * @param idleNsPerSecond background CPU ns per second by stage (0 when unknown)
      * @throws io.vmqos.core.InvalidInputException naming --latency when no reservation can meet it
      */
-    public static Sized size(CostModel costs, Map<StageKind, Double> idleNsPerSecond, long rate, int size, long roundTripNs,
-                             io.vmqos.core.KernelLimits limits) {
+    public static Sized size(CostModel costs, long rate, int size, long roundTripNs, io.vmqos.core.KernelLimits limits) {
         NetworkSla sla = new NetworkSla(2 * rate, size, 2, roundTripNs / 2);
         var outcome = new io.vmqos.analysis.Sizer(limits, SizingPolicy.DEFAULT).size("demo", sla, costs);
         return switch (outcome) {
             case io.vmqos.analysis.SizingOutcome.Fits f -> {
-                Reservation ioP = f.plan().stage(StageKind.IO).reservation(), vcpuP = f.plan().stage(StageKind.VCPU).reservation();
-                yield new Sized(widen(ioP, idleNsPerSecond.getOrDefault(StageKind.IO, 0.0)),
-                        widen(vcpuP, idleNsPerSecond.getOrDefault(StageKind.VCPU, 0.0)), ioP, vcpuP);
+                var widened = io.vmqos.analysis.BackgroundLoad.widen(f.plan(), costs);
+                yield new Sized(widened.stage(StageKind.IO).reservation(), widened.stage(StageKind.VCPU).reservation(),
+                        f.plan().stage(StageKind.IO).reservation(), f.plan().stage(StageKind.VCPU).reservation());
             }
             case io.vmqos.analysis.SizingOutcome.Refused r -> throw new io.vmqos.core.InvalidInputException("--latency",
                     r.refusal().message(), "ask a longer round trip or a lower --rate");
         };
-    }
-
-    static Reservation widen(Reservation r, double idleNsPerSecond) {
-        return io.vmqos.analysis.BackgroundLoad.widen(r, idleNsPerSecond);
     }
 
     /** The round-trip bound for an echo at {@code rate} req/s of {@code size} bytes under these reservations. */

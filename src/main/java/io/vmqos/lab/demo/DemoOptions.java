@@ -21,13 +21,11 @@ import java.util.List;
  * @param clientPriority SCHED_FIFO priority of the load client in every scenario (it stands in for a remote client)
  * @param costModel calibrated per-stage costs (io and vcpu used); with it the reservations of noisy+vmqos are sized
  *     by the analysis layer for {@code latencyNs}; null to size them from the warm-up's measured CPU use
- * @param idleNsPerSecond each stage's background CPU ns per second from the calibration (may be empty)
  * @param latencyNs the round-trip latency bound asked of the sizing (only with a cost model)
  */
 public record DemoOptions(long durationNs, long rate, int sizeBytes, int rounds, int noiseWorkers, Path reportDir,
                           List<Scenario> scenarios, Reservation vcpu, Reservation io, int vmCpus, int fifoPriority,
-                          int clientPriority, io.vmqos.core.CostModel costModel,
-                          java.util.Map<io.vmqos.core.StageKind, Double> idleNsPerSecond, long latencyNs) {
+                          int clientPriority, io.vmqos.core.CostModel costModel, long latencyNs) {
     public DemoOptions {
         if (durationNs < 1_000_000_000L) throw new InvalidInputException("--duration", "is shorter than 1s", "give at least 1s, e.g. 10s");
         if (rate <= 0 || rate > 100_000) throw new InvalidInputException("--rate", rate + " is outside 1..100000 requests/s", "give e.g. 1000");
@@ -41,7 +39,6 @@ public record DemoOptions(long durationNs, long rate, int sizeBytes, int rounds,
         }
         if (costModel != null && latencyNs <= 0) throw new InvalidInputException("--latency", "must be positive", "give e.g. 20ms");
         scenarios = List.copyOf(scenarios);
-        idleNsPerSecond = idleNsPerSecond == null ? java.util.Map.of() : java.util.Map.copyOf(idleNsPerSecond);
         if (scenarios.isEmpty()) throw new InvalidInputException("--scenarios", "is empty", "name at least one scenario");
     }
 
@@ -50,6 +47,6 @@ public record DemoOptions(long durationNs, long rate, int sizeBytes, int rounds,
                        List<Scenario> scenarios, Reservation vcpu, Reservation io, int vmCpus, int fifoPriority,
                        int clientPriority) {
         this(durationNs, rate, sizeBytes, rounds, noiseWorkers, reportDir, scenarios, vcpu, io, vmCpus, fifoPriority,
-                clientPriority, null, java.util.Map.of(), 0);
+                clientPriority, null, 0);
     }
 }

@@ -3,7 +3,6 @@ package io.vmqos.lab.demo;
 import io.vmqos.core.CostModel;
 import io.vmqos.core.Durations;
 import io.vmqos.core.Reservation;
-import io.vmqos.core.SchedAttributes;
 import io.vmqos.core.StageKind;
 import io.vmqos.core.ThreadChange;
 import io.vmqos.host.KernelLedgerAccess;
@@ -29,7 +28,6 @@ import io.vmqos.linux.DeadlineLedger;
 import io.vmqos.linux.KernelParameters;
 import io.vmqos.linux.LinuxThreadScheduler;
 import io.vmqos.linux.ProcFs;
-import io.vmqos.linux.SchedException;
 import io.vmqos.qemu.ThreadRole;
 import io.vmqos.qemu.VmDiscovery;
 import io.vmqos.qemu.VmThread;
@@ -104,7 +102,7 @@ public final class DemoRunner {
                             : DemoBound.fromMeasurement(measuredIo, measuredVcpu, o.rate());
                     Reservation ioPackets = io, vcpuPackets = vcpu;
                     if (o.costModel() != null && (o.vcpu() == null || o.io() == null)) {
-                        DemoBound.Sized bySla = DemoBound.size(costs, o.idleNsPerSecond(), o.rate(), o.sizeBytes(), o.latencyNs(),
+                        DemoBound.Sized bySla = DemoBound.size(costs, o.rate(), o.sizeBytes(), o.latencyNs(),
                                 new KernelParameters().limits());
                         if (o.vcpu() == null) { vcpu = bySla.vcpu(); vcpuPackets = bySla.vcpuPackets(); }
                         if (o.io() == null) { io = bySla.io(); ioPackets = bySla.ioPackets(); }
@@ -211,11 +209,7 @@ public final class DemoRunner {
     }
 
     private void releaseQuietly(VmThreads threads) {
-        Map<Integer, SchedAttributes> now = new HashMap<>();
-        for (VmThread t : threads.threads()) {
-            try { now.put(t.tid(), sched.get(t.tid())); } catch (SchedException.ThreadGone gone) { /* VM gone */ }
-        }
-        List<ThreadChange> back = VmReservationPlan.release(threads, now);
+        List<ThreadChange> back = VmReservationPlan.release(threads, sched);
         if (back.isEmpty()) return;
         try {
             reserver.apply(back);

@@ -39,10 +39,10 @@ class DemoBoundTest {
 
     @Test
     void sizedReservationsMeetTheAskedRoundTripAndCarryTheBackgroundLoad() {
-        CostModel calibrated = new CostModel(java.util.Map.of(StageKind.IO, new io.vmqos.core.StageCost(30_000, 2),
-                StageKind.VCPU, new io.vmqos.core.StageCost(55_000, 5)));
-        var idle = java.util.Map.of(StageKind.IO, 2e7, StageKind.VCPU, 7e7); // 2% and 7% of a CPU
-        DemoBound.Sized s = DemoBound.size(calibrated, idle, 1000, 64, 20_000_000L, io.vmqos.core.KernelLimits.DEFAULT);
+        // background load: 2% and 7% of a CPU
+        CostModel calibrated = new CostModel(java.util.Map.of(StageKind.IO, new io.vmqos.core.StageCost(30_000, 2, 2e7),
+                StageKind.VCPU, new io.vmqos.core.StageCost(55_000, 5, 7e7)));
+        DemoBound.Sized s = DemoBound.size(calibrated, 1000, 64, 20_000_000L, io.vmqos.core.KernelLimits.DEFAULT);
         DemoBound.Bound b = DemoBound.of(calibrated, s.ioPackets(), s.vcpuPackets(), 1000, 64);
         assertThat(b.roundTripNs()).isLessThanOrEqualTo(20_000_000L);
         // the kernel gets the packets' share plus the background load over max(P, 4ms)
@@ -56,7 +56,7 @@ class DemoBoundTest {
     void anImpossibleRoundTripIsRefusedNamingLatency() {
         CostModel calibrated = new CostModel(java.util.Map.of(StageKind.IO, new io.vmqos.core.StageCost(30_000, 2),
                 StageKind.VCPU, new io.vmqos.core.StageCost(55_000, 5)));
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DemoBound.size(calibrated, java.util.Map.of(), 1000, 64, 100_000L,
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DemoBound.size(calibrated, 1000, 64, 100_000L,
                 io.vmqos.core.KernelLimits.DEFAULT)).hasMessageContaining("--latency");
     }
 }
