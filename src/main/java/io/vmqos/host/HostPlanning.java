@@ -3,6 +3,7 @@ package io.vmqos.host;
 import io.vmqos.analysis.Admission;
 import io.vmqos.analysis.AdmissionDecision;
 import io.vmqos.analysis.Planner;
+import io.vmqos.analysis.SharedThreadSizing;
 import io.vmqos.analysis.Sizer;
 import io.vmqos.analysis.SizingPolicy;
 import io.vmqos.core.Bandwidth;
@@ -112,6 +113,7 @@ public final class HostPlanning {
         List<String> notes = new ArrayList<>();
         List<ThreadChange> changes = new ArrayList<>();
         Map<Integer, String> owner = new HashMap<>();
+        Map<Integer, List<NapiShare>> napiShares = new TreeMap<>();
         for (VmPlan vp : plan.result().plan().vms()) {
             VmConfig vm = cfg.vm(vp.vm()).orElseThrow();
             VmThreads threads = plan.found().get(vm.name());
@@ -126,13 +128,18 @@ public final class HostPlanning {
                             threads.of(r).forEach(t -> { tids.add(t.tid()); names.add(t.name()); });
                         }
                     }
-                    case NAPI -> napi.napiThreads(vm).forEach(t -> { tids.add(t); names.add("napi " + t); });
+                    case NAPI -> {
+                        // a NAPI thread may carry several VMs: sized after the loop, once, for all of them
+                        List<Integer> found = napi.napiThreads(vm);
+                        for (int t : found) {
+                            napiShares.computeIfAbsent(t, k -> new ArrayList<>()).add(new NapiShare(vp, s.reservation()));
+                            planned.add(t);
+                        }
+                        if (found.isEmpty()) notes.add("vm " + vm.name() + ": napi stage: no NAPI threads discovered for VM (path reservations not configured)");
+                        continue;
+                    }
                 }
-                if (tids.isEmpty()) {
-                    notes.add(s.stage() == StageKind.NAPI
-                            ? "vm " + vm.name() + ": napi stage: no NAPI threads discovered for VM (path reservations not configured)"
-                            : "vm " + vm.name() + ": " + stageName(s.stage()) + " stage: the VM has no such thread; nothing reserved for it");
-                }
+                if (tids.isEmpty()) notes.add("vm " + vm.name() + ": " + stageName(s.stage()) + " stage: the VM has no such thread; nothing reserved for it");
                 for (int i = 0; i < tids.size(); i++) {
                     int tid = tids.get(i);
                     String prev = owner.putIfAbsent(tid, vm.name() + " " + stageName(s.stage()));
@@ -145,6 +152,16 @@ public final class HostPlanning {
                 }
             }
             changes.addAll(releaseOthers(vm.name(), threads, planned));
+        }
+        for (Map.Entry<Integer, List<NapiShare>> e : napiShares.entrySet()) {
+            int tid = e.getKey();
+            String prev = owner.get(tid);
+            if (prev != null) {
+                throw new InvalidInputException("vms." + e.getValue().get(0).plan().vm() + ".napi", "NAPI thread " + tid + " is also planned as " + prev,
+                        "a VM's own thread cannot also be a path thread; check the VM locators");
+            }
+            changes.add(new ThreadChange(tid, SchedAttributes.deadline(napiReservation(tid, e.getValue(), costs, cfg, facts, notes)),
+                    String.join("+", e.getValue().stream().map(x -> x.plan().vm()).toList()) + " napi " + tid));
         }
         if (changes.isEmpty()) {
             notes.add("no thread to change");
@@ -285,6 +302,51 @@ public final class HostPlanning {
     }
 
     private static long density(Reservation r) { return Math.ceilDiv(r.runtimeNs() << Bandwidth.SHIFT, r.deadlineNs()); }
+
+    /** One VM's napi stage on a path thread: its plan and the reservation the plan gave the stage. */
+    private record NapiShare(VmPlan plan, Reservation own) {}
+
+    /**
+     * The reservation of a NAPI thread the VMs in {@code shares} all cross. One VM: its own napi reservation.
+     * Several, all sized from an SLA and the cost model: {@link SharedThreadSizing}, so that each keeps the napi
+     * guarantee its own plan computed (and with it its end-to-end bound). Several with explicit reservations:
+     * the sum of their bandwidths at the shortest of their periods.
+     */
+    private static Reservation napiReservation(int tid, List<NapiShare> shares, Optional<CostModel> costs, HostConfig cfg,
+                                               HostFacts facts, List<String> notes) {
+        if (shares.size() == 1) return shares.get(0).own();
+        String who = String.join(", ", shares.stream().map(x -> x.plan().vm()).toList());
+        boolean allSized = costs.isPresent() && costs.get().kinds().contains(StageKind.NAPI)
+                && shares.stream().allMatch(x -> x.plan().sla() != null && x.plan().delayBoundNs() >= 0);
+        Reservation r;
+        if (allSized) {
+            List<SharedThreadSizing.SharedLoad> loads = new ArrayList<>();
+            for (NapiShare x : shares) {
+                NetworkSla sla = x.plan().sla();
+                loads.add(new SharedThreadSizing.SharedLoad(x.plan().vm(), sla.ratePps(), sla.burstPackets(),
+                        costs.get().cpuNsPerPacket(StageKind.NAPI, sla.packetBytes()), x.own()));
+            }
+            SizingPolicy policy = SizingPolicy.DEFAULT.withOverhead(cfg.overheadPerActivationNs());
+            r = SharedThreadSizing.size(loads, facts.limits(), policy.overheadPerActivationNs(), policy.rateMargin()).orElseThrow(() ->
+                    new PlanRefusedException("NAPI thread " + tid + " is shared by vm " + who + " and no reservation within one CPU keeps each VM's "
+                            + "napi guarantee; fix: lower their rates or relax their latency bounds, or give the VMs paths of their own", null, 0));
+            notes.add("napi thread " + tid + " is shared by vm " + who + ": one reservation " + r + " (" + pct(r.bandwidth())
+                    + ") sized for the sum of their SLAs, keeping each VM's napi guarantee");
+        } else {
+            long period = shares.stream().mapToLong(x -> x.own().periodNs()).min().orElseThrow();
+            long runtime = 0;
+            for (NapiShare x : shares) runtime += Math.ceilDiv(x.own().runtimeNs() * period, x.own().periodNs());
+            if (runtime > period) {
+                throw new PlanRefusedException("NAPI thread " + tid + " is shared by vm " + who + " whose explicit napi reservations add up to "
+                        + "more than one CPU; fix: lower them or give the VMs paths of their own", null, 0);
+            }
+            r = Reservation.of(runtime, period);
+            notes.add("napi thread " + tid + " is shared by vm " + who + ": one reservation " + r + ", the sum of their explicit napi reservations");
+        }
+        return r;
+    }
+
+    private static String pct(double share) { return String.format(Locale.ROOT, "%.1f%%", share * 100); }
 
     /** A plan of explicit reservations only: latency per stage from the reservation, rates and bounds unknown (-1). */
     private static VmPlan fixedPlan(VmConfig vm, NetworkSla sla, long overheadNs) {

@@ -9,10 +9,11 @@ import java.util.List;
 /**
  * How big a reservation a packet-carrying kernel thread ({@code napi/...} or {@code irq/...}) on a VM's path gets.
  *
- * <p>This is the hook for SLA-based sizing: a path thread is shared by every VM whose packets cross its device, so
- * its reservation should cover the <b>sum</b> of their SLAs (e.g. Sizer over the summed token buckets). Today the
- * only implementation is {@link #explicit}: one Q/P for every path thread whatever crosses it. Called by
- * {@link PathTransaction} on the transaction's thread; must be pure.
+ * <p>A path thread is shared by every VM whose packets cross its device, so its reservation covers the <b>sum</b> of
+ * their SLAs: {@link io.vmqos.analysis.SharedThreadSizing} sizes one reservation that keeps each VM's own napi
+ * guarantee (used by {@code vmqos apply -f} for a NAPI thread several configured VMs cross, and by the demo's flood
+ * scenario). {@link #explicit} is the CLI's {@code vm reserve --napi Q/P}: one Q/P for every path thread whatever
+ * crosses it. Called by {@link PathTransaction} on the transaction's thread; must be pure.
  */
 @FunctionalInterface
 public interface PathThreadSizing {

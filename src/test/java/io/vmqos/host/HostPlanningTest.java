@@ -163,6 +163,56 @@ class HostPlanningTest {
     }
 
     @Test
+    void aNapiThreadTwoVmsCrossGetsOneReservationForBothSlas() throws Exception {
+        costs();
+        vm("/tmp/web1.qmp", "web1", 100);
+        vm("/tmp/web2.qmp", "web2", 200);
+        sched.with(900, SchedAttributes.other());
+        HostConfig c = config("""
+                costModel: costs.yaml
+                vms:
+                  - name: web1
+                    qmp: /tmp/web1.qmp
+                    sla: {rx: {rate: 4000pps, packetSize: 64, burst: 8, latency: 5ms}}
+                  - name: web2
+                    qmp: /tmp/web2.qmp
+                    sla: {rx: {rate: 1000pps, packetSize: 64, burst: 32, latency: 20ms}}
+                """);
+        HostPlanning shared = new HostPlanning(this::find, vm -> List.of(900), sched);
+        ConfigApply done = shared.apply(c, HostPlanning.loadCosts(c), facts(), reserver(c));
+        Reservation own1 = done.plan().result().plan().vm("web1").stage(StageKind.NAPI).reservation();
+        Reservation own2 = done.plan().result().plan().vm("web2").stage(StageKind.NAPI).reservation();
+        Reservation got = sched.threads.get(900).reservation();
+        System.out.println("napi web1 " + own1 + ", web2 " + own2 + " -> shared thread " + got);
+        assertThat(done.report().changed()).isEqualTo(11); // 5 + 5 VM threads, the shared NAPI thread once
+        assertThat(got.bandwidth()).isGreaterThan(Math.max(own1.bandwidth(), own2.bandwidth()));
+        assertThat(done.notes()).anyMatch(n -> n.contains("napi thread 900 is shared by vm web1, web2") && n.contains("sum of their SLAs"));
+        assertThat(shared.release(c, reserver(c), fakeLedger).report().changed()).isEqualTo(11);
+        assertThat(sched.threads.values()).allMatch(a -> a.policy() == SchedPolicy.OTHER);
+    }
+
+    @Test
+    void aNapiThreadTwoVmsCrossWithExplicitReservationsGetsTheirSum() throws Exception {
+        vm("/tmp/web1.qmp", "web1", 100);
+        vm("/tmp/web2.qmp", "web2", 200);
+        sched.with(900, SchedAttributes.other());
+        HostConfig c = config("""
+                vms:
+                  - name: web1
+                    qmp: /tmp/web1.qmp
+                    reservations: {napi: 200us/1ms}
+                  - name: web2
+                    qmp: /tmp/web2.qmp
+                    reservations: {napi: 1ms/10ms}
+                """);
+        HostPlanning shared = new HostPlanning(this::find, vm -> List.of(900), sched);
+        ConfigApply done = shared.apply(c, Optional.empty(), facts(), reserver(c));
+        assertThat(sched.threads.get(900).reservation()).isEqualTo(Reservation.of(300_000, 1_000_000));
+        assertThat(done.notes()).anyMatch(n -> n.contains("the sum of their explicit napi reservations"));
+        shared.release(c, reserver(c), fakeLedger);
+    }
+
+    @Test
     void sizedPlanMeetsTheSlaAndIsDeterministic() throws Exception {
         costs();
         vm("/tmp/web1.qmp", "web1", 100);

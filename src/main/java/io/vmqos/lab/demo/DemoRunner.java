@@ -115,7 +115,7 @@ public final class DemoRunner {
                             + " (cost model " + (o.costModel() != null ? "calibrated" : "from the warm-up") + ": io " + Math.round(bound.costs().cpuNsPerPacket(StageKind.IO, o.sizeBytes()))
                             + " ns/packet, vcpu " + Math.round(bound.costs().cpuNsPerPacket(StageKind.VCPU, o.sizeBytes())) + " ns/packet)");
                     if (o.scenarios().stream().anyMatch(Scenario::flood)) {
-                        flood = FloodScenarios.start(net, image, reserver, sched, progress);
+                        flood = FloodScenarios.start(net, image, reserver, sched, o.rate(), o.noiseWorkers(), new KernelParameters().limits(), progress);
                         flood.protect(spec.mac());
                     }
                     step("noisy+vmqos reserves each vCPU " + vcpu + " (" + pct(vcpu.bandwidth()) + ") and the main loop/iothreads/vhost "
@@ -135,7 +135,8 @@ public final class DemoRunner {
                     List<ScenarioResult> results = new ArrayList<>();
                     for (Map.Entry<Scenario, List<LoadResult>> e : rounds.entrySet()) {
                         Long b = e.getKey() == Scenario.NOISY_VMQOS && bound.roundTripNs() != Long.MAX_VALUE ? bound.roundTripNs() : null;
-                        results.add(new ScenarioResult(e.getKey().label(), e.getValue(), b));
+                        List<Double> bulk = flood != null && e.getKey().flood() ? flood.probes(e.getKey()) : List.of();
+                        results.add(new ScenarioResult(e.getKey().label(), e.getValue(), b, bulk));
                     }
                     List<ScenarioSummary> summaries = results.stream().map(ScenarioSummary::of).toList();
                     String table = ConsoleTable.render(summaries);

@@ -1,5 +1,8 @@
 package io.vmqos.lab.demo;
 
+import io.vmqos.analysis.SharedThreadSizing;
+import io.vmqos.analysis.Sizer;
+import io.vmqos.analysis.SizingPolicy;
 import io.vmqos.core.Reservation;
 import io.vmqos.host.PathRequest;
 import io.vmqos.host.PathStateStore;
@@ -37,20 +40,34 @@ import java.util.function.Supplier;
 /**
  * The flood pair of the demo: a second lab VM (the "flooded" one, 1 vCPU) on the same bridge receives bulk UDP
  * echo traffic from the client namespace (1400-byte requests, 256 outstanding) during the protected VM's
- * measurement, so both share the veth's NAPI threads, the bridge and the CPU.
+ * measurement, so both share the lab uplink's NAPI threads, the bridge and the CPU.
+ *
+ * <p>For both flood scenarios the lab's veth plays the host's NIC: threaded NAPI and TSO off on both ends
+ * ({@link #nicModel}), so its receive work runs in {@code napi/} threads shared by both VMs, as a NIC's runs in
+ * softirq. (With the veth defaults the kernel does that work in the senders' own contexts and there is no shared
+ * thread to protect or to starve.)
  * <ul>
- *   <li>{@link Scenario#NOISY_FLOOD}: the protected VM gets only its own thread reservations (as noisy+vmqos).</li>
+ *   <li>{@link Scenario#NOISY_FLOOD}: the protected VM gets only its own thread reservations (as noisy+vmqos); the
+ *       NAPI threads stay SCHED_OTHER and nothing is shaped.</li>
  *   <li>{@link Scenario#NOISY_FLOOD_VMQOS}: one {@link PathTransaction} gives the protected VM its thread
- *       reservations plus, on every NAPI thread of its path (both veth ends), a reservation sized from a flood warm-up, and shapes its tap to
- *       {@link #PROTECTED}; a second one shapes the flooded VM's tap, both directions, to {@link #FLOOD_CEILING}.
- *       Everything is released after the run.</li>
+ *       reservations plus one reservation per NAPI thread of its path, sized for the sum of both VMs' SLAs
+ *       ({@link #sizeNapiFromSlas}); the shared path's entry (the client end of the uplink) gets one HTB class per
+ *       VM ({@link #PROTECTED}, {@link #FLOOD_CEILING}); a second transaction shapes the flooded VM's tap, both
+ *       directions, to {@link #FLOOD_CEILING}. The protected VM's tap is not shaped: its share is already held at
+ *       the entry, and a tap HTB sits after the reserved NAPI thread, where its throttled dequeues run from the
+ *       qdisc watchdog in NET_TX softirq, which no reservation reaches (measured: 43 instead of 74 Mbit/s of bulk
+ *       echo under noise). Everything is released after the run.</li>
  * </ul>
  * The path state file lives in a private temporary directory, not in {@code /run/vmqos}. Owned by
- * {@link DemoRunner}'s thread; {@link #close()} stops the flooded VM.
+ * {@link DemoRunner}'s thread; {@link #close()} stops the flooded VM and puts the veth's NAPI settings back.
  */
 final class FloodScenarios implements AutoCloseable {
-    /** Smallest reservation of a NAPI thread on the protected VM's path (10% of a CPU); raised by the warm-up. */
-    static final Reservation NAPI_MIN = Reservation.of(500_000, AutoSizing.PERIOD_NS);
+    /** Floor of the measured per-packet NAPI cost (ns), against a warm-up that carried almost nothing. */
+    static final double NAPI_MIN_COST_NS = 1_000;
+    /** Delay the protected VM's packets may see at each NAPI thread. */
+    static final long PROTECTED_NAPI_BUDGET_NS = 2_000_000;
+    /** Delay the flooded VM's packets may see at each NAPI thread. */
+    static final long FLOODED_NAPI_BUDGET_NS = 20_000_000;
     static final long WARMUP_NS = 5_000_000_000L;
     static final long PROBE_NS = 3_000_000_000L;
     /** The flooded VM's share: 10mbit guaranteed, 20mbit ceiling. */
@@ -86,7 +103,8 @@ final class FloodScenarios implements AutoCloseable {
     }
 
     /** Boots the flooded VM on a new tap of {@code net}. */
-    static FloodScenarios start(LabNetwork net, GuestImage image, Reserver reserver, ThreadScheduler sched, Consumer<String> progress) {
+    static FloodScenarios start(LabNetwork net, GuestImage image, Reserver reserver, ThreadScheduler sched, long protectedRate,
+                                int noiseWorkers, io.vmqos.core.KernelLimits limits, Consumer<String> progress) {
         progress.accept("flood scenarios: booting a second VM to flood");
         LabVm vm = new VmLauncher().launch(net.nextVm(image).withCpus(1));
         try {
@@ -96,7 +114,8 @@ final class FloodScenarios implements AutoCloseable {
                     new PathStateStore(dir.resolve("path-state.json")));
             progress.accept("flooded VM up under " + vm.accel() + " at " + vm.guestIp() + " in " + vm.bootTime().toMillis() + " ms");
             FloodScenarios f = new FloodScenarios(net, vm, threads, tx, dir, progress);
-            f.sizeNapiFromWarmup();
+            f.nicModel();
+            f.sizeNapiFromSlas(protectedRate, noiseWorkers, limits);
             return f;
         } catch (IOException e) {
             vm.close();
@@ -108,48 +127,88 @@ final class FloodScenarios implements AutoCloseable {
     }
 
     /**
-     * The hook {@link PathThreadSizing} is for: a NAPI thread carries every VM's packets that cross its device, so
-     * it is sized for the traffic that crosses it, here measured: a {@link #WARMUP_NS} flood without noise, each
-     * veth NAPI thread's CPU share over it, {@link AutoSizing#size} (1.5 x use + 10% headroom) with
-     * {@link #NAPI_MIN} as the floor.
+     * What {@link PathThreadSizing} is for: a NAPI thread carries the packets of every VM whose traffic crosses its
+     * device, so it is sized for the sum of their SLAs. Each VM's SLA at the thread is what its shaping lets through
+     * (the protected VM: {@link #PROTECTED}'s ceiling in {@value #FLOOD_SIZE}-byte packets plus its paced
+     * requests, {@link #PROTECTED_NAPI_BUDGET_NS} of delay at the thread; the flooded VM: {@link #FLOOD_CEILING}'s
+     * ceiling, {@link #FLOODED_NAPI_BUDGET_NS}); the CPU cost of a packet is measured: {@link #WARMUP_NS} of the
+     * flooded VM's ceiling, paced, under the scenarios' CPU noise, each NAPI thread's CPU time over the packets it carried. Each VM's own napi reservation comes
+     * from the {@link Sizer}; {@link SharedThreadSizing} turns them into one that keeps both guarantees.
      */
-    private void sizeNapiFromWarmup() {
+    private void sizeNapiFromSlas(long protectedRate, int noiseWorkers, io.vmqos.core.KernelLimits limits) {
         io.vmqos.linux.ProcFs proc = new io.vmqos.linux.ProcFs();
-        io.vmqos.linux.net.ThreadedNapi threaded = io.vmqos.linux.net.ThreadedNapi.system();
-        // as the path transaction will: threaded NAPI with TSO off, so the NAPI threads carry the packets
-        List<io.vmqos.linux.net.NapiChange> changes = new java.util.ArrayList<>();
-        LoadResult fr;
-        long wall;
         java.util.Map<Integer, Long> c0 = new java.util.HashMap<>();
         List<io.vmqos.linux.net.KernelThread> napi = new java.util.ArrayList<>();
-        try {
-            changes.add(threaded.enable(net.bridgeVeth(), net.bridgeNamespace(), java.time.Duration.ofSeconds(2)));
-            changes.add(threaded.enable(net.clientVeth(), net.clientNamespace(), java.time.Duration.ofSeconds(2)));
-            for (var c : changes) napi.addAll(c.threads());
-            for (var t : napi) c0.put(t.pid(), proc.cpuTimeNs(t.pid()));
-            long w0 = System.nanoTime();
-            fr = ChildLoadRun.run(floodPrefix(), LoadSpec.bulk(floodTarget(), FLOOD_SIZE, WARMUP_NS, FLOOD_WINDOW));
-            wall = System.nanoTime() - w0;
-        } finally {
-            for (var c : changes.reversed()) threaded.restore(c);
+        for (var c : nic) napi.addAll(c.threads());
+        for (var t : napi) c0.put(t.pid(), proc.cpuTimeNs(t.pid()));
+        long protectedPps = PROTECTED.ceilBits() / (8L * FLOOD_SIZE) + protectedRate;
+        long floodedPps = FLOOD_CEILING.ceilBits() / (8L * FLOOD_SIZE);
+        LoadResult fr;
+        // The cost of a packet that arrives alone: paced at the flooded VM's ceiling (as its shaper lets it through),
+        // under the scenarios' CPU noise. A bulk burst is cheaper per packet (one wake-up and poll serve many), so
+        // measuring with bulk traffic under-sized the threads (3.9 us instead of 11.5 us per packet, measured).
+        try (io.vmqos.lab.load.NoisyNeighbour noise = io.vmqos.lab.load.NoisyNeighbour.start(noiseWorkers)) {
+            fr = ChildLoadRun.run(floodPrefix(), LoadSpec.paced(floodTarget(), floodedPps, FLOOD_SIZE, WARMUP_NS));
         }
+        double packets = fr.replies();
+        SizingPolicy policy = SizingPolicy.DEFAULT;
+        Sizer sizer = new Sizer(limits, policy);
+        long protectedBurst = Math.ceilDiv(PROTECTED.burstBytes(), FLOOD_SIZE);
+        long floodedBurst = Math.ceilDiv(FLOOD_CEILING.burstBytes(), FLOOD_SIZE);
         StringBuilder b = new StringBuilder();
         for (var t : napi) {
-            double share = Math.max(0, proc.cpuTimeNs(t.pid()) - c0.get(t.pid())) / (double) wall;
-            Reservation r = AutoSizing.size(share);
-            if (r.bandwidth() < NAPI_MIN.bandwidth()) r = NAPI_MIN;
+            double cost = Math.max(NAPI_MIN_COST_NS, (proc.cpuTimeNs(t.pid()) - c0.get(t.pid())) / Math.max(1, packets));
+            io.vmqos.core.CostModel napiOnly = new io.vmqos.core.CostModel(java.util.Map.of(io.vmqos.core.StageKind.NAPI,
+                    new io.vmqos.core.StageCost(cost, 0)));
+            List<SharedThreadSizing.SharedLoad> loads = new java.util.ArrayList<>();
+            loads.add(load(sizer, "protected", protectedPps, protectedBurst, cost, PROTECTED_NAPI_BUDGET_NS, napiOnly));
+            loads.add(load(sizer, "flooded", floodedPps, floodedBurst, cost, FLOODED_NAPI_BUDGET_NS, napiOnly));
+            Reservation r = SharedThreadSizing.size(loads, limits, policy.overheadPerActivationNs(), policy.rateMargin())
+                    .orElseThrow(() -> new DemoAbortedException("no reservation of " + t.comm() + " carries both VMs' SLAs at "
+                            + Math.round(cost) + " ns per packet; the machine is too slow for the flood scenarios"));
             napiSizes.put(t.pid(), r);
-            b.append(' ').append(t.comm()).append(String.format(Locale.ROOT, " %.1f%% -> %s;", share * 100, r));
+            b.append(String.format(Locale.ROOT, " %s %.1f us/packet -> %s (%.1f%%);", t.comm(), cost / 1000, r, r.bandwidth() * 100));
         }
-        progress.accept(String.format(Locale.ROOT, "flood warm-up: %.1f Mbit/s echoed; NAPI threads' CPU use and reservations:%s",
-                fr.echoedBitsPerSecond() / 1e6, b));
+        progress.accept(String.format(Locale.ROOT, "NAPI cost: %.1f Mbit/s paced to the flooded VM under noise; NAPI threads sized for the sum of the two VMs' SLAs "
+                        + "(protected %d pps within %s, flooded %d pps within %s at the thread):%s",
+                fr.echoedBitsPerSecond() / 1e6, protectedPps, io.vmqos.core.Durations.format(PROTECTED_NAPI_BUDGET_NS), floodedPps,
+                io.vmqos.core.Durations.format(FLOODED_NAPI_BUDGET_NS), b));
+    }
+
+    /** One VM's share of a NAPI thread: its SLA there and the napi reservation the {@link Sizer} gives it alone. */
+    private static SharedThreadSizing.SharedLoad load(Sizer sizer, String vm, long pps, long burst, double cost, long budgetNs,
+                                                      io.vmqos.core.CostModel napiOnly) {
+        io.vmqos.core.NetworkSla sla = new io.vmqos.core.NetworkSla(pps, FLOOD_SIZE, burst, budgetNs);
+        if (!(sizer.size(vm, sla, napiOnly) instanceof io.vmqos.analysis.SizingOutcome.Fits f)) {
+            throw new DemoAbortedException("the " + vm + " VM's SLA at the NAPI thread (" + pps + " pps at " + Math.round(cost)
+                    + " ns per packet) does not fit one CPU; the machine is too slow for the flood scenarios");
+        }
+        return new SharedThreadSizing.SharedLoad(vm, pps, burst, cost, f.plan().stage(io.vmqos.core.StageKind.NAPI).reservation());
+    }
+
+    private final List<io.vmqos.linux.net.NapiChange> nic = new java.util.ArrayList<>();
+
+    private void nicModel() {
+        io.vmqos.linux.net.ThreadedNapi threaded = io.vmqos.linux.net.ThreadedNapi.system();
+        nic.add(threaded.enable(net.bridgeVeth(), net.bridgeNamespace(), java.time.Duration.ofSeconds(2)));
+        nic.add(threaded.enable(net.clientVeth(), net.clientNamespace(), java.time.Duration.ofSeconds(2)));
+        progress.accept("the lab's veth is the host's NIC for the flood scenarios: threaded NAPI, TSO off on both ends (its receive work runs in "
+                + "napi/ threads, as a NIC's does in softirq, not in the senders' contexts)");
+    }
+
+    private static LoadSpec floodSpec(InetSocketAddress target, long durationNs) {
+        return LoadSpec.bulk(target, FLOOD_SIZE, durationNs, FLOOD_WINDOW);
     }
 
     /** Names the protected VM's NIC, so noisy+flood+vmqos can also shape the shared path's entry per VM. */
     void protect(String mac) { this.protectedMac = mac; }
 
     private PathThreadSizing napiSizing() {
-        return (thread, device, vms) -> napiSizes.getOrDefault(thread.pid(), NAPI_MIN);
+        return (thread, device, vms) -> {
+            Reservation r = napiSizes.get(thread.pid());
+            if (r == null) throw new DemoAbortedException("NAPI thread " + thread.comm() + " appeared after the sizing; rerun the demo");
+            return r;
+        };
     }
 
     private List<String> floodPrefix() { return List.of("ip", "netns", "exec", net.clientNamespace()); }
@@ -167,26 +226,30 @@ final class FloodScenarios implements AutoCloseable {
         try {
             if (vmqos) {
                 var r = tx.apply(protectedVm, VmReservationPlan.reserve(protectedVm, new VmReservationPlan.RoleReservations(vcpu, io, io)),
-                        new PathRequest(napiSizing(), PROTECTED, null));
+                        new PathRequest(napiSizing(), null, null));
                 tx.apply(floodThreads, List.of(), new PathRequest(null, FLOOD_CEILING, FLOOD_CEILING));
                 if (protectedMac != null) {
-                    // The taps are shaped after the shared veth's NAPI threads have done the work: the flood must also be
-                    // held back where it enters the shared path, or it still spends those threads' budget.
+                    // The taps come after the shared NAPI threads have done the work: the flood must be held back where it
+                    // enters the shared path, or it still spends those threads' budget (measured, first version).
                     sharedEntry = shaper.shapeShared(net.clientVeth(), net.clientNamespace(), 1_000_000_000L, List.of(
                             new VmShare("protected", protectedMac, PROTECTED),
                             new VmShare("flooded", floodVm.spec().mac(), FLOOD_CEILING)), false);
                 }
                 progress.accept("  path: " + r.threads().outcomes().size() + " threads reserved (NAPI threads on "
-                        + r.napi().stream().map(c -> c.device()).toList() + "), protected tap shaped to "
-                        + NetUnits.formatRate(PROTECTED.rateBits()) + ", flooded tap ceiling " + NetUnits.formatRate(FLOOD_CEILING.ceilBits())
-                        + (sharedEntry != null ? "; shared entry " + net.clientVeth() + " shaped per VM (flooded ceiling "
-                        + NetUnits.formatRate(FLOOD_CEILING.ceilBits()) + ")" : ""));
+                        + r.napi().stream().map(c -> c.device()).toList() + "); shared entry " + net.clientVeth() + " shaped per VM (protected "
+                        + NetUnits.formatRate(PROTECTED.rateBits()) + " ceil " + NetUnits.formatRate(PROTECTED.ceilBits()) + ", flooded "
+                        + NetUnits.formatRate(FLOOD_CEILING.rateBits()) + " ceil " + NetUnits.formatRate(FLOOD_CEILING.ceilBits())
+                        + "); flooded tap shaped both ways to ceil " + NetUnits.formatRate(FLOOD_CEILING.ceilBits()));
             } else {
                 // the VM's own reservations only, as in noisy+vmqos (an empty path request: no NAPI, no tc)
                 tx.apply(protectedVm, VmReservationPlan.reserve(protectedVm, new VmReservationPlan.RoleReservations(vcpu, io, io)),
                         new PathRequest(null, null, null));
             }
-            LoadSpec flood = LoadSpec.bulk(floodTarget(), FLOOD_SIZE, durationNs + PROBE_NS + 5_000_000_000L, FLOOD_WINDOW);
+            io.vmqos.linux.ProcFs proc = new io.vmqos.linux.ProcFs();
+            java.util.Map<Integer, Long> cpu0 = new java.util.TreeMap<>();
+            for (int tid : napiSizes.keySet()) cpu0.put(tid, proc.cpuTimeNs(tid));
+            long wall0 = System.nanoTime();
+            LoadSpec flood = floodSpec(floodTarget(), durationNs + PROBE_NS + 5_000_000_000L);
             CompletableFuture<LoadResult> f = CompletableFuture.supplyAsync(() -> ChildLoadRun.run(floodPrefix(), flood));
             DemoRunner.sleep(1500); // the flood's JVM starts and ramps up
             LoadResult res = measure.get();
@@ -195,6 +258,11 @@ final class FloodScenarios implements AutoCloseable {
             probes.computeIfAbsent(s, k -> new java.util.ArrayList<>()).add(probe.echoedBitsPerSecond());
             progress.accept(String.format(Locale.ROOT, "  protected VM bulk echo under the flood: %.1f Mbit/s, %.1f%% lost",
                     probe.echoedBitsPerSecond() / 1e6, probe.lossRatio() * 100));
+            double wall = System.nanoTime() - wall0;
+            StringBuilder use = new StringBuilder();
+            cpu0.forEach((tid, c) -> use.append(String.format(Locale.ROOT, " %d %.1f%%%s;", tid, (proc.cpuTimeNs(tid) - c) / wall * 100,
+                    vmqos ? String.format(Locale.ROOT, " of %.1f%%", napiSizes.get(tid).bandwidth() * 100) : "")));
+            progress.accept("  NAPI threads' CPU use over the run:" + use);
             try {
                 LoadResult fr = f.join();
                 progress.accept(String.format(Locale.ROOT, "  flood: %.1f Mbit/s echoed by the flooded VM, %.1f%% lost",
@@ -222,6 +290,9 @@ final class FloodScenarios implements AutoCloseable {
         }
     }
 
+    /** The protected VM's bulk echo throughput (bit/s) under the flood, one per round of {@code s} so far. */
+    List<Double> probes(Scenario s) { return List.copyOf(probes.getOrDefault(s, List.of())); }
+
     /** Median bulk throughput (bit/s) of the protected VM per flood scenario, for the summary. */
     java.util.Map<Scenario, Double> medianProbes() {
         java.util.Map<Scenario, Double> out = new java.util.EnumMap<>(Scenario.class);
@@ -237,6 +308,7 @@ final class FloodScenarios implements AutoCloseable {
         medianProbes().forEach((k, v) -> progress.accept(String.format(Locale.ROOT,
                 "%s: protected VM bulk echo throughput under the flood, median %.1f Mbit/s", k.label(), v / 1e6)));
         try {
+            for (var c : nic.reversed()) io.vmqos.linux.net.ThreadedNapi.system().restore(c);
             floodVm.close();
         } finally {
             try (var files = Files.list(stateDir)) {

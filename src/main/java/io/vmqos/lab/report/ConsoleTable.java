@@ -17,12 +17,24 @@ public final class ConsoleTable {
 
     private ConsoleTable() {}
 
-    /** Cells of each row, in {@link #HEADERS} order. */
+    /** Header of the bulk-throughput column, present when some scenario measured it (the flood scenarios). */
+    public static final String BULK = "bulk Mbit/s";
+
+    /** {@link #HEADERS}, plus {@link #BULK} when some summary has a bulk throughput. */
+    public static List<String> headers(List<ScenarioSummary> summaries) {
+        if (summaries.stream().noneMatch(s -> s.bulkBitsPerSecond() != null)) return HEADERS;
+        List<String> h = new ArrayList<>(HEADERS);
+        h.add(h.size() - 1, BULK);
+        return h;
+    }
+
+    /** Cells of each row, in {@link #headers} order. */
     public static List<List<String>> rows(List<ScenarioSummary> summaries) {
         Optional<ScenarioSummary> base = summaries.stream().filter(s -> s.name().equals(BASELINE)).findFirst();
         List<List<String>> rows = new ArrayList<>();
+        boolean bulk = headers(summaries).contains(BULK);
         for (ScenarioSummary s : summaries) {
-            rows.add(List.of(s.name(), Integer.toString(s.rounds()),
+            List<String> row = new ArrayList<>(List.of(s.name(), Integer.toString(s.rounds()),
                     latency(s.p50Nanos(), base.map(ScenarioSummary::p50Nanos)),
                     latency(s.p99Nanos(), base.map(ScenarioSummary::p99Nanos)),
                     latency(s.p999Nanos(), base.map(ScenarioSummary::p999Nanos)),
@@ -31,6 +43,8 @@ public final class ConsoleTable {
                     withRatio(Fmt.rate(s.repliesPerSecond()), s.repliesPerSecond(), base.map(ScenarioSummary::repliesPerSecond)),
                     withRatio(Fmt.mbits(s.echoedBitsPerSecond()), s.echoedBitsPerSecond(), base.map(ScenarioSummary::echoedBitsPerSecond)),
                     bound(s)));
+            if (bulk) row.add(row.size() - 1, s.bulkBitsPerSecond() == null ? "-" : Fmt.mbits(s.bulkBitsPerSecond()));
+            rows.add(row);
         }
         return rows;
     }
@@ -38,9 +52,9 @@ public final class ConsoleTable {
     /** A fixed-width text table with a header line, ready for stdout. */
     public static String render(List<ScenarioSummary> summaries) {
         List<List<String>> all = new ArrayList<>();
-        all.add(HEADERS);
+        all.add(headers(summaries));
         all.addAll(rows(summaries));
-        int[] width = new int[HEADERS.size()];
+        int[] width = new int[all.get(0).size()];
         for (List<String> row : all) for (int i = 0; i < row.size(); i++) width[i] = Math.max(width[i], row.get(i).length());
         StringBuilder sb = new StringBuilder();
         for (int r = 0; r < all.size(); r++) {

@@ -21,7 +21,7 @@ final class HtmlPage {
         h.append("<p>Generated ").append(escape(generatedAt)).append(". Figures are medians over rounds; ratios (x) are relative to the <code>")
                 .append(ConsoleTable.BASELINE).append("</code> scenario. Latency is measured from the actual send time.</p>\n");
         h.append("<table>\n<tr>");
-        for (String header : ConsoleTable.HEADERS) h.append("<th>").append(escape(header)).append("</th>");
+        for (String header : ConsoleTable.headers(summaries)) h.append("<th>").append(escape(header)).append("</th>");
         h.append("</tr>\n");
         for (List<String> row : ConsoleTable.rows(summaries)) {
             h.append("<tr>");

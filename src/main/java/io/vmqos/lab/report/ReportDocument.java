@@ -16,12 +16,13 @@ public record ReportDocument(String generatedAt, String baseline, List<Scenario>
     }
 
     /** One scenario as stored: its summary (medians over rounds) and the rounds. */
-    public record Scenario(String name, Long guaranteedBoundNanos, ScenarioSummary summary, List<LoadResult> rounds) {
+    public record Scenario(String name, Long guaranteedBoundNanos, ScenarioSummary summary, List<LoadResult> rounds, List<Double> bulkBitsPerSecond) {
         public Scenario {
             rounds = List.copyOf(rounds);
+            bulkBitsPerSecond = bulkBitsPerSecond == null ? List.of() : List.copyOf(bulkBitsPerSecond);
         }
 
-        public ScenarioResult toResult() { return new ScenarioResult(name, rounds, guaranteedBoundNanos); }
+        public ScenarioResult toResult() { return new ScenarioResult(name, rounds, guaranteedBoundNanos, bulkBitsPerSecond); }
     }
 
     /** The scenario results back, in report order. */

@@ -12,15 +12,20 @@ import java.util.List;
  * @param name scenario name; {@value ConsoleTable#BASELINE} is the baseline for ratios
  * @param rounds one {@link LoadResult} per round, in round order (scenarios interleaved in rounds by the caller)
  * @param guaranteedBoundNanos latency bound the reservation guarantees for this scenario, or null when none
+ * @param bulkBitsPerSecond per round, the VM's bulk echo throughput (payload bit/s) measured after the paced run
+ *     (the flood scenarios), else empty
  */
-public record ScenarioResult(String name, List<LoadResult> rounds, Long guaranteedBoundNanos) {
+public record ScenarioResult(String name, List<LoadResult> rounds, Long guaranteedBoundNanos, List<Double> bulkBitsPerSecond) {
     public ScenarioResult {
+        bulkBitsPerSecond = bulkBitsPerSecond == null ? List.of() : List.copyOf(bulkBitsPerSecond);
         if (name == null || name.isBlank()) throw new InvalidInputException("scenario", "has no name", "name every scenario");
         rounds = List.copyOf(rounds);
         if (rounds.isEmpty()) throw new InvalidInputException("scenario " + name, "has no rounds", "run at least one round");
     }
 
-    public ScenarioResult(String name, List<LoadResult> rounds) { this(name, rounds, null); }
+    public ScenarioResult(String name, List<LoadResult> rounds) { this(name, rounds, null, List.of()); }
+
+    public ScenarioResult(String name, List<LoadResult> rounds, Long guaranteedBoundNanos) { this(name, rounds, guaranteedBoundNanos, List.of()); }
 
     /** All rounds' latency histograms added together (a fresh histogram on each call). */
     public Histogram mergedLatency() {

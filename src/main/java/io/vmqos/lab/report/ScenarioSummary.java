@@ -9,10 +9,11 @@ import io.vmqos.lab.load.LoadResult;
  * @param lossRatio median over rounds of lost / requests
  * @param echoedBitsPerSecond median UDP payload bits echoed per second
  * @param guaranteedBoundNanos the scenario's guaranteed latency bound, or null
+ * @param bulkBitsPerSecond median bulk echo throughput (payload bit/s) of the flood scenarios' probe, or null
  */
 public record ScenarioSummary(String name, int rounds, long p50Nanos, long p99Nanos, long p999Nanos, long maxNanos,
                               double lossRatio, double repliesPerSecond, double echoedBitsPerSecond,
-                              Long guaranteedBoundNanos) {
+                              Long guaranteedBoundNanos, Double bulkBitsPerSecond) {
 
     public static ScenarioSummary of(ScenarioResult s) {
         var r = s.rounds();
@@ -20,7 +21,8 @@ public record ScenarioSummary(String name, int rounds, long p50Nanos, long p99Na
                 Medians.ofLong(r, x -> x.latency().p50Nanos()), Medians.ofLong(r, x -> x.latency().p99Nanos()),
                 Medians.ofLong(r, x -> x.latency().p999Nanos()), Medians.ofLong(r, x -> x.latency().maxNanos()),
                 Medians.ofDouble(r, LoadResult::lossRatio), Medians.ofDouble(r, LoadResult::repliesPerSecond),
-                Medians.ofDouble(r, LoadResult::echoedBitsPerSecond), s.guaranteedBoundNanos());
+                Medians.ofDouble(r, LoadResult::echoedBitsPerSecond), s.guaranteedBoundNanos(),
+                s.bulkBitsPerSecond().isEmpty() ? null : Medians.ofDouble(s.bulkBitsPerSecond(), Double::doubleValue));
     }
 
     /**

@@ -32,6 +32,28 @@ class ConsoleTableTest {
     }
 
     @Test
+    void floodScenariosAddABulkThroughputColumnAndTheReportKeepsIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        List<ScenarioResult> plain = ReportWriterTest.scenarios();
+        assertThat(ConsoleTable.headers(plain.stream().map(ScenarioSummary::of).toList())).doesNotContain(ConsoleTable.BULK);
+        ScenarioResult n = plain.get(1);
+        ScenarioResult flood = new ScenarioResult("noisy+flood", n.rounds(), null, List.of(30e6, 80e6, 60e6));
+        List<ScenarioResult> all = List.of(plain.get(0), flood);
+        List<ScenarioSummary> summaries = all.stream().map(ScenarioSummary::of).toList();
+        assertThat(summaries.get(1).bulkBitsPerSecond()).isEqualTo(60e6);
+        assertThat(summaries.get(0).bulkBitsPerSecond()).isNull();
+        String table = ConsoleTable.render(summaries);
+        System.out.print(table);
+        List<String> lines = table.lines().toList();
+        assertThat(lines.get(0)).contains("Mbit/s  bulk Mbit/s  bound");
+        assertThat(lines.get(3)).startsWith("noisy+flood").contains("60.00");
+        assertThat(lines.get(2)).startsWith("isolated");
+        assertThat(lines.stream().map(String::length).distinct()).hasSize(1);
+        ReportWriter.ReportFiles files = ReportWriter.write(dir, all);
+        assertThat(ReportWriter.read(files.resultsJson()).results()).isEqualTo(all);
+        assertThat(java.nio.file.Files.readString(files.indexHtml())).contains("<th>bulk Mbit/s</th>");
+    }
+
+    @Test
     void withoutIsolatedThereAreNoRatios() {
         List<ScenarioSummary> summaries = List.of(ScenarioSummary.of(ReportWriterTest.scenarios().get(1)));
         assertThat(ConsoleTable.render(summaries)).doesNotContain("(x");
