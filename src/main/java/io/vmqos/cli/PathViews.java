@@ -94,6 +94,7 @@ final class PathViews {
                     "before", o.before().describe(), "after", o.after().describe())).toList());
             m.put("napi", r.napi().stream().map(PathViews::napi).toList());
             m.put("shaped", r.shaped().stream().map(PathViews::shaped).toList());
+            m.put("irqsMoved", r.irqs());
             m.put("path", r.plan().paths().stream().map(p -> path(p, r.plan().taps().stream()
                     .filter(t -> t.name().equals(p.tap())).findFirst().map(t -> t.ns()).orElse(null), sched)).toList());
             m.put("peers", r.plan().peers().stream().map(d -> device(d, sched)).toList());
@@ -110,6 +111,7 @@ final class PathViews {
             out.printf("shaped %s%s%s classes %s%n", s.device(), s.ns() == null ? "" : " (netns " + s.ns() + ")",
                     s.ifb().map(i -> " ingress via " + i).orElse(" egress"), s.classIds());
         }
+        for (var q : r.irqs()) out.printf("IRQ %d (%s) of %s moved from CPUs %s to %s%n", q.irq(), q.name(), q.device(), q.previous(), q.steeredTo());
         for (String w : r.warnings()) out.println("warning: " + w);
         out.flush();
     }
@@ -123,6 +125,7 @@ final class PathViews {
             m.put("threads", r.threads().outcomes().stream().map(o -> Map.of("tid", o.tid(), "name", o.label(), "changed", o.changed(),
                     "before", o.before().describe(), "after", o.after().describe())).toList());
             m.put("shapingRemoved", r.shapingRemoved());
+            m.put("irqsRestored", r.irqsRestored());
             m.put("napiRestored", r.napiRestored());
             m.put("handedOver", r.handedOver());
             m.put("problems", r.problems());
@@ -130,6 +133,7 @@ final class PathViews {
             return;
         }
         for (String s : r.shapingRemoved()) out.println("tc removed: " + s);
+        for (String s : r.irqsRestored()) out.println("IRQ restored: " + s);
         Reports.printApply(out, r.threads(), false, "released");
         for (String s : r.napiRestored()) out.println("NAPI restored: " + s);
         for (String s : r.handedOver()) out.println("still used by another VM, kept: " + s);

@@ -43,6 +43,8 @@ final class VmCommand {
         @Option(names = "--shape", paramLabel = "RATE[,CEIL[,BURST]]", description = "Shape traffic towards the VM on its tap with tc HTB, "
                 + "e.g. 100mbit,200mbit,15k (CEIL defaults to RATE, BURST to 15k).") String shape;
         @Option(names = "--shape-ingress", paramLabel = "RATE[,CEIL[,BURST]]", description = "Shape traffic from the VM (tap ingress, via an ifb).") String shapeIngress;
+        @Option(names = "--steer-irqs", description = "Move the path's NIC IRQs that may run outside the VM's CPUs (its cpuset) onto them; "
+                + "put back on release. Without it vmqos only warns.") boolean steerIrqs;
         @Mixin PathOptions path;
         @Mixin CommonOptions common;
 
@@ -55,10 +57,10 @@ final class VmCommand {
             Reservation h = vhost == null ? null : Reservation.parse("--vhost", vhost).validate("--vhost", limits);
             VmThreads vm = target.discover();
             List<ThreadChange> changes = VmReservationPlan.reserve(vm, new VmReservationPlan.RoleReservations(v, i, h));
-            if (napi != null || shape != null || shapeIngress != null) {
+            if (napi != null || shape != null || shapeIngress != null || steerIrqs) {
                 Reservation n = napi == null ? null : Reservation.parse("--napi", napi).validate("--napi", limits);
                 var req = new PathRequest(n == null ? null : PathThreadSizing.explicit(n),
-                        PathOptions.parseShape("--shape", shape), PathOptions.parseShape("--shape-ingress", shapeIngress));
+                        PathOptions.parseShape("--shape", shape), PathOptions.parseShape("--shape-ingress", shapeIngress), steerIrqs);
                 var r = host.pathTransaction(path.store()).apply(vm, changes, req);
                 PathViews.printApply(spec.commandLine().getOut(), r, common.json, host.scheduler());
                 return Main.DONE;

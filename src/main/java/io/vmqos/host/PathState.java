@@ -43,16 +43,21 @@ public record PathState(int version, Map<String, VmEntry> vms) {
      * @param napi devices on which this VM turned threaded NAPI on (or was handed the record), with what to restore
      * @param pathThreads kernel threads this VM's path reservation covers, with their attributes before vmqos
      * @param shaped the tc shaping on its taps
+     * @param irqs path IRQs this VM moved (or was handed the record of), with the affinity to put back
      */
     public record VmEntry(int pid, String name, List<Dev> devices, List<NapiRecord> napi, List<PathThread> pathThreads,
-                          List<Shaped> shaped) {
+                          List<Shaped> shaped, List<IrqRecord> irqs) {
         public VmEntry {
+            irqs = irqs == null ? List.of() : List.copyOf(irqs);
             devices = devices == null ? List.of() : List.copyOf(devices);
             napi = napi == null ? List.of() : List.copyOf(napi);
             pathThreads = pathThreads == null ? List.of() : List.copyOf(pathThreads);
             shaped = shaped == null ? List.of() : List.copyOf(shaped);
         }
     }
+
+    /** An IRQ of a path device that vmqos moved to {@code steeredTo}; {@code previous} is put back on the last release. */
+    public record IrqRecord(int irq, String name, String device, String ns, String previous, String steeredTo) {}
 
     /** A device by name and namespace ({@code null} = the agent's). */
     public record Dev(String name, String ns) {}

@@ -42,6 +42,7 @@ import java.util.Optional;
  *   <li>(b) one {@link Reserver#apply} of the VM's own thread changes plus SCHED_DEADLINE for the path's
  *       {@code napi/} threads and (with {@code threadirqs}) {@code irq/} threads, sized by the request's
  *       {@link PathThreadSizing}; a thread shared by several VMs gets one reservation;</li>
+ *   <li>(b') with {@link PathRequest#steerIrqs()}, path IRQs moved onto the VM's CPUs (see below);</li>
  *   <li>(c) tc shaping of each tap ({@link LinkShaper#shapeEgress}, optionally {@link LinkShaper#shapeIngress}).</li>
  * </ol>
  * A failure at any step undoes the earlier ones in reverse (tc removed, every changed thread put back to exactly its
@@ -53,10 +54,12 @@ import java.util.Optional;
  * restored, and a path thread put back, only when the last VM recorded as crossing it releases; earlier releases
  * hand their records over to a VM still using the device.
  *
- * <p><b>IRQ affinity.</b> vmqos does not move IRQs. When a path IRQ's {@code smp_affinity_list} holds CPUs outside
- * those the reserved threads may run on (their {@code Cpus_allowed_list}, i.e. any cpuset in use), the report carries
- * a warning: that IRQ's hard-irq work lands on CPUs the reservations do not cover (fix: {@code echo CPUS >
- * /proc/irq/N/smp_affinity_list}).
+ * <p><b>IRQ affinity.</b> A path IRQ whose {@code smp_affinity_list} holds CPUs outside those the reserved threads
+ * may run on (their {@code Cpus_allowed_list}, i.e. any cpuset in use) does its hard-irq (and, unthreaded, softirq)
+ * work on CPUs the reservations do not cover. With {@link PathRequest#steerIrqs()} the transaction moves each such
+ * IRQ onto the VM's CPUs after the reservations (step b'), records the previous affinity and puts it back on
+ * release or rollback (an IRQ shared by several VMs: on the last release); a refused move (managed IRQ) fails the
+ * transaction. Without it the report carries a warning with the fix.
  *
  * <p>One transaction at a time per process (the state file's lock serialises processes). Call from one thread.
  */
@@ -72,14 +75,22 @@ public final class PathTransaction {
     private final TapDiscovery taps;
     private final PathStateStore store;
     private final ProcFs proc;
+    private final io.vmqos.linux.net.Interrupts interrupts;
 
     public PathTransaction(Reserver reserver, ThreadScheduler scheduler, IpRoute ip, TapDiscovery taps, PathStateStore store) {
+        this(reserver, scheduler, ip, taps, store, new io.vmqos.linux.net.Interrupts());
+    }
+
+    /** With another {@code /proc/interrupts} and {@code /proc/irq} reader and writer (tests). */
+    public PathTransaction(Reserver reserver, ThreadScheduler scheduler, IpRoute ip, TapDiscovery taps, PathStateStore store,
+                           io.vmqos.linux.net.Interrupts interrupts) {
         this.reserver = reserver;
         this.scheduler = scheduler;
         this.ip = ip;
         KernelThreads kt = new KernelThreads();
         this.napi = new ThreadedNapi(ip, kt);
-        this.discovery = new NetPathDiscovery(ip, kt, new io.vmqos.linux.net.Interrupts());
+        this.interrupts = interrupts;
+        this.discovery = new NetPathDiscovery(ip, kt, interrupts);
         this.shaper = new LinkShaper(ip);
         this.taps = taps;
         this.store = store;
@@ -189,8 +200,8 @@ public final class PathTransaction {
                     pathThreads.add(new PathState.PathThread(t.pid(), t.comm(), d.name(), d.ns(), null));
                 }
             }
-            checkIrqAffinity(plan, vm, warnings);
         }
+        if (!req.steerIrqs()) checkIrqAffinity(plan, vm, warnings);
         ApplyReport applied = null;
         if (!all.isEmpty()) {
             try {
@@ -208,6 +219,15 @@ public final class PathTransaction {
                     .map(ThreadOutcome::before).orElse(SchedAttributes.other());
             recorded.add(new PathState.PathThread(p.tid(), p.comm(), p.device(), p.ns(), PathState.Attr.of(before)));
         }
+        // (b') IRQ affinity onto the VM's CPUs
+        List<PathState.IrqRecord> irqsMoved = new ArrayList<>();
+        if (req.steerIrqs()) {
+            try {
+                steerIrqs(plan, vm, state, irqsMoved, warnings);
+            } catch (RuntimeException e) {
+                throw undoAll(key, PathTransactionException.Stage.IRQ, e, List.of(), irqsMoved, applied, napiDone, undone);
+            }
+        }
         // (c) shaping
         List<ShapedLink> shaped = new ArrayList<>();
         try {
@@ -216,7 +236,7 @@ public final class PathTransaction {
                 if (req.ingress() != null) shaped.add(shaper.shapeIngress(t.name(), t.ns(), key, req.ingress()));
             }
         } catch (RuntimeException e) {
-            throw undoAll(key, PathTransactionException.Stage.SHAPE, e, shaped, applied, napiDone, undone);
+            throw undoAll(key, PathTransactionException.Stage.SHAPE, e, shaped, irqsMoved, applied, napiDone, undone);
         }
         // record
         List<PathState.Dev> devs = plan.devices().stream().map(d -> new PathState.Dev(d.name(), d.ns())).toList();
@@ -229,14 +249,14 @@ public final class PathTransaction {
         }
         List<PathState.Shaped> shapedRecords = shaped.stream().map(s -> new PathState.Shaped(s.device(), s.ns(), s.before(),
                 s.classIds(), s.ifb().orElse(null))).toList();
-        PathState.VmEntry entry = new PathState.VmEntry(vm.pid(), key, devs, napiRecords, recorded, shapedRecords);
+        PathState.VmEntry entry = new PathState.VmEntry(vm.pid(), key, devs, napiRecords, recorded, shapedRecords, irqsMoved);
         try {
             store.write(state.with(key, entry));
         } catch (RuntimeException e) {
-            throw undoAll(key, PathTransactionException.Stage.STATE, e, shaped, applied, napiDone, undone);
+            throw undoAll(key, PathTransactionException.Stage.STATE, e, shaped, irqsMoved, applied, napiDone, undone);
         }
         return new PathReport(key, plan, applied == null ? new ApplyReport(List.of(), LedgerRepair.NOTHING) : applied,
-                napiDone, shaped, warnings);
+                napiDone, shaped, irqsMoved, warnings);
     }
 
     /**
@@ -259,7 +279,8 @@ public final class PathTransaction {
     private PathReleaseReport releaseLocked(VmThreads vm, String key) {
         PathState state = store.read();
         PathState.VmEntry entry = state.vms().get(key);
-        List<String> problems = new ArrayList<>(), removed = new ArrayList<>(), restored = new ArrayList<>(), handed = new ArrayList<>();
+        List<String> problems = new ArrayList<>(), removed = new ArrayList<>(), restored = new ArrayList<>(), handed = new ArrayList<>(),
+                irqsBack = new ArrayList<>();
         PathState rest = state.without(key);
         // 1. tc
         if (entry != null) {
@@ -271,6 +292,25 @@ public final class PathTransaction {
                     removed.add(s.device() + ns(s.ns()) + (s.ifb() == null ? " egress" : " ingress via " + s.ifb()));
                 } catch (RuntimeException e) {
                     problems.add("tc on " + s.device() + ns(s.ns()) + ": " + e.getMessage());
+                }
+            }
+        }
+        // 1b. IRQ affinity
+        if (entry != null) {
+            List<PathState.IrqRecord> ir = entry.irqs();
+            for (int i = ir.size() - 1; i >= 0; i--) {
+                PathState.IrqRecord r = ir.get(i);
+                Optional<String> other = otherUserOfDevice(rest, r.device(), r.ns());
+                if (other.isPresent()) {
+                    rest = handOverIrq(rest, other.get(), r);
+                    handed.add("IRQ " + r.irq() + " to " + other.get());
+                    continue;
+                }
+                try {
+                    putIrqBack(r);
+                    irqsBack.add("IRQ " + r.irq() + " back on CPUs " + r.previous());
+                } catch (RuntimeException e) {
+                    problems.add("IRQ " + r.irq() + ": " + e.getMessage());
                 }
             }
         }
@@ -321,7 +361,7 @@ public final class PathTransaction {
             }
             store.write(rest);
         }
-        return new PathReleaseReport(key, entry != null, threads, removed, restored, handed, problems);
+        return new PathReleaseReport(key, entry != null, threads, removed, irqsBack, restored, handed, problems);
     }
 
     /** Shaping statistics of the recorded shaped devices of every VM (for {@code vmqos show}). */
@@ -348,10 +388,19 @@ public final class PathTransaction {
 
     /** Undoes (c), (b) and (a) in that order and returns the exception to throw. */
     private PathTransactionException undoAll(String key, PathTransactionException.Stage stage, RuntimeException cause,
-                                             List<ShapedLink> shaped, ApplyReport applied, List<NapiChange> napiDone,
-                                             List<String> undone) {
+                                             List<ShapedLink> shaped, List<PathState.IrqRecord> irqsMoved, ApplyReport applied,
+                                             List<NapiChange> napiDone, List<String> undone) {
         List<String> problems = new ArrayList<>();
         removeShaping(shaped, undone, problems);
+        for (PathState.IrqRecord r : irqsMoved.reversed()) {
+            try {
+                putIrqBack(r);
+                undone.add("IRQ " + r.irq() + " back on CPUs " + r.previous());
+            } catch (RuntimeException e) {
+                problems.add("putting IRQ " + r.irq() + " back: " + e.getMessage() + " (fix: echo " + r.previous()
+                        + " > /proc/irq/" + r.irq() + "/smp_affinity_list)");
+            }
+        }
         restoreThreads(applied, undone, problems);
         restoreNapi(napiDone, undone, problems);
         return new PathTransactionException(key, stage, cause, undone, problems);
@@ -417,14 +466,21 @@ public final class PathTransaction {
         PathState.VmEntry e = rest.vms().get(to);
         List<PathState.PathThread> l = new ArrayList<>();
         for (PathState.PathThread q : e.pathThreads()) l.add(q.tid() == p.tid() ? p : q);
-        return rest.with(to, new PathState.VmEntry(e.pid(), e.name(), e.devices(), e.napi(), l, e.shaped()));
+        return rest.with(to, new PathState.VmEntry(e.pid(), e.name(), e.devices(), e.napi(), l, e.shaped(), e.irqs()));
     }
 
     private static PathState handOverNapi(PathState rest, String to, PathState.NapiRecord r) {
         PathState.VmEntry e = rest.vms().get(to);
         List<PathState.NapiRecord> l = new ArrayList<>(e.napi());
         l.add(r);
-        return rest.with(to, new PathState.VmEntry(e.pid(), e.name(), e.devices(), l, e.pathThreads(), e.shaped()));
+        return rest.with(to, new PathState.VmEntry(e.pid(), e.name(), e.devices(), l, e.pathThreads(), e.shaped(), e.irqs()));
+    }
+
+    private static PathState handOverIrq(PathState rest, String to, PathState.IrqRecord r) {
+        PathState.VmEntry e = rest.vms().get(to);
+        List<PathState.IrqRecord> l = new ArrayList<>(e.irqs());
+        l.add(r);
+        return rest.with(to, new PathState.VmEntry(e.pid(), e.name(), e.devices(), e.napi(), e.pathThreads(), e.shaped(), l));
     }
 
     // ---- discovery helpers ------------------------------------------------------------------------------------
@@ -453,9 +509,32 @@ public final class PathTransaction {
         return Optional.empty();
     }
 
-    private void checkIrqAffinity(PathPlan plan, VmThreads vm, List<String> warnings) {
+    /** The CPUs the VM's threads may run on (the union of their {@code Cpus_allowed_list}: any cpuset in use). */
+    private BitSet vmCpus(VmThreads vm) {
         BitSet cpus = new BitSet();
         for (VmThread t : vm.threads()) proc.cpusAllowed(t.tid()).ifPresent(l -> cpus.or(CpuList.parse(l)));
+        return cpus;
+    }
+
+    /**
+     * Moves every path IRQ that may run outside the VM's CPUs onto them, recording each move in {@code moved} as it
+     * happens (so a failure midway can put back exactly those). An IRQ another recorded VM already moved is left
+     * to that VM's record.
+     */
+    private void steerIrqs(PathPlan plan, VmThreads vm, PathState state, List<PathState.IrqRecord> moved, List<String> warnings) {
+        java.util.Set<Integer> recorded = new java.util.HashSet<>();
+        state.vms().values().forEach(e -> e.irqs().forEach(r -> recorded.add(r.irq())));
+        new IrqSteering(interrupts).steer(plan.devices(), vmCpus(vm), recorded, moved);
+        if (!moved.isEmpty() && IrqSteering.irqBalanceRunning()) {
+            warnings.add("irqbalance is running and may move IRQs " + moved.stream().map(r -> String.valueOf(r.irq())).toList()
+                    + " back (fix: add them to IRQBALANCE_BANNED_IRQS or stop irqbalance)");
+        }
+    }
+
+    private void putIrqBack(PathState.IrqRecord r) { new IrqSteering(interrupts).putBack(r); }
+
+    private void checkIrqAffinity(PathPlan plan, VmThreads vm, List<String> warnings) {
+        BitSet cpus = vmCpus(vm);
         if (cpus.isEmpty()) return;
         for (NetDevice d : plan.devices()) {
             for (Irq irq : d.irqs()) {
@@ -465,7 +544,7 @@ public final class PathTransaction {
                 if (!a.isEmpty()) {
                     warnings.add("IRQ " + irq.number() + " (" + irq.name() + ") of " + d.name() + " may run on CPUs " + irq.affinity()
                             + ", outside the CPUs " + CpuList.format(cpus) + " the reserved threads use (fix: echo "
-                            + CpuList.format(cpus) + " > /proc/irq/" + irq.number() + "/smp_affinity_list)");
+                            + CpuList.format(cpus) + " > /proc/irq/" + irq.number() + "/smp_affinity_list, or reserve with --steer-irqs)");
                 }
             }
         }

@@ -11,7 +11,7 @@ import java.util.List;
  */
 public final class PathTransactionException extends RuntimeException {
     /** The steps of a path transaction, in order. */
-    public enum Stage { DISCOVER, NAPI, RESERVE, SHAPE, STATE }
+    public enum Stage { DISCOVER, NAPI, RESERVE, IRQ, SHAPE, STATE }
 
     private final Stage stage;
     private final List<String> rollbackProblems;
@@ -34,6 +34,7 @@ public final class PathTransactionException extends RuntimeException {
             case DISCOVER -> "finding the network path";
             case NAPI -> "(a) turning threaded NAPI on";
             case RESERVE -> "(b) reserving the VM and path threads";
+            case IRQ -> "(b') moving the path IRQs onto the VM's CPUs";
             case SHAPE -> "(c) shaping the VM's taps";
             case STATE -> "recording the state file";
         };

@@ -25,7 +25,8 @@ class PathStateStoreTest {
                 List.of(new PathState.NapiRecord("veth0", null, "0", false, true)),
                 List.of(new PathState.PathThread(77, "napi/veth0-12", "veth0", null,
                         PathState.Attr.of(SchedAttributes.deadline(Reservation.of(1_000_000, 10_000_000))))),
-                List.of(new PathState.Shaped("tap0", "ns1", List.of(new QdiscState("noqueue", "0:", "root", "{}")), List.of("1:10"), null)));
+                List.of(new PathState.Shaped("tap0", "ns1", List.of(new QdiscState("noqueue", "0:", "root", "{}")), List.of("1:10"), null)),
+                List.of(new PathState.IrqRecord(35, "eth0-rx-0", "eth0", null, "0-3", "2-3")));
         try (AutoCloseable lock = store.lock()) {
             store.write(PathState.empty().with("web1", e));
         }

@@ -55,8 +55,8 @@ import java.util.function.Supplier;
  *       VM ({@link #PROTECTED}, {@link #FLOOD_CEILING}); a second transaction shapes the flooded VM's tap, both
  *       directions, to {@link #FLOOD_CEILING}. The protected VM's tap is not shaped: its share is already held at
  *       the entry, and a tap HTB sits after the reserved NAPI thread, where its throttled dequeues run from the
- *       qdisc watchdog in NET_TX softirq, which no reservation reaches (measured: 43 instead of 74 Mbit/s of bulk
- *       echo under noise). Everything is released after the run.</li>
+ *       qdisc watchdog in NET_TX softirq, which no reservation reaches (see docs/network-path.md). Everything is
+ *       released after the run.</li>
  * </ul>
  * The path state file lives in a private temporary directory, not in {@code /run/vmqos}. Owned by
  * {@link DemoRunner}'s thread; {@link #close()} stops the flooded VM and puts the veth's NAPI settings back.
@@ -253,11 +253,12 @@ final class FloodScenarios implements AutoCloseable {
             CompletableFuture<LoadResult> f = CompletableFuture.supplyAsync(() -> ChildLoadRun.run(floodPrefix(), flood));
             DemoRunner.sleep(1500); // the flood's JVM starts and ramps up
             LoadResult res = measure.get();
-            // throughput of the protected VM under the flood: a short bulk echo run (1400 B, 64 outstanding)
-            LoadResult probe = ChildLoadRun.run(probePrefix, LoadSpec.bulk(probeTarget, FLOOD_SIZE, PROBE_NS, 64));
+            // throughput of the protected VM under the flood: a short bulk echo run within its SLA's burst (1400 B, as many
+            // outstanding as its shaping burst holds): more would be traffic its reservations were not sized for
+            LoadResult probe = ChildLoadRun.run(probePrefix, LoadSpec.bulk(probeTarget, FLOOD_SIZE, PROBE_NS, probeWindow()));
             probes.computeIfAbsent(s, k -> new java.util.ArrayList<>()).add(probe.echoedBitsPerSecond());
-            progress.accept(String.format(Locale.ROOT, "  protected VM bulk echo under the flood: %.1f Mbit/s, %.1f%% lost",
-                    probe.echoedBitsPerSecond() / 1e6, probe.lossRatio() * 100));
+            progress.accept(String.format(Locale.ROOT, "  protected VM bulk echo under the flood (%d outstanding): %.1f Mbit/s, %.1f%% lost",
+                    probeWindow(), probe.echoedBitsPerSecond() / 1e6, probe.lossRatio() * 100));
             double wall = System.nanoTime() - wall0;
             StringBuilder use = new StringBuilder();
             cpu0.forEach((tid, c) -> use.append(String.format(Locale.ROOT, " %d %.1f%%%s;", tid, (proc.cpuTimeNs(tid) - c) / wall * 100,
@@ -289,6 +290,9 @@ final class FloodScenarios implements AutoCloseable {
             progress.accept("warning: could not release " + PathTransaction.keyOf(vm) + ": " + e.getMessage());
         }
     }
+
+    /** Requests the throughput probe keeps outstanding: the protected VM's SLA burst in {@value #FLOOD_SIZE}-byte packets. */
+    static int probeWindow() { return (int) Math.ceilDiv(PROTECTED.burstBytes(), FLOOD_SIZE); }
 
     /** The protected VM's bulk echo throughput (bit/s) under the flood, one per round of {@code s} so far. */
     List<Double> probes(Scenario s) { return List.copyOf(probes.getOrDefault(s, List.of())); }

@@ -16,9 +16,15 @@ public enum Scenario {
     NOISY_VMQOS("noisy+vmqos", true),
     /** CPU noise, SCHED_FIFO vCPU threads only: what libvirt's vcpusched, OpenStack and KubeVirt offer today. */
     NOISY_FIFO("noisy+fifo", true),
-    /** CPU noise and a second VM flooded with bulk UDP from the client; the VM gets its own thread reservations only. */
+    /**
+     * CPU noise and a second VM flooded with bulk UDP from the client over the shared uplink (the lab veth playing
+     * the NIC: threaded NAPI); the VM gets its own thread reservations only.
+     */
     NOISY_FLOOD("noisy+flood", true, true),
-    /** As noisy+flood, plus path NAPI reservations and tc shaping of both VMs' taps ({@link FloodScenarios}). */
+    /**
+     * As noisy+flood, plus the uplink's NAPI threads reserved for the sum of both VMs' SLAs, one HTB class per VM
+     * where traffic enters the shared path, and the flooded VM's tap capped both ways ({@link FloodScenarios}).
+     */
     NOISY_FLOOD_VMQOS("noisy+flood+vmqos", true, true);
 
     private final String label;

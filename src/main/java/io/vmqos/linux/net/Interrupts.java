@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads {@code /proc/interrupts} (system-wide, not per network namespace) and {@code /proc/irq/N/smp_affinity_list}.
- * Thread-safe; each call rereads.
+ * Reads {@code /proc/interrupts} (system-wide, not per network namespace) and {@code /proc/irq/N/smp_affinity_list},
+ * and writes the latter ({@link #setAffinity}). Thread-safe; each call rereads.
  */
 public final class Interrupts {
     private final Path proc;
@@ -38,6 +38,22 @@ public final class Interrupts {
         } catch (IOException e) {
             return "";
         }
+    }
+
+    /**
+     * Moves an IRQ to {@code cpus} (a CPU list such as {@code 0-1}) and reads it back. Idempotent.
+     *
+     * @throws IrqAffinityException the kernel refused it (managed IRQ, offline CPUs), or the read-back differs
+     */
+    public void setAffinity(int irq, String cpus) {
+        Path f = proc.resolve("irq/" + irq + "/smp_affinity_list");
+        try {
+            Files.writeString(f, cpus + "\n");
+        } catch (IOException e) {
+            throw new IrqAffinityException(irq, cpus, "writing " + f + " failed: " + e.getMessage(), e);
+        }
+        String now = affinity(irq);
+        if (!now.equals(cpus)) throw new IrqAffinityException(irq, cpus, "the kernel kept it on " + now, null);
     }
 
     static Map<Integer, List<String>> parse(String text) {

@@ -5,7 +5,7 @@ package io.vmqos.linux.net;
  * the fix alone so a CLI can print it separately.
  */
 public abstract sealed class NetException extends RuntimeException
-        permits NetCommandException, NetPathException, NapiUnsupportedException, ShapingException {
+        permits NetCommandException, NetPathException, NapiUnsupportedException, ShapingException, IrqAffinityException {
     private final String fix;
 
     NetException(String message, String fix, Throwable cause) {
