@@ -248,8 +248,37 @@ public final class HostPlanning {
             }
         }
         PlanResult result = planAll(capacity, sizer, sized, fixed);
+        if (!requireRunning) notes.addAll(sharedNapiNotes(cfg, costs, facts, result));
         notes.sort(Comparator.naturalOrder());
         return new ConfigPlan(result, capacity, unsized, found, notes);
+    }
+
+    /**
+     * What {@link #apply} will do with NAPI threads several planned VMs cross: one reservation for all of them
+     * instead of each VM's own (which the plan lists and admits). Read-only.
+     */
+    private List<String> sharedNapiNotes(HostConfig cfg, Optional<CostModel> costs, HostFacts facts, PlanResult result) {
+        Map<Integer, List<NapiShare>> byThread = new TreeMap<>();
+        for (VmPlan vp : result.plan().vms()) {
+            StageReservation s = vp.stage(StageKind.NAPI);
+            VmConfig vm = cfg.vm(vp.vm()).orElse(null);
+            if (s == null || vm == null) continue;
+            for (int t : napi.napiThreads(vm)) byThread.computeIfAbsent(t, k -> new ArrayList<>()).add(new NapiShare(vp, s.reservation()));
+        }
+        List<String> out = new ArrayList<>();
+        for (Map.Entry<Integer, List<NapiShare>> e : byThread.entrySet()) {
+            if (e.getValue().size() < 2) continue;
+            double own = e.getValue().stream().mapToDouble(x -> x.own().bandwidth()).sum();
+            try {
+                Reservation r = napiReservation(e.getKey(), e.getValue(), costs, cfg, facts, new ArrayList<>());
+                out.add("napi thread " + e.getKey() + " is shared by vm " + String.join(", ", e.getValue().stream().map(x -> x.plan().vm()).toList())
+                        + ": apply gives it one reservation " + r + " (" + pct(r.bandwidth()) + ", the VMs' own napi reservations together: "
+                        + pct(own) + "); apply checks the difference against the kernel's admission");
+            } catch (PlanRefusedException refused) {
+                out.add("apply will refuse: " + refused.getMessage());
+            }
+        }
+        return out;
     }
 
     /** Admits the fixed plans first (largest first, then name), then sizes and admits the others in what is left. */

@@ -179,6 +179,9 @@ class HostPlanningTest {
                     sla: {rx: {rate: 1000pps, packetSize: 64, burst: 32, latency: 20ms}}
                 """);
         HostPlanning shared = new HostPlanning(this::find, vm -> List.of(900), sched);
+        ConfigPlan planned = shared.plan(c, HostPlanning.loadCosts(c), facts());
+        assertThat(planned.notes()).anyMatch(n -> n.contains("napi thread 900 is shared by vm web1, web2: apply gives it one reservation"));
+        assertThat(sched.threads.get(900).policy()).isEqualTo(SchedPolicy.OTHER); // plan changes nothing
         ConfigApply done = shared.apply(c, HostPlanning.loadCosts(c), facts(), reserver(c));
         Reservation own1 = done.plan().result().plan().vm("web1").stage(StageKind.NAPI).reservation();
         Reservation own2 = done.plan().result().plan().vm("web2").stage(StageKind.NAPI).reservation();
