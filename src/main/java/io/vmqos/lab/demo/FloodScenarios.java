@@ -2,8 +2,15 @@ package io.vmqos.lab.demo;
 
 import io.vmqos.analysis.SharedThreadSizing;
 import io.vmqos.analysis.Sizer;
+import io.vmqos.analysis.SizingOutcome;
 import io.vmqos.analysis.SizingPolicy;
+import io.vmqos.core.CostModel;
+import io.vmqos.core.Durations;
+import io.vmqos.core.KernelLimits;
+import io.vmqos.core.NetworkSla;
 import io.vmqos.core.Reservation;
+import io.vmqos.core.StageCost;
+import io.vmqos.core.StageKind;
 import io.vmqos.host.PathRequest;
 import io.vmqos.host.PathStateStore;
 import io.vmqos.host.PathThreadSizing;
@@ -17,12 +24,19 @@ import io.vmqos.lab.VmLauncher;
 import io.vmqos.lab.load.ChildLoadRun;
 import io.vmqos.lab.load.LoadResult;
 import io.vmqos.lab.load.LoadSpec;
+import io.vmqos.lab.load.NoisyNeighbour;
+import io.vmqos.linux.ProcFs;
 import io.vmqos.linux.ThreadScheduler;
 import io.vmqos.linux.net.IpRoute;
+import io.vmqos.linux.net.KernelThread;
+import io.vmqos.linux.net.LinkShaper;
+import io.vmqos.linux.net.NapiChange;
 import io.vmqos.linux.net.NetUnits;
+import io.vmqos.linux.net.ShapedLink;
 import io.vmqos.linux.net.ShapingSpec;
-import io.vmqos.linux.net.VmShare;
 import io.vmqos.linux.net.TapDiscovery;
+import io.vmqos.linux.net.ThreadedNapi;
+import io.vmqos.linux.net.VmShare;
 import io.vmqos.qemu.VmDiscovery;
 import io.vmqos.qemu.VmThreads;
 
@@ -31,8 +45,14 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -83,14 +103,16 @@ final class FloodScenarios implements AutoCloseable {
     private final PathTransaction tx;
     private final Path stateDir;
     private final Consumer<String> progress;
-    /** Per path NAPI thread (tid), its reservation sized from the flood warm-up. */
-    private final java.util.Map<Integer, Reservation> napiSizes = new java.util.HashMap<>();
+    /** The veth's NAPI changes that make it play the NIC ({@link #nicModel}), undone by {@link #close()}. */
+    private final List<NapiChange> nic = new ArrayList<>();
+    /** Per path NAPI thread (tid), its reservation sized for both VMs' SLAs. */
+    private final Map<Integer, Reservation> napiSizes = new HashMap<>();
     /** Per flood scenario, the protected VM's bulk echo throughput (bit/s) of each round. */
-    private final java.util.Map<Scenario, List<Double>> probes = new java.util.EnumMap<>(Scenario.class);
+    private final Map<Scenario, List<Double>> probes = new EnumMap<>(Scenario.class);
     /** The protected VM's MAC, for the shared-entry classes (null: no shared shaping). */
     private String protectedMac;
-    private final io.vmqos.linux.net.LinkShaper shaper = io.vmqos.linux.net.LinkShaper.system();
-    private io.vmqos.linux.net.ShapedLink sharedEntry;
+    private final LinkShaper shaper = LinkShaper.system();
+    private ShapedLink sharedEntry;
 
     private FloodScenarios(LabNetwork net, LabVm floodVm, VmThreads floodThreads, PathTransaction tx, Path stateDir,
                            Consumer<String> progress) {
@@ -104,7 +126,7 @@ final class FloodScenarios implements AutoCloseable {
 
     /** Boots the flooded VM on a new tap of {@code net}. */
     static FloodScenarios start(LabNetwork net, GuestImage image, Reserver reserver, ThreadScheduler sched, long protectedRate,
-                                int noiseWorkers, io.vmqos.core.KernelLimits limits, Consumer<String> progress) {
+                                int noiseWorkers, KernelLimits limits, Consumer<String> progress) {
         progress.accept("flood scenarios: booting a second VM to flood");
         LabVm vm = new VmLauncher().launch(net.nextVm(image).withCpus(1));
         try {
@@ -132,13 +154,14 @@ final class FloodScenarios implements AutoCloseable {
      * (the protected VM: {@link #PROTECTED}'s ceiling in {@value #FLOOD_SIZE}-byte packets plus its paced
      * requests, {@link #PROTECTED_NAPI_BUDGET_NS} of delay at the thread; the flooded VM: {@link #FLOOD_CEILING}'s
      * ceiling, {@link #FLOODED_NAPI_BUDGET_NS}); the CPU cost of a packet is measured: {@link #WARMUP_NS} of the
-     * flooded VM's ceiling, paced, under the scenarios' CPU noise, each NAPI thread's CPU time over the packets it carried. Each VM's own napi reservation comes
-     * from the {@link Sizer}; {@link SharedThreadSizing} turns them into one that keeps both guarantees.
+     * flooded VM's ceiling, paced, under the scenarios' CPU noise, each NAPI thread's CPU time over the packets it
+     * carried. Each VM's own napi reservation comes from the {@link Sizer}; {@link SharedThreadSizing} turns them
+     * into one that keeps both guarantees.
      */
-    private void sizeNapiFromSlas(long protectedRate, int noiseWorkers, io.vmqos.core.KernelLimits limits) {
-        io.vmqos.linux.ProcFs proc = new io.vmqos.linux.ProcFs();
-        java.util.Map<Integer, Long> c0 = new java.util.HashMap<>();
-        List<io.vmqos.linux.net.KernelThread> napi = new java.util.ArrayList<>();
+    private void sizeNapiFromSlas(long protectedRate, int noiseWorkers, KernelLimits limits) {
+        ProcFs proc = new ProcFs();
+        Map<Integer, Long> c0 = new HashMap<>();
+        List<KernelThread> napi = new ArrayList<>();
         for (var c : nic) napi.addAll(c.threads());
         for (var t : napi) c0.put(t.pid(), proc.cpuTimeNs(t.pid()));
         long protectedPps = PROTECTED.ceilBits() / (8L * FLOOD_SIZE) + protectedRate;
@@ -147,7 +170,7 @@ final class FloodScenarios implements AutoCloseable {
         // The cost of a packet that arrives alone: paced at the flooded VM's ceiling (as its shaper lets it through),
         // under the scenarios' CPU noise. A bulk burst is cheaper per packet (one wake-up and poll serve many), so
         // measuring with bulk traffic under-sized the threads (3.9 us instead of 11.5 us per packet, measured).
-        try (io.vmqos.lab.load.NoisyNeighbour noise = io.vmqos.lab.load.NoisyNeighbour.start(noiseWorkers)) {
+        try (NoisyNeighbour noise = NoisyNeighbour.start(noiseWorkers)) {
             fr = ChildLoadRun.run(floodPrefix(), LoadSpec.paced(floodTarget(), floodedPps, FLOOD_SIZE, WARMUP_NS));
         }
         double packets = fr.replies();
@@ -158,9 +181,9 @@ final class FloodScenarios implements AutoCloseable {
         StringBuilder b = new StringBuilder();
         for (var t : napi) {
             double cost = Math.max(NAPI_MIN_COST_NS, (proc.cpuTimeNs(t.pid()) - c0.get(t.pid())) / Math.max(1, packets));
-            io.vmqos.core.CostModel napiOnly = new io.vmqos.core.CostModel(java.util.Map.of(io.vmqos.core.StageKind.NAPI,
-                    new io.vmqos.core.StageCost(cost, 0)));
-            List<SharedThreadSizing.SharedLoad> loads = new java.util.ArrayList<>();
+            CostModel napiOnly = new CostModel(Map.of(StageKind.NAPI,
+                    new StageCost(cost, 0)));
+            List<SharedThreadSizing.SharedLoad> loads = new ArrayList<>();
             loads.add(load(sizer, "protected", protectedPps, protectedBurst, cost, PROTECTED_NAPI_BUDGET_NS, napiOnly));
             loads.add(load(sizer, "flooded", floodedPps, floodedBurst, cost, FLOODED_NAPI_BUDGET_NS, napiOnly));
             Reservation r = SharedThreadSizing.size(loads, limits, policy.overheadPerActivationNs(), policy.rateMargin())
@@ -171,27 +194,25 @@ final class FloodScenarios implements AutoCloseable {
         }
         progress.accept(String.format(Locale.ROOT, "NAPI cost: %.1f Mbit/s paced to the flooded VM under noise; NAPI threads sized for the sum of the two VMs' SLAs "
                         + "(protected %d pps within %s, flooded %d pps within %s at the thread):%s",
-                fr.echoedBitsPerSecond() / 1e6, protectedPps, io.vmqos.core.Durations.format(PROTECTED_NAPI_BUDGET_NS), floodedPps,
-                io.vmqos.core.Durations.format(FLOODED_NAPI_BUDGET_NS), b));
+                fr.echoedBitsPerSecond() / 1e6, protectedPps, Durations.format(PROTECTED_NAPI_BUDGET_NS), floodedPps,
+                Durations.format(FLOODED_NAPI_BUDGET_NS), b));
     }
 
     /** One VM's share of a NAPI thread: its SLA there and the napi reservation the {@link Sizer} gives it alone. */
     private static SharedThreadSizing.SharedLoad load(Sizer sizer, String vm, long pps, long burst, double cost, long budgetNs,
-                                                      io.vmqos.core.CostModel napiOnly) {
-        io.vmqos.core.NetworkSla sla = new io.vmqos.core.NetworkSla(pps, FLOOD_SIZE, burst, budgetNs);
-        if (!(sizer.size(vm, sla, napiOnly) instanceof io.vmqos.analysis.SizingOutcome.Fits f)) {
+                                                      CostModel napiOnly) {
+        NetworkSla sla = new NetworkSla(pps, FLOOD_SIZE, burst, budgetNs);
+        if (!(sizer.size(vm, sla, napiOnly) instanceof SizingOutcome.Fits f)) {
             throw new DemoAbortedException("the " + vm + " VM's SLA at the NAPI thread (" + pps + " pps at " + Math.round(cost)
                     + " ns per packet) does not fit one CPU; the machine is too slow for the flood scenarios");
         }
-        return new SharedThreadSizing.SharedLoad(vm, pps, burst, cost, f.plan().stage(io.vmqos.core.StageKind.NAPI).reservation());
+        return new SharedThreadSizing.SharedLoad(vm, pps, burst, cost, f.plan().stage(StageKind.NAPI).reservation());
     }
 
-    private final List<io.vmqos.linux.net.NapiChange> nic = new java.util.ArrayList<>();
-
     private void nicModel() {
-        io.vmqos.linux.net.ThreadedNapi threaded = io.vmqos.linux.net.ThreadedNapi.system();
-        nic.add(threaded.enable(net.bridgeVeth(), net.bridgeNamespace(), java.time.Duration.ofSeconds(2)));
-        nic.add(threaded.enable(net.clientVeth(), net.clientNamespace(), java.time.Duration.ofSeconds(2)));
+        ThreadedNapi threaded = ThreadedNapi.system();
+        nic.add(threaded.enable(net.bridgeVeth(), net.bridgeNamespace(), Duration.ofSeconds(2)));
+        nic.add(threaded.enable(net.clientVeth(), net.clientNamespace(), Duration.ofSeconds(2)));
         progress.accept("the lab's veth is the host's NIC for the flood scenarios: threaded NAPI, TSO off on both ends (its receive work runs in "
                 + "napi/ threads, as a NIC's does in softirq, not in the senders' contexts)");
     }
@@ -245,8 +266,8 @@ final class FloodScenarios implements AutoCloseable {
                 tx.apply(protectedVm, VmReservationPlan.reserve(protectedVm, new VmReservationPlan.RoleReservations(vcpu, io, io)),
                         new PathRequest(null, null, null));
             }
-            io.vmqos.linux.ProcFs proc = new io.vmqos.linux.ProcFs();
-            java.util.Map<Integer, Long> cpu0 = new java.util.TreeMap<>();
+            ProcFs proc = new ProcFs();
+            Map<Integer, Long> cpu0 = new TreeMap<>();
             for (int tid : napiSizes.keySet()) cpu0.put(tid, proc.cpuTimeNs(tid));
             long wall0 = System.nanoTime();
             LoadSpec flood = floodSpec(floodTarget(), durationNs + PROBE_NS + 5_000_000_000L);
@@ -256,7 +277,7 @@ final class FloodScenarios implements AutoCloseable {
             // throughput of the protected VM under the flood: a short bulk echo run within its SLA's burst (1400 B, as many
             // outstanding as its shaping burst holds): more would be traffic its reservations were not sized for
             LoadResult probe = ChildLoadRun.run(probePrefix, LoadSpec.bulk(probeTarget, FLOOD_SIZE, PROBE_NS, probeWindow()));
-            probes.computeIfAbsent(s, k -> new java.util.ArrayList<>()).add(probe.echoedBitsPerSecond());
+            probes.computeIfAbsent(s, k -> new ArrayList<>()).add(probe.echoedBitsPerSecond());
             progress.accept(String.format(Locale.ROOT, "  protected VM bulk echo under the flood (%d outstanding): %.1f Mbit/s, %.1f%% lost",
                     probeWindow(), probe.echoedBitsPerSecond() / 1e6, probe.lossRatio() * 100));
             double wall = System.nanoTime() - wall0;
@@ -298,8 +319,8 @@ final class FloodScenarios implements AutoCloseable {
     List<Double> probes(Scenario s) { return List.copyOf(probes.getOrDefault(s, List.of())); }
 
     /** Median bulk throughput (bit/s) of the protected VM per flood scenario, for the summary. */
-    java.util.Map<Scenario, Double> medianProbes() {
-        java.util.Map<Scenario, Double> out = new java.util.EnumMap<>(Scenario.class);
+    Map<Scenario, Double> medianProbes() {
+        Map<Scenario, Double> out = new EnumMap<>(Scenario.class);
         probes.forEach((k, v) -> {
             List<Double> sorted = v.stream().sorted().toList();
             out.put(k, sorted.get((sorted.size() - 1) / 2));
@@ -312,7 +333,7 @@ final class FloodScenarios implements AutoCloseable {
         medianProbes().forEach((k, v) -> progress.accept(String.format(Locale.ROOT,
                 "%s: protected VM bulk echo throughput under the flood, median %.1f Mbit/s", k.label(), v / 1e6)));
         try {
-            for (var c : nic.reversed()) io.vmqos.linux.net.ThreadedNapi.system().restore(c);
+            for (var c : nic.reversed()) ThreadedNapi.system().restore(c);
             floodVm.close();
         } finally {
             try (var files = Files.list(stateDir)) {
