@@ -41,8 +41,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--cost-model", paramLabel = "FILE", description = "A calibrated cost model (vmqos calibrate): size noisy+vmqos for --latency with it.") Path costModel;
     @Option(names = "--latency", defaultValue = "20ms", description = "Round-trip bound asked of the sizing with --cost-model (default: ${DEFAULT-VALUE}).") String latency;
     @Option(names = "--report", paramLabel = "DIR", description = "Report directory (default: reports/demo-TIMESTAMP).") Path report;
-    @Option(names = "--flood", description = "Also run noisy+flood and noisy+flood+vmqos: a second VM flooded with bulk UDP, "
-            + "without and with path NAPI reservations and tc shaping (boots a second VM).") boolean flood;
+    @Option(names = "--flood", description = "Also run noisy+flood and noisy+flood+vmqos: a second VM flooded with bulk UDP over the shared uplink, "
+            + "without and with its NAPI threads reserved for both VMs' SLAs and per-VM tc shaping (boots a second VM; adds a "
+            + "'bulk Mbit/s' column: the protected VM's throughput under the flood).") boolean flood;
     @Option(names = "--json", description = "Print the summary as JSON.") boolean json;
 
     @Override
