@@ -7,6 +7,7 @@ import io.vmqos.core.Reservation;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.TreeSet;
 
 /**
  * Sizes one reservation for a kernel thread that carries the packets of several VMs (a {@code napi/} or
@@ -25,8 +26,7 @@ import java.util.Optional;
  * {@code margin × Σ r_j c_j}.
  *
  * <p><b>Algorithm.</b> Periods on a 1% geometric grid over the kernel's limits, rounded to whole microseconds, and
- * every load's own period; for
- * each, the least runtime by bisection (both conditions only improve as the runtime grows). The least kernel
+ * every load's own period; for each, the least runtime by bisection (both conditions only improve as the runtime grows). The least kernel
  * bandwidth wins; ties go to the longer period. Implicit deadline.
  */
 public final class SharedThreadSizing {
@@ -84,7 +84,7 @@ public final class SharedThreadSizing {
         Need need = new Need(rate, burst, ownRate, ownLatency, totalRate, totalBurst, overheadNs, rateMargin);
         Reservation best = null;
         long bestBw = Long.MAX_VALUE;
-        java.util.TreeSet<Long> periods = new java.util.TreeSet<>();
+        TreeSet<Long> periods = new TreeSet<>();
         for (double pd = limits.periodMinNs(); pd <= limits.periodMaxNs(); pd *= GRID_STEP) {
             long p = Math.max(limits.periodMinNs(), Math.round(pd / 1_000) * 1_000);
             if (p <= limits.periodMaxNs()) periods.add(p);

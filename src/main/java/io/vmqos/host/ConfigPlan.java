@@ -18,10 +18,13 @@ import java.util.Set;
  *     stages' guaranteed rates, the delay bound and the backlog bound are not known and are -1; their stage
  *     latency is the reservation's own {@code P + D − 2(Q − overhead)}
  * @param found the VMs found running, by name (VMs not running are planned as new ones)
+ * @param napiThreads per VM name, the NAPI/IRQ threads found on its path (discovered once, here, for apply too)
  * @param notes remarks for people (VMs not running, SLAs not checked, ...), in VM name order
  */
-public record ConfigPlan(PlanResult result, HostCapacity capacity, Set<String> unsized, Map<String, VmThreads> found, List<String> notes) {
+public record ConfigPlan(PlanResult result, HostCapacity capacity, Set<String> unsized, Map<String, VmThreads> found,
+                         Map<String, List<Integer>> napiThreads, List<String> notes) {
     public ConfigPlan {
+        napiThreads = Map.copyOf(napiThreads);
         unsized = Set.copyOf(unsized);
         found = Map.copyOf(found);
         notes = List.copyOf(notes);

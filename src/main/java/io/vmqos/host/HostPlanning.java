@@ -113,7 +113,6 @@ public final class HostPlanning {
         List<String> notes = new ArrayList<>();
         List<ThreadChange> changes = new ArrayList<>();
         Map<Integer, String> owner = new HashMap<>();
-        Map<Integer, List<NapiShare>> napiShares = new TreeMap<>();
         for (VmPlan vp : plan.result().plan().vms()) {
             VmConfig vm = cfg.vm(vp.vm()).orElseThrow();
             VmThreads threads = plan.found().get(vm.name());
@@ -129,13 +128,10 @@ public final class HostPlanning {
                         }
                     }
                     case NAPI -> {
-                        // a NAPI thread may carry several VMs: sized after the loop, once, for all of them
-                        List<Integer> found = napi.napiThreads(vm);
-                        for (int t : found) {
-                            napiShares.computeIfAbsent(t, k -> new ArrayList<>()).add(new NapiShare(vp, s.reservation()));
-                            planned.add(t);
+                        // a NAPI thread may carry several VMs: reserved after this loop, once for all of them
+                        if (plan.napiThreads().getOrDefault(vm.name(), List.of()).isEmpty()) {
+                            notes.add("vm " + vm.name() + ": napi stage: no NAPI threads discovered for VM (path reservations not configured)");
                         }
-                        if (found.isEmpty()) notes.add("vm " + vm.name() + ": napi stage: no NAPI threads discovered for VM (path reservations not configured)");
                         continue;
                     }
                 }
@@ -153,15 +149,15 @@ public final class HostPlanning {
             }
             changes.addAll(releaseOthers(vm.name(), threads, planned));
         }
-        for (Map.Entry<Integer, List<NapiShare>> e : napiShares.entrySet()) {
+        for (Map.Entry<Integer, List<VmPlan>> e : napiSharing(plan.result(), plan.napiThreads()).entrySet()) {
             int tid = e.getKey();
             String prev = owner.get(tid);
             if (prev != null) {
-                throw new InvalidInputException("vms." + e.getValue().get(0).plan().vm() + ".napi", "NAPI thread " + tid + " is also planned as " + prev,
+                throw new InvalidInputException("vms." + e.getValue().get(0).vm() + ".napi", "NAPI thread " + tid + " is also planned as " + prev,
                         "a VM's own thread cannot also be a path thread; check the VM locators");
             }
             changes.add(new ThreadChange(tid, SchedAttributes.deadline(napiReservation(tid, e.getValue(), costs, cfg, facts, notes)),
-                    String.join("+", e.getValue().stream().map(x -> x.plan().vm()).toList()) + " napi " + tid));
+                    vmNames(e.getValue(), "+") + " napi " + tid));
         }
         if (changes.isEmpty()) {
             notes.add("no thread to change");
@@ -206,6 +202,7 @@ public final class HostPlanning {
         List<String> notes = new ArrayList<>();
         Map<String, VmThreads> found = new LinkedHashMap<>();
         Set<Integer> ours = new HashSet<>();
+        Map<String, List<Integer>> napiFound = new LinkedHashMap<>();
         List<VmConfig> vms = new ArrayList<>(cfg.vms());
         vms.sort(Comparator.comparing(VmConfig::name));
         for (VmConfig vm : vms) {
@@ -217,7 +214,9 @@ public final class HostPlanning {
                 if (requireRunning) throw e;
                 notes.add("vm " + vm.name() + ": not running (" + e.getMessage() + "): planned as a new VM");
             }
-            ours.addAll(napi.napiThreads(vm));
+            List<Integer> napiThreads = napi.napiThreads(vm);
+            napiFound.put(vm.name(), napiThreads);
+            ours.addAll(napiThreads);
         }
         HostCapacity capacity = capacity(cfg, facts, ours);
         SizingPolicy policy = SizingPolicy.DEFAULT.withOverhead(cfg.overheadPerActivationNs());
@@ -248,30 +247,24 @@ public final class HostPlanning {
             }
         }
         PlanResult result = planAll(capacity, sizer, sized, fixed);
-        if (!requireRunning) notes.addAll(sharedNapiNotes(cfg, costs, facts, result));
+        if (!requireRunning) notes.addAll(sharedNapiNotes(cfg, costs, facts, result, napiFound));
         notes.sort(Comparator.naturalOrder());
-        return new ConfigPlan(result, capacity, unsized, found, notes);
+        return new ConfigPlan(result, capacity, unsized, found, napiFound, notes);
     }
 
     /**
      * What {@link #apply} will do with NAPI threads several planned VMs cross: one reservation for all of them
      * instead of each VM's own (which the plan lists and admits). Read-only.
      */
-    private List<String> sharedNapiNotes(HostConfig cfg, Optional<CostModel> costs, HostFacts facts, PlanResult result) {
-        Map<Integer, List<NapiShare>> byThread = new TreeMap<>();
-        for (VmPlan vp : result.plan().vms()) {
-            StageReservation s = vp.stage(StageKind.NAPI);
-            VmConfig vm = cfg.vm(vp.vm()).orElse(null);
-            if (s == null || vm == null) continue;
-            for (int t : napi.napiThreads(vm)) byThread.computeIfAbsent(t, k -> new ArrayList<>()).add(new NapiShare(vp, s.reservation()));
-        }
+    private static List<String> sharedNapiNotes(HostConfig cfg, Optional<CostModel> costs, HostFacts facts, PlanResult result,
+                                                Map<String, List<Integer>> napiThreads) {
         List<String> out = new ArrayList<>();
-        for (Map.Entry<Integer, List<NapiShare>> e : byThread.entrySet()) {
+        for (Map.Entry<Integer, List<VmPlan>> e : napiSharing(result, napiThreads).entrySet()) {
             if (e.getValue().size() < 2) continue;
-            double own = e.getValue().stream().mapToDouble(x -> x.own().bandwidth()).sum();
+            double own = e.getValue().stream().mapToDouble(vp -> ownNapi(vp).bandwidth()).sum();
             try {
                 Reservation r = napiReservation(e.getKey(), e.getValue(), costs, cfg, facts, new ArrayList<>());
-                out.add("napi thread " + e.getKey() + " is shared by vm " + String.join(", ", e.getValue().stream().map(x -> x.plan().vm()).toList())
+                out.add("napi thread " + e.getKey() + " is shared by vm " + vmNames(e.getValue(), ", ")
                         + ": apply gives it one reservation " + r + " (" + pct(r.bandwidth()) + ", the VMs' own napi reservations together: "
                         + pct(own) + "); apply checks the difference against the kernel's admission");
             } catch (PlanRefusedException refused) {
@@ -332,8 +325,22 @@ public final class HostPlanning {
 
     private static long density(Reservation r) { return Math.ceilDiv(r.runtimeNs() << Bandwidth.SHIFT, r.deadlineNs()); }
 
-    /** One VM's napi stage on a path thread: its plan and the reservation the plan gave the stage. */
-    private record NapiShare(VmPlan plan, Reservation own) {}
+    /** Per NAPI thread, the admitted plans with a napi stage whose VM's path crosses it (thread order, then plan order). */
+    private static Map<Integer, List<VmPlan>> napiSharing(PlanResult result, Map<String, List<Integer>> napiThreads) {
+        Map<Integer, List<VmPlan>> byThread = new TreeMap<>();
+        for (VmPlan vp : result.plan().vms()) {
+            if (vp.stage(StageKind.NAPI) == null) continue;
+            for (int t : napiThreads.getOrDefault(vp.vm(), List.of())) byThread.computeIfAbsent(t, k -> new ArrayList<>()).add(vp);
+        }
+        return byThread;
+    }
+
+    /** The reservation a VM's own plan gave its napi stage. */
+    private static Reservation ownNapi(VmPlan vp) { return vp.stage(StageKind.NAPI).reservation(); }
+
+    private static String vmNames(List<VmPlan> plans, String separator) {
+        return String.join(separator, plans.stream().map(VmPlan::vm).toList());
+    }
 
     /**
      * The reservation of a NAPI thread the VMs in {@code shares} all cross. One VM: its own napi reservation.
@@ -341,19 +348,19 @@ public final class HostPlanning {
      * guarantee its own plan computed (and with it its end-to-end bound). Several with explicit reservations:
      * the sum of their bandwidths at the shortest of their periods.
      */
-    private static Reservation napiReservation(int tid, List<NapiShare> shares, Optional<CostModel> costs, HostConfig cfg,
+    private static Reservation napiReservation(int tid, List<VmPlan> shares, Optional<CostModel> costs, HostConfig cfg,
                                                HostFacts facts, List<String> notes) {
-        if (shares.size() == 1) return shares.get(0).own();
-        String who = String.join(", ", shares.stream().map(x -> x.plan().vm()).toList());
+        if (shares.size() == 1) return ownNapi(shares.get(0));
+        String who = vmNames(shares, ", ");
         boolean allSized = costs.isPresent() && costs.get().kinds().contains(StageKind.NAPI)
-                && shares.stream().allMatch(x -> x.plan().sla() != null && x.plan().delayBoundNs() >= 0);
+                && shares.stream().allMatch(vp -> vp.sla() != null && vp.delayBoundNs() >= 0);
         Reservation r;
         if (allSized) {
             List<SharedThreadSizing.SharedLoad> loads = new ArrayList<>();
-            for (NapiShare x : shares) {
-                NetworkSla sla = x.plan().sla();
-                loads.add(new SharedThreadSizing.SharedLoad(x.plan().vm(), sla.ratePps(), sla.burstPackets(),
-                        costs.get().cpuNsPerPacket(StageKind.NAPI, sla.packetBytes()), x.own()));
+            for (VmPlan vp : shares) {
+                NetworkSla sla = vp.sla();
+                loads.add(new SharedThreadSizing.SharedLoad(vp.vm(), sla.ratePps(), sla.burstPackets(),
+                        costs.get().cpuNsPerPacket(StageKind.NAPI, sla.packetBytes()), ownNapi(vp)));
             }
             SizingPolicy policy = SizingPolicy.DEFAULT.withOverhead(cfg.overheadPerActivationNs());
             r = SharedThreadSizing.size(loads, facts.limits(), policy.overheadPerActivationNs(), policy.rateMargin()).orElseThrow(() ->
@@ -362,9 +369,9 @@ public final class HostPlanning {
             notes.add("napi thread " + tid + " is shared by vm " + who + ": one reservation " + r + " (" + pct(r.bandwidth())
                     + ") sized for the sum of their SLAs, keeping each VM's napi guarantee");
         } else {
-            long period = shares.stream().mapToLong(x -> x.own().periodNs()).min().orElseThrow();
+            long period = shares.stream().mapToLong(vp -> ownNapi(vp).periodNs()).min().orElseThrow();
             long runtime = 0;
-            for (NapiShare x : shares) runtime += Math.ceilDiv(x.own().runtimeNs() * period, x.own().periodNs());
+            for (VmPlan vp : shares) runtime += Math.ceilDiv(ownNapi(vp).runtimeNs() * period, ownNapi(vp).periodNs());
             if (runtime > period) {
                 throw new PlanRefusedException("NAPI thread " + tid + " is shared by vm " + who + " whose explicit napi reservations add up to "
                         + "more than one CPU; fix: lower them or give the VMs paths of their own", null, 0);

@@ -8,6 +8,7 @@ import io.vmqos.linux.CpuList;
 import io.vmqos.linux.ProcFs;
 import io.vmqos.linux.SchedException;
 import io.vmqos.linux.ThreadScheduler;
+import io.vmqos.linux.net.Interrupts;
 import io.vmqos.linux.net.Irq;
 import io.vmqos.linux.net.IpRoute;
 import io.vmqos.linux.net.KernelThread;
@@ -75,21 +76,21 @@ public final class PathTransaction {
     private final TapDiscovery taps;
     private final PathStateStore store;
     private final ProcFs proc;
-    private final io.vmqos.linux.net.Interrupts interrupts;
+    private final IrqSteering irqs;
 
     public PathTransaction(Reserver reserver, ThreadScheduler scheduler, IpRoute ip, TapDiscovery taps, PathStateStore store) {
-        this(reserver, scheduler, ip, taps, store, new io.vmqos.linux.net.Interrupts());
+        this(reserver, scheduler, ip, taps, store, new Interrupts());
     }
 
     /** With another {@code /proc/interrupts} and {@code /proc/irq} reader and writer (tests). */
     public PathTransaction(Reserver reserver, ThreadScheduler scheduler, IpRoute ip, TapDiscovery taps, PathStateStore store,
-                           io.vmqos.linux.net.Interrupts interrupts) {
+                           Interrupts interrupts) {
         this.reserver = reserver;
         this.scheduler = scheduler;
         this.ip = ip;
         KernelThreads kt = new KernelThreads();
         this.napi = new ThreadedNapi(ip, kt);
-        this.interrupts = interrupts;
+        this.irqs = new IrqSteering(interrupts);
         this.discovery = new NetPathDiscovery(ip, kt, interrupts);
         this.shaper = new LinkShaper(ip);
         this.taps = taps;
@@ -307,7 +308,7 @@ public final class PathTransaction {
                     continue;
                 }
                 try {
-                    putIrqBack(r);
+                    irqs.putBack(r);
                     irqsBack.add("IRQ " + r.irq() + " back on CPUs " + r.previous());
                 } catch (RuntimeException e) {
                     problems.add("IRQ " + r.irq() + ": " + e.getMessage());
@@ -394,7 +395,7 @@ public final class PathTransaction {
         removeShaping(shaped, undone, problems);
         for (PathState.IrqRecord r : irqsMoved.reversed()) {
             try {
-                putIrqBack(r);
+                irqs.putBack(r);
                 undone.add("IRQ " + r.irq() + " back on CPUs " + r.previous());
             } catch (RuntimeException e) {
                 problems.add("putting IRQ " + r.irq() + " back: " + e.getMessage() + " (fix: echo " + r.previous()
@@ -524,14 +525,13 @@ public final class PathTransaction {
     private void steerIrqs(PathPlan plan, VmThreads vm, PathState state, List<PathState.IrqRecord> moved, List<String> warnings) {
         java.util.Set<Integer> recorded = new java.util.HashSet<>();
         state.vms().values().forEach(e -> e.irqs().forEach(r -> recorded.add(r.irq())));
-        new IrqSteering(interrupts).steer(plan.devices(), vmCpus(vm), recorded, moved);
+        irqs.steer(plan.devices(), vmCpus(vm), recorded, moved);
         if (!moved.isEmpty() && IrqSteering.irqBalanceRunning()) {
             warnings.add("irqbalance is running and may move IRQs " + moved.stream().map(r -> String.valueOf(r.irq())).toList()
                     + " back (fix: add them to IRQBALANCE_BANNED_IRQS or stop irqbalance)");
         }
     }
 
-    private void putIrqBack(PathState.IrqRecord r) { new IrqSteering(interrupts).putBack(r); }
 
     private void checkIrqAffinity(PathPlan plan, VmThreads vm, List<String> warnings) {
         BitSet cpus = vmCpus(vm);

@@ -176,13 +176,12 @@ final class FloodScenarios implements AutoCloseable {
         double packets = fr.replies();
         SizingPolicy policy = SizingPolicy.DEFAULT;
         Sizer sizer = new Sizer(limits, policy);
-        long protectedBurst = Math.ceilDiv(PROTECTED.burstBytes(), FLOOD_SIZE);
-        long floodedBurst = Math.ceilDiv(FLOOD_CEILING.burstBytes(), FLOOD_SIZE);
+        long protectedBurst = burstPackets(PROTECTED);
+        long floodedBurst = burstPackets(FLOOD_CEILING);
         StringBuilder b = new StringBuilder();
         for (var t : napi) {
             double cost = Math.max(NAPI_MIN_COST_NS, (proc.cpuTimeNs(t.pid()) - c0.get(t.pid())) / Math.max(1, packets));
-            CostModel napiOnly = new CostModel(Map.of(StageKind.NAPI,
-                    new StageCost(cost, 0)));
+            CostModel napiOnly = new CostModel(Map.of(StageKind.NAPI, new StageCost(cost, 0)));
             List<SharedThreadSizing.SharedLoad> loads = new ArrayList<>();
             loads.add(load(sizer, "protected", protectedPps, protectedBurst, cost, PROTECTED_NAPI_BUDGET_NS, napiOnly));
             loads.add(load(sizer, "flooded", floodedPps, floodedBurst, cost, FLOODED_NAPI_BUDGET_NS, napiOnly));
@@ -312,28 +311,26 @@ final class FloodScenarios implements AutoCloseable {
         }
     }
 
-    /** Requests the throughput probe keeps outstanding: the protected VM's SLA burst in {@value #FLOOD_SIZE}-byte packets. */
-    static int probeWindow() { return (int) Math.ceilDiv(PROTECTED.burstBytes(), FLOOD_SIZE); }
+    /** A share's burst in {@value #FLOOD_SIZE}-byte packets: the SLA burst at the NAPI threads. */
+    static long burstPackets(ShapingSpec share) { return Math.ceilDiv(share.burstBytes(), FLOOD_SIZE); }
+
+    /** Requests the throughput probe keeps outstanding: the protected VM's SLA burst. */
+    static int probeWindow() { return (int) burstPackets(PROTECTED); }
 
     /** The protected VM's bulk echo throughput (bit/s) under the flood, one per round of {@code s} so far. */
     List<Double> probes(Scenario s) { return List.copyOf(probes.getOrDefault(s, List.of())); }
 
-    /** Median bulk throughput (bit/s) of the protected VM per flood scenario, for the summary. */
-    Map<Scenario, Double> medianProbes() {
-        Map<Scenario, Double> out = new EnumMap<>(Scenario.class);
-        probes.forEach((k, v) -> {
-            List<Double> sorted = v.stream().sorted().toList();
-            out.put(k, sorted.get((sorted.size() - 1) / 2));
-        });
-        return out;
-    }
 
     @Override
     public void close() {
-        medianProbes().forEach((k, v) -> progress.accept(String.format(Locale.ROOT,
-                "%s: protected VM bulk echo throughput under the flood, median %.1f Mbit/s", k.label(), v / 1e6)));
         try {
-            for (var c : nic.reversed()) ThreadedNapi.system().restore(c);
+            for (var c : nic.reversed()) {
+                try {
+                    ThreadedNapi.system().restore(c);
+                } catch (RuntimeException e) {
+                    progress.accept("warning: could not restore NAPI on " + c.device() + " (its namespace goes with the lab): " + e.getMessage());
+                }
+            }
             floodVm.close();
         } finally {
             try (var files = Files.list(stateDir)) {

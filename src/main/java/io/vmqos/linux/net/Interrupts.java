@@ -53,7 +53,7 @@ public final class Interrupts {
             throw new IrqAffinityException(irq, cpus, "writing " + f + " failed: " + e.getMessage(), e);
         }
         String now = affinity(irq);
-        if (!now.equals(cpus)) throw new IrqAffinityException(irq, cpus, "the kernel kept it on " + now, null);
+        if (!io.vmqos.linux.CpuList.parse(now).equals(io.vmqos.linux.CpuList.parse(cpus))) throw new IrqAffinityException(irq, cpus, "the kernel kept it on " + now, null);
     }
 
     static Map<Integer, List<String>> parse(String text) {
