@@ -1,7 +1,6 @@
 package io.vmqos.lab;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,11 +42,19 @@ public final class VmLauncher {
         };
     }
 
-    /** Whether /dev/kvm can be opened read-write by this process. */
+    /**
+     * Whether /dev/kvm is a character device this process can open read-write. Opened with READ and WRITE only (never
+     * CREATE): {@code new RandomAccessFile(path, "rw")} would create an empty regular file where the kernel has no KVM,
+     * which libvirt then fails to bind into a domain's /dev ("Unable to move ... mount to /dev/kvm").
+     */
     public static boolean kvmUsable() {
-        try (RandomAccessFile f = new RandomAccessFile("/dev/kvm", "rw")) {
-            return true;
-        } catch (IOException e) {
+        java.nio.file.Path dev = java.nio.file.Path.of("/dev/kvm");
+        try {
+            if (!Files.exists(dev) || Files.isRegularFile(dev) || Files.isDirectory(dev)) return false;
+            try (var ch = java.nio.channels.FileChannel.open(dev, java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+                return true;
+            }
+        } catch (IOException | RuntimeException e) {
             return false;
         }
     }
