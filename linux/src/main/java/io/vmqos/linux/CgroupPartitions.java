@@ -31,8 +31,9 @@ abstract sealed class CgroupPartitions implements CpuPartitions permits CpusetV1
     final CgroupFs fs;
     final ProcFs proc;
     private final Path cpuDir;
+    private final DeadlineLoad load;
 
-    CgroupPartitions(CpusetHierarchy hierarchy, ProcFs proc, Path cpuDir, int version) {
+    CgroupPartitions(CpusetHierarchy hierarchy, ProcFs proc, Path cpuDir, DeadlineLoad load, int version) {
         if (hierarchy.version() != version) {
             throw new IllegalArgumentException(getClass().getSimpleName() + " needs a cgroup v" + version + " hierarchy, not " + hierarchy);
         }
@@ -40,6 +41,7 @@ abstract sealed class CgroupPartitions implements CpuPartitions permits CpusetV1
         this.fs = hierarchy.fs();
         this.proc = proc;
         this.cpuDir = cpuDir;
+        this.load = load;
     }
 
     /** The file of {@code dir} listing its tasks, one id a line, that accepts one id per write. */
@@ -178,6 +180,20 @@ abstract sealed class CgroupPartitions implements CpuPartitions permits CpusetV1
         return out;
     }
 
+    /**
+     * Refuses a split after which one of {@code newDomains} would hold more DEADLINE bandwidth than its cap (the
+     * kernel accepts it silently, see {@link DeadlineLoad}).
+     */
+    void refuseOvercommit(List<BitSet> newDomains) {
+        for (BitSet d : newDomains) {
+            load.overcommit(d).ifPresent(why -> {
+                throw new PartitionException("cpus", "splitting would overcommit: " + why + "; the kernel would accept the split and "
+                        + "those DEADLINE threads could then miss deadlines; fix: switch DEADLINE threads away from these CPUs first "
+                        + "(or end them), or partition other CPUs");
+            });
+        }
+    }
+
     /** The absolute path of a cgroup path such as {@code /vmqos-cpu1}; refuses anything that leaves the hierarchy. */
     Path resolve(String path, String field) {
         if (path == null || !path.startsWith("/") || path.contains("/../") || path.endsWith("/..") || path.contains("/./")) {
@@ -185,6 +201,13 @@ abstract sealed class CgroupPartitions implements CpuPartitions permits CpusetV1
                     + " (relative to " + hierarchy.root() + ")");
         }
         return path.equals("/") ? hierarchy.root() : hierarchy.root().resolve(path.substring(1));
+    }
+
+    /** The set of one CPU. */
+    static BitSet only(int cpu) {
+        BitSet b = new BitSet();
+        b.set(cpu);
+        return b;
     }
 
     /** {@code parent + "/" + name} as a cgroup path. */

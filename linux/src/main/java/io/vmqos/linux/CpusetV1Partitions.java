@@ -27,7 +27,8 @@ import java.util.StringJoiner;
  * moved back to C and the cpuset removed. Host tasks stay in C: they may run anywhere but are no longer load
  * balanced across the split (a task stays in the domain it is in until it is woken elsewhere or moved).
  *
- * <p>Refused: all of D (the host keeps at least one balanced CPU; on a 2-CPU host one CPU can be partitioned),
+ * <p>Refused: a split after which a new domain would hold more DEADLINE bandwidth than its cap ({@link DeadlineLoad}:
+ * the kernel accepts it), all of D (the host keeps at least one balanced CPU; on a 2-CPU host one CPU can be partitioned),
  * CPUs of two root domains in one call, a CPU of a root domain vmqos made ({@code vmqos-rest}: undo first and
  * partition all CPUs in one call), a sibling cpuset of C holding a CPU of P (the exclusive flag would fail), a
  * {@code vmqos-*} name already present that is not a valid vmqos partition.
@@ -42,11 +43,18 @@ public final class CpusetV1Partitions extends CgroupPartitions {
     static final String CPUS = "cpuset.cpus";
     static final String EXCLUSIVE = "cpuset.cpu_exclusive";
 
-    /** The host's {@code /proc} and {@code /sys/devices/system/cpu}. */
-    public CpusetV1Partitions(CpusetHierarchy hierarchy) { this(hierarchy, new ProcFs(), SYS_CPU); }
+    /** The host's {@code /proc}, {@code /sys/devices/system/cpu} and live DEADLINE load. */
+    public CpusetV1Partitions(CpusetHierarchy hierarchy) {
+        this(hierarchy, new ProcFs(), SYS_CPU, DeadlineLoad.live(new LinuxThreadScheduler()));
+    }
 
-    /** @param cpuDir the directory with {@code online} and {@code isolated} (tests point both elsewhere) */
-    public CpusetV1Partitions(CpusetHierarchy hierarchy, ProcFs proc, Path cpuDir) { super(hierarchy, proc, cpuDir, 1); }
+    /**
+     * @param cpuDir the directory with {@code online} and {@code isolated} (tests point both elsewhere)
+     * @param load predicts the DEADLINE bandwidth of the domains a split would make
+     */
+    public CpusetV1Partitions(CpusetHierarchy hierarchy, ProcFs proc, Path cpuDir, DeadlineLoad load) {
+        super(hierarchy, proc, cpuDir, load, 1);
+    }
 
     @Override
     public PartitionChange plan(BitSet cpus) {
@@ -70,6 +78,10 @@ public final class CpusetV1Partitions extends CgroupPartitions {
                         + CpuList.format(domain) + " out");
             }
             checkNothingInTheWay(c, cPath, todo);
+            List<BitSet> newDomains = new ArrayList<>();
+            for (int cpu = todo.nextSetBit(0); cpu >= 0; cpu = todo.nextSetBit(cpu + 1)) newDomains.add(only(cpu));
+            newDomains.add(rest);
+            refuseOvercommit(newDomains);
             Path cDir = resolve(cPath, "cpus");
             String mems = read(cDir.resolve("cpuset.mems"));
             for (int cpu = todo.nextSetBit(0); cpu >= 0; cpu = todo.nextSetBit(cpu + 1)) {
@@ -94,8 +106,7 @@ public final class CpusetV1Partitions extends CgroupPartitions {
         String name = "/" + CpuPartitions.nameOf(cpu);
         List<String> found = existing.keySet().stream().filter(p -> p.endsWith(name)).toList();
         if (found.isEmpty()) return false;
-        BitSet alone = new BitSet();
-        alone.set(cpu);
+        BitSet alone = only(cpu);
         String path = found.getFirst();
         Path dir = resolve(path, "cpus");
         boolean valid = found.size() == 1 && existing.get(path).equals(alone) && domains.contains(alone)
@@ -173,9 +184,7 @@ public final class CpusetV1Partitions extends CgroupPartitions {
     void verify(PartitionChange change) {
         List<BitSet> domains = hierarchy.rootDomains(online(), isolated());
         for (int cpu : change.cpus()) {
-            BitSet alone = new BitSet();
-            alone.set(cpu);
-            if (!domains.contains(alone)) {
+            if (!domains.contains(only(cpu))) {
                 throw new PartitionException("cpus", "the kernel did not make CPU " + cpu + " a root domain of its own: root domains now "
                         + describe(domains) + " (did another program change " + LOAD_BALANCE + " meanwhile?)");
             }

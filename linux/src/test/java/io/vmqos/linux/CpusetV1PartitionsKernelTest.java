@@ -175,6 +175,29 @@ class CpusetV1PartitionsKernelTest {
     }
 
     /**
+     * Two sleeping 50% DEADLINE processes that last ran on CPU 0 fit the merged domain (110% of 190%), but splitting
+     * CPU 1 off would leave 105% in domain {0} (cap 95%): the kernel would accept that, so plan() refuses it.
+     */
+    @Test
+    void aSplitThatWouldOvercommitTheHostDomainIsRefusedBeforeAnythingChanges() throws Exception {
+        List<Process> sleepers = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2; i++) sleepers.add(new ProcessBuilder("taskset", "-c", "0", "sleep", "30").start());
+            Thread.sleep(100);
+            for (Process p : sleepers) {
+                taskset((int) p.pid(), "0-1");
+                sched.set((int) p.pid(), SchedAttributes.deadline(Reservation.of(5_000_000, 10_000_000)));
+            }
+            assertThatThrownBy(() -> partitions.partition(cpus("1"))).isInstanceOf(PartitionException.class)
+                    .hasMessageContaining("splitting would overcommit: root domain 0 would hold 105.0% of its 95.0% DEADLINE cap")
+                    .hasMessageContaining(sleepers.getFirst().pid() + " (sleep) 50.0%");
+            assertThat(tree()).isEqualTo(before);
+        } finally {
+            for (Process p : sleepers) p.destroyForcibly().waitFor(); // exiting releases a sleeping task's bandwidth; OTHER would leak it
+        }
+    }
+
+    /**
      * What the kernel does with a DEADLINE thread moved between cpusets: from the root into vmqos-cpu1 it keeps the
      * ledger right only if the thread already runs on CPU 1; from CPU 0 the kernel releases its bandwidth in domain
      * {0} without reserving it in {1} (cpuset_can_attach reserves only when the cpusets share no CPU), which is why

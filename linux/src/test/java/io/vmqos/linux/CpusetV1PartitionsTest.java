@@ -26,7 +26,13 @@ class CpusetV1PartitionsTest {
         partitions = newPartitions();
     }
 
-    CpusetV1Partitions newPartitions() { return new CpusetV1Partitions(host.hierarchy(), host.procFs(), host.cpuDir); }
+    /** CPUs a test says are DEADLINE-full: a split making them a root domain is overcommitted. */
+    java.util.BitSet full = new java.util.BitSet();
+
+    CpusetV1Partitions newPartitions() {
+        DeadlineLoad load = cpus -> cpus.intersects(full) ? java.util.Optional.of("root domain " + CpuList.format(cpus) + " would hold 125.0%") : java.util.Optional.empty();
+        return new CpusetV1Partitions(host.hierarchy(), host.procFs(), host.cpuDir, load);
+    }
 
     List<String> domains() { return host.hierarchy().rootDomains(CpuList.parse("0-3"), new java.util.BitSet()).stream().map(CpuList::format).toList(); }
 
@@ -142,6 +148,8 @@ class CpusetV1PartitionsTest {
         assertRefused("3", "cpus", "CPU 3 is isolated", "outside isolcpus");
         assertRefused("", "cpus", "no CPU given", "fix:");
         assertRefused("2", "cpus", "cpuset /machine holds CPUs 2", "remove them from its cpuset.cpus");
+        full.set(0);
+        assertRefused("1", "cpus", "splitting would overcommit: root domain 0,2 would hold 125.0%", "switch DEADLINE threads away");
         assertThat(host.snapshot()).isEqualTo(before);
         assertThat(host.fs.log).isEmpty();
     }
