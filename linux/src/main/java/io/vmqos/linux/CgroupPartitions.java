@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * tasks out of cgroups before removing them, the partition listing and the DEADLINE rule of {@link #move}. The
  * versions differ in the steps they plan, the files that hold tasks and CPUs, and how they check the result.
  */
-abstract sealed class CgroupPartitions implements CpuPartitions permits CpusetV1Partitions {
+abstract sealed class CgroupPartitions implements CpuPartitions permits CpusetV1Partitions, CpusetV2Partitions {
     /** Where {@code online} and {@code isolated} are. */
     static final Path SYS_CPU = Path.of("/sys/devices/system/cpu");
     private static final Pattern PARTITION_NAME = Pattern.compile(Pattern.quote(PREFIX) + "\\d+");
@@ -181,10 +181,13 @@ abstract sealed class CgroupPartitions implements CpuPartitions permits CpusetV1
     }
 
     /**
-     * Refuses a split after which one of {@code newDomains} would hold more DEADLINE bandwidth than its cap (the
-     * kernel accepts it silently, see {@link DeadlineLoad}).
+     * Refuses a split into {N} for each N of {@code todo} and {@code rest} after which one of these domains would hold
+     * more DEADLINE bandwidth than its cap (the kernel accepts it silently, see {@link DeadlineLoad}).
      */
-    void refuseOvercommit(List<BitSet> newDomains) {
+    void refuseOvercommit(BitSet todo, BitSet rest) {
+        List<BitSet> newDomains = new ArrayList<>();
+        for (int cpu = todo.nextSetBit(0); cpu >= 0; cpu = todo.nextSetBit(cpu + 1)) newDomains.add(only(cpu));
+        newDomains.add(rest);
         for (BitSet d : newDomains) {
             load.overcommit(d).ifPresent(why -> {
                 throw new PartitionException("cpus", "splitting would overcommit: " + why + "; the kernel would accept the split and "

@@ -34,18 +34,20 @@ public sealed interface CpuPartitions permits CgroupPartitions {
      *
      * @throws PartitionException (field {@code cpuset}) when no cpuset controller is mounted, naming the fix
      */
-    static CpuPartitions host() {
-        return of(CpusetHierarchy.locate().orElseThrow(() -> new PartitionException("cpuset",
+    static CpuPartitions host() { return of(CpusetHierarchy.locate()); }
+
+    /**
+     * The partitions of the located cpuset hierarchy, v1 or v2 ({@link CpusetHierarchy#locate(String, CgroupFs)}).
+     *
+     * @throws PartitionException (field {@code cpuset}) when none was found, naming the fix
+     */
+    static CpuPartitions of(Optional<CpusetHierarchy> located) {
+        CpusetHierarchy h = located.orElseThrow(() -> new PartitionException("cpuset",
                 "no cpuset controller is mounted (no cgroup v1 cpuset hierarchy, and no cgroup2 mount lists cpuset in "
                         + "cgroup.controllers), so CPUs cannot be made root domains; fix: mount -t cgroup -o cpuset cpuset "
                         + "/sys/fs/cgroup/cpuset (cgroup v1), or on cgroup v2 boot without cgroup_disable=cpuset and make sure "
-                        + "no v1 hierarchy holds the cpuset controller")));
-    }
-
-    /** The partitions of {@code hierarchy}, v1 or v2. */
-    static CpuPartitions of(CpusetHierarchy hierarchy) {
-        if (hierarchy.version() != 1) throw new PartitionException("cpuset", "cgroup v2 partitions are not implemented yet");
-        return new CpusetV1Partitions(hierarchy);
+                        + "no v1 hierarchy holds the cpuset controller"));
+        return h.version() == 1 ? new CpusetV1Partitions(h) : new CpusetV2Partitions(h);
     }
 
     /**

@@ -78,10 +78,7 @@ public final class CpusetV1Partitions extends CgroupPartitions {
                         + CpuList.format(domain) + " out");
             }
             checkNothingInTheWay(c, cPath, todo);
-            List<BitSet> newDomains = new ArrayList<>();
-            for (int cpu = todo.nextSetBit(0); cpu >= 0; cpu = todo.nextSetBit(cpu + 1)) newDomains.add(only(cpu));
-            newDomains.add(rest);
-            refuseOvercommit(newDomains);
+            refuseOvercommit(todo, rest);
             Path cDir = resolve(cPath, "cpus");
             String mems = read(cDir.resolve("cpuset.mems"));
             for (int cpu = todo.nextSetBit(0); cpu >= 0; cpu = todo.nextSetBit(cpu + 1)) {

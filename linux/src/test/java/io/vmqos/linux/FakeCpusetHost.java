@@ -70,6 +70,7 @@ final class FakeCpusetHost {
         Files.writeString(t.resolve("stat"), tid + " (vq thread) " + String.join(" ", Arrays.copyOfRange(f, 3, 52)) + "\n");
         Files.writeString(t.resolve("cpuset"), "/\n");
         Files.writeString(t.resolve("cgroup"), "0::/\n");
+        Files.writeString(t.resolve("status"), "Name:\tvq thread\nTgid:\t" + pid + "\n");
         append(cgroup.resolve(version == 1 ? "tasks" : "cgroup.threads"), tid);
         if (version == 2 && pid == tid) append(cgroup.resolve("cgroup.procs"), pid);
     }
@@ -88,9 +89,14 @@ final class FakeCpusetHost {
         return out;
     }
 
+    /** Adds {@code id} to a task list file, kept sorted so that a round trip gives the same file. */
     private static void append(Path file, int id) throws IOException {
-        String now = Files.exists(file) ? Files.readString(file).strip() : "";
-        Files.writeString(file, (now.isEmpty() ? "" : now + "\n") + id + "\n");
+        java.util.TreeSet<Integer> ids = new java.util.TreeSet<>();
+        if (Files.exists(file)) for (String l : Files.readString(file).strip().split("\\s+")) if (!l.isEmpty()) ids.add(Integer.parseInt(l));
+        ids.add(id);
+        StringBuilder sb = new StringBuilder();
+        for (int i : ids) sb.append(i).append('\n');
+        Files.writeString(file, sb.toString());
     }
 
     private static void remove(Path file, String id) throws IOException {
@@ -178,7 +184,12 @@ final class FakeCpusetHost {
         private void addCpusetFiles(Path dir) {
             for (String f : List.of("cpuset.cpus", "cpuset.cpus.exclusive", "cpuset.mems")) put(dir, f, "");
             put(dir, "cpuset.cpus.partition", "member");
-            put(dir, "cpuset.cpus.effective", rootEffective());
+            Path parentEff = dir.getParent().resolve("cpuset.cpus.effective");
+            try {
+                put(dir, "cpuset.cpus.effective", Files.readString(parentEff).strip());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
 
         private String rootEffective() {
@@ -198,12 +209,22 @@ final class FakeCpusetHost {
                     String name = value.substring(1);
                     on.remove(name);
                     if (value.startsWith("+")) on.addFirst(name);
-                    put(dir, "cgroup.subtree_control", String.join(" ", on));
                     if (name.equals("cpuset")) {
                         try (Stream<Path> s = Files.list(dir)) {
-                            for (Path c : s.filter(Files::isDirectory).toList()) if (value.startsWith("+")) addCpusetFiles(c);
+                            for (Path c : s.filter(Files::isDirectory).toList()) {
+                                if (value.startsWith("+")) {
+                                    if (!Files.exists(c.resolve("cpuset.cpus"))) addCpusetFiles(c);
+                                } else if (Files.readString(c.resolve("cgroup.subtree_control")).contains("cpuset")) {
+                                    throw new IOException("Device or resource busy"); // a child still hands cpuset down
+                                } else {
+                                    for (String f : List.of("cpuset.cpus", "cpuset.cpus.exclusive", "cpuset.mems", "cpuset.cpus.partition", "cpuset.cpus.effective")) {
+                                        Files.deleteIfExists(c.resolve(f));
+                                    }
+                                }
+                            }
                         }
                     }
+                    put(dir, "cgroup.subtree_control", String.join(" ", on));
                     return true;
                 }
                 case "cpuset.cpus" -> {
@@ -215,8 +236,17 @@ final class FakeCpusetHost {
                     partition(dir, value);
                     return true;
                 }
-                case "cgroup.threads", "cgroup.procs" -> {
-                    moveTask(dir, file.getFileName().toString(), value);
+                case "cgroup.threads" -> {
+                    moveTask(dir, "cgroup.threads", value);
+                    return true;
+                }
+                case "cgroup.procs" -> { // the whole process: its pid and every thread
+                    moveTask(dir, "cgroup.procs", value);
+                    try (Stream<Path> s = Files.list(proc)) {
+                        for (Path t : s.toList()) {
+                            if (Files.readString(t.resolve("status")).contains("Tgid:\t" + value + "\n")) moveTask(dir, "cgroup.threads", t.getFileName().toString());
+                        }
+                    }
                     return true;
                 }
                 default -> { return false; }
@@ -228,10 +258,12 @@ final class FakeCpusetHost {
             java.util.BitSet cpus = CpuList.parse(Files.readString(dir.resolve("cpuset.cpus")));
             String before = Files.readString(dir.resolve("cpuset.cpus.partition")).strip();
             if (value.equals("root") && !before.equals("root")) {
-                java.util.BitSet parentExcl = CpuList.parse(Files.readString(dir.getParent().resolve("cpuset.cpus.exclusive")));
+                // local under the root; remote (parent no partition) only with the CPUs in the parent's cpuset.cpus.exclusive
+                boolean local = dir.getParent().equals(cgroup);
+                java.util.BitSet parentExcl = local ? root : CpuList.parse(Files.readString(dir.getParent().resolve("cpuset.cpus.exclusive")));
                 java.util.BitSet left = (java.util.BitSet) root.clone();
                 left.andNot(cpus);
-                if (!parentExcl.equals(new java.util.BitSet()) && !subset(cpus, parentExcl) || left.isEmpty() || !subset(cpus, root)) {
+                if (cpus.isEmpty() || !subset(cpus, parentExcl) || left.isEmpty() || !subset(cpus, root)) {
                     put(dir, "cpuset.cpus.partition", "root invalid (Parent unable to distribute cpu downstream)");
                     return;
                 }
