@@ -59,7 +59,10 @@ public final class CpusetV2Partitions extends CgroupPartitions {
         this(hierarchy, new ProcFs(), SYS_CPU, DeadlineLoad.live(new LinuxThreadScheduler()));
     }
 
-    /** @param cpuDir the directory with {@code online} and {@code isolated}; @param load as in {@link CpusetV1Partitions} */
+    /**
+     * @param cpuDir the directory with {@code online} and {@code isolated} (tests point both elsewhere)
+     * @param load predicts the DEADLINE bandwidth of the domains a split would make
+     */
     public CpusetV2Partitions(CpusetHierarchy hierarchy, ProcFs proc, Path cpuDir, DeadlineLoad load) {
         super(hierarchy, proc, cpuDir, load, 2);
     }
