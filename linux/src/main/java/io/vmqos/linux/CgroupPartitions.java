@@ -76,9 +76,10 @@ abstract sealed class CgroupPartitions implements CpuPartitions permits CpusetV1
             try {
                 for (Step s : change.steps()) doStep(s);
                 verify(change);
-            } catch (PartitionException e) {
+            } catch (RuntimeException e) {
                 List<String> left = undoSteps(change);
-                throw new PartitionException(e.field(), e.getMessage() + (left.isEmpty()
+                String field = e instanceof PartitionException p ? p.field() : "cpuset";
+                throw new PartitionException(field, e.getMessage() + (left.isEmpty()
                         ? "; everything this change had applied was undone"
                         : "; could not undo: " + String.join("; ", left) + " (undo the change again once the cause is fixed)"), e);
             }
