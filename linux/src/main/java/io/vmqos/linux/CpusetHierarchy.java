@@ -19,6 +19,12 @@ import java.util.Optional;
  * @param version 1 or 2
  */
 public record CpusetHierarchy(Path root, int version, CgroupFs fs) {
+    /**
+     * Serializes the changes vmqos makes to the cpuset tree within this JVM: ledger repairs (which flip
+     * {@code sched_load_balance} or a v2 partition for milliseconds) and {@link CpuPartitions} changes. Other
+     * processes are not covered.
+     */
+    static final Object TREE_LOCK = new Object();
 
     /** Finds the cpuset controller in {@code /proc/self/mountinfo}; empty when there is none. */
     public static Optional<CpusetHierarchy> locate() {

@@ -1,8 +1,5 @@
 package io.vmqos.linux;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,13 +19,11 @@ import java.util.function.Supplier;
  * {@link #repair()} makes the kernel rebuild its root domains, which recounts the ledger from the live tasks.
  *
  * <p>Needs root (debugfs, cpuset writes). {@code read} may be called from any thread; repairs are serialized
- * within this JVM (not against other processes).
+ * within this JVM with every other cpuset tree change ({@link CpusetHierarchy#TREE_LOCK}), not against other processes.
  */
 public final class DeadlineLedger {
     /** Pause before the confirming re-read of an inconsistent snapshot. */
     public static final Duration DEFAULT_SETTLE = Duration.ofMillis(100);
-
-    private static final Object REPAIR_LOCK = new Object();
 
     private final DebugFs debugFs;
     private final DeadlineThreadWalker walker;
@@ -156,7 +151,7 @@ public final class DeadlineLedger {
      *     every file the repair changed has been restored by then
      */
     public RepairResult repair() {
-        synchronized (REPAIR_LOCK) {
+        synchronized (CpusetHierarchy.TREE_LOCK) {
             return repairFrom(read());
         }
     }
@@ -175,24 +170,14 @@ public final class DeadlineLedger {
 
     /** {@link #repair()} when {@link #read()} shows a leak; otherwise a result with method {@code none}. */
     public RepairResult repairIfLeaked() {
-        synchronized (REPAIR_LOCK) {
+        synchronized (CpusetHierarchy.TREE_LOCK) {
             LedgerSnapshot now = read();
             if (!now.leaked()) return new RepairResult("none", now, now, true);
             return repairFrom(now);
         }
     }
 
-    private BitSet cpuSet(String file, boolean required) {
-        Path f = cpuDir.resolve(file);
-        try {
-            return CpuList.parse(Files.readString(f));
-        } catch (NoSuchFileException e) {
-            if (required) throw new LedgerUnavailableException(f + " does not exist; fix: mount sysfs", e);
-            return new BitSet();
-        } catch (IOException e) {
-            throw new LedgerUnavailableException("cannot read " + f + ": " + e.getMessage(), e);
-        }
-    }
+    private BitSet cpuSet(String file, boolean required) { return CpuList.read(cpuDir.resolve(file), required); }
 
     private static void sleep(Duration d) {
         try {

@@ -144,7 +144,9 @@ public final class LinuxThreadScheduler implements ThreadScheduler {
                     + ": run as root (or with CAP_SYS_NICE)"
                     + (wanted != null && wanted.isDeadline()
                         ? "; a DEADLINE thread's CPU affinity must span its whole root domain (thread allows CPUs "
-                          + allowedCpus(tid) + "): widen it with taskset, or partition CPUs with an exclusive cpuset"
+                          + allowedCpus(tid) + ", last ran on CPU " + lastCpu(tid) + "): widen it with taskset, or partition CPUs "
+                          + "with an exclusive cpuset; a thread moved to another cpuset while asleep is still in the root domain "
+                          + "of the CPU it last ran on until it wakes up: retry once it has run"
                         : ""));
             case EBUSY -> {
                 String ctx = admissionContext.get();
@@ -172,6 +174,11 @@ public final class LinuxThreadScheduler implements ThreadScheduler {
             // thread gone or procfs unreadable: the message then shows "?"
         }
         return "?";
+    }
+
+    /** The CPU the thread last ran on (field 39 of its stat), or "?" if unreadable. */
+    static String lastCpu(int tid) {
+        return new ProcFs().stat(tid).map(st -> Integer.toString(st.processor())).orElse("?");
     }
 
     private static VarHandle field(String name) {

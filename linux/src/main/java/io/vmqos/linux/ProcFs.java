@@ -75,6 +75,27 @@ public final class ProcFs {
     /** The CPUs the thread may run on, as the kernel's list text (e.g. {@code 0-1}). */
     public Optional<String> cpusAllowed(int tid) { return statusField(tid, "Cpus_allowed_list:"); }
 
+    /**
+     * The cpuset cgroup the thread is in, relative to the cpuset hierarchy's root ({@code /proc/TID/cpuset}, e.g.
+     * {@code /} or {@code /vmqos-cpu1}); empty if the thread is gone.
+     */
+    public Optional<String> cpuset(int tid) { return read(root.resolve(tid + "/cpuset")).map(String::strip); }
+
+    /** The thread's cgroup v2 path (the {@code 0::} line of {@code /proc/TID/cgroup}), if it exists and v2 is mounted. */
+    public Optional<String> cgroupV2(int tid) {
+        return read(root.resolve(tid + "/cgroup")).flatMap(s -> s.lines()
+                .filter(l -> l.startsWith("0::")).findFirst().map(l -> l.substring(3).strip()));
+    }
+
+    /** The thread's {@code /proc/TID/stat} fields vmqos uses (CPU it last ran on, policy); empty if gone. */
+    public Optional<ProcStat> stat(int tid) {
+        try {
+            return read(root.resolve(tid + "/stat")).map(ProcStat::parse);
+        } catch (IllegalArgumentException truncated) {
+            return Optional.empty(); // a dying thread's stat can read short
+        }
+    }
+
     /** The process's command line, arguments joined by spaces. */
     public Optional<String> cmdline(int pid) {
         try {

@@ -30,21 +30,28 @@ public final class RootDomains {
      */
     public static List<BitSet> v1(CpusetNode root, BitSet online, BitSet isolated) {
         List<BitSet> doms = new ArrayList<>();
-        if (root.loadBalance()) {
-            doms.add(housekeeping(root.effectiveCpus(), online, isolated));
-        } else {
-            Deque<CpusetNode> todo = new ArrayDeque<>(root.children().reversed());
-            while (!todo.isEmpty()) {
-                CpusetNode cs = todo.pop();
-                BitSet hk = housekeeping(cs.effectiveCpus(), online, isolated);
-                if (!cs.effectiveCpus().isEmpty() && !(cs.loadBalance() && !hk.isEmpty())) {
-                    for (CpusetNode c : cs.children().reversed()) todo.push(c); // not balancing: look deeper
-                    continue;
-                }
-                if (cs.loadBalance() && !hk.isEmpty()) doms.add(hk); // its subtree belongs to this domain
+        for (CpusetNode cs : v1DomainCpusets(root, online, isolated)) doms.add(housekeeping(cs.effectiveCpus(), online, isolated));
+        return withDefaultDomain(merge(doms), online);
+    }
+
+    /**
+     * cgroup v1: the cpusets whose CPUs make the root domains, in tree order: the root when it balances load,
+     * otherwise the topmost load-balanced cpusets with housekeeping CPUs (overlapping ones share one domain).
+     */
+    static List<CpusetNode> v1DomainCpusets(CpusetNode root, BitSet online, BitSet isolated) {
+        if (root.loadBalance()) return List.of(root);
+        List<CpusetNode> out = new ArrayList<>();
+        Deque<CpusetNode> todo = new ArrayDeque<>(root.children().reversed());
+        while (!todo.isEmpty()) {
+            CpusetNode cs = todo.pop();
+            boolean balancing = cs.loadBalance() && !housekeeping(cs.effectiveCpus(), online, isolated).isEmpty();
+            if (balancing) {
+                out.add(cs); // its subtree belongs to this domain
+            } else if (!cs.effectiveCpus().isEmpty()) {
+                for (CpusetNode c : cs.children().reversed()) todo.push(c); // not balancing: look deeper
             }
         }
-        return withDefaultDomain(merge(doms), online);
+        return out;
     }
 
     /**
@@ -63,7 +70,8 @@ public final class RootDomains {
         return withDefaultDomain(merge(doms), online);
     }
 
-    private static BitSet housekeeping(BitSet cpus, BitSet online, BitSet isolated) {
+    /** {@code cpus} that are online and not isolated. */
+    static BitSet housekeeping(BitSet cpus, BitSet online, BitSet isolated) {
         BitSet b = (BitSet) cpus.clone();
         b.and(online);
         b.andNot(isolated);

@@ -12,6 +12,20 @@ final class FakeCgroupFs implements CgroupFs {
     final List<String> log = new ArrayList<>();
     /** When set, writes of this value fail like the kernel refusing them. */
     String failValue;
+    /** What the kernel does besides storing the value: derived files, moving tasks; by default nothing. */
+    Kernel kernel = new Kernel() {};
+
+    /** Kernel behaviour a test can emulate on top of plain files. */
+    interface Kernel {
+        /** Handles a write; return true when it did the write itself (the plain file write is then skipped). */
+        default boolean write(Path file, String value) throws IOException { return false; }
+
+        /** Called after a cgroup directory was created, to add its control files. */
+        default void mkdir(Path dir) throws IOException {}
+
+        /** Called before a cgroup directory is removed; throws to refuse (EBUSY while tasks are inside). */
+        default void rmdir(Path dir) throws IOException {}
+    }
 
     FakeCgroupFs(Path root) { this.root = root; }
 
@@ -28,16 +42,18 @@ final class FakeCgroupFs implements CgroupFs {
     @Override public void write(Path file, String value) throws IOException {
         log.add("write " + root.relativize(file) + " " + value);
         if (value.equals(failValue)) throw new IOException("Invalid argument");
-        Files.writeString(file, value + "\n");
+        if (!kernel.write(file, value)) Files.writeString(file, value + "\n");
     }
 
     @Override public void mkdir(Path dir) throws IOException {
         log.add("mkdir " + root.relativize(dir));
         Files.createDirectory(dir);
+        kernel.mkdir(dir);
     }
 
     @Override public void rmdir(Path dir) throws IOException {
         log.add("rmdir " + root.relativize(dir));
+        kernel.rmdir(dir);
         // cgroupfs control files vanish with the directory; a temp dir needs them deleted first
         try (var s = Files.list(dir)) {
             for (Path p : s.toList()) Files.delete(p);
