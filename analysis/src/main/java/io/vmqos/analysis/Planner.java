@@ -1,6 +1,6 @@
 package io.vmqos.analysis;
 
-import io.vmqos.core.Bandwidth;
+import io.vmqos.core.CpuBandwidth;
 import io.vmqos.core.Durations;
 import io.vmqos.core.HostCapacity;
 import io.vmqos.core.HostPlan;
@@ -50,7 +50,7 @@ public final class Planner {
                 case SizingOutcome.Refused x -> refusals.add(x.refusal());
             }
         }
-        sized.sort(Comparator.comparingLong((Sized s) -> s.plan.kernelBandwidth()).reversed().thenComparing(s -> s.request.vm()));
+        sized.sort(Comparator.comparing((Sized s) -> s.plan.bandwidth()).reversed().thenComparing(s -> s.request.vm()));
 
         Admission admission = new Admission(host);
         List<VmPlan> admitted = new ArrayList<>();
@@ -68,14 +68,13 @@ public final class Planner {
         admitted.sort(Comparator.comparing(VmPlan::vm));
         placements.sort(Comparator.comparing(Placement::vm).thenComparing(Placement::stage));
         refusals.sort(Comparator.comparing(Refusal::vm));
-        TreeMap<String, Long> remaining = new TreeMap<>();
-        TreeMap<Integer, Long> perCpu = new TreeMap<>();
+        TreeMap<String, CpuBandwidth> remaining = new TreeMap<>();
+        TreeMap<Integer, CpuBandwidth> perCpu = new TreeMap<>();
         for (RootDomain d : host.rootDomains()) {
             remaining.put(d.name(), admission.remaining(d.name()));
             if (host.partitioned()) for (int cpu : d.cpus()) perCpu.put(cpu, admission.usedOnCpu(cpu));
         }
-        long total = 0;
-        for (VmPlan p : admitted) total += p.kernelBandwidth();
+        CpuBandwidth total = CpuBandwidth.sum(admitted.stream().map(VmPlan::bandwidth).toList());
         return new PlanResult(new HostPlan(admitted, placements, total, remaining, perCpu), refusals);
     }
 
@@ -84,11 +83,11 @@ public final class Planner {
         OptionalLong rate = Sizer.largestTrue(r.sla().ratePps(), pps -> admits(admission, r, r.sla().withRatePps(pps)));
         OptionalLong latency = Sizer.smallestTrue(r.sla().latencyBoundNs(), l -> admits(admission, r, r.sla().withLatencyBoundNs(l)));
         StringBuilder msg = new StringBuilder("vm ").append(r.vm()).append(": ").append(rej.constraint()).append(": ").append(rej.detail())
-                .append(" (short by ").append(Bandwidth.percent(rej.needed() - rej.available())).append(")");
+                .append(" (short by ").append(rej.shortfall().missing().percent()).append(")");
         rate.ifPresent(x -> msg.append("; at most ").append(x).append(" pps would fit"));
         latency.ifPresent(x -> msg.append("; a latency bound of ").append(Durations.format(x)).append(" would fit"));
         if (rate.isEmpty() && latency.isEmpty()) msg.append("; nothing smaller fits: free bandwidth or add CPUs");
-        return new Refusal(r.vm(), rej.constraint(), rej.needed(), rej.available(), rate, latency, msg.toString());
+        return new Refusal(r.vm(), rej.constraint(), rej.shortfall(), rate, latency, msg.toString());
     }
 
     private boolean admits(Admission admission, VmRequest r, io.vmqos.core.NetworkSla sla) {

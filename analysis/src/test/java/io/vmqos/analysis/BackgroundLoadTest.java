@@ -39,6 +39,6 @@ class BackgroundLoadTest {
         assertThat(b.delayBoundNs()).isEqualTo(a.delayBoundNs());
         assertThat(b.stage(StageKind.VCPU).reservation().periodNs()).isEqualTo(a.stage(StageKind.VCPU).reservation().periodNs());
         assertThat(b.stage(StageKind.VCPU).reservation().runtimeNs()).isGreaterThan(a.stage(StageKind.VCPU).reservation().runtimeNs());
-        assertThat(b.kernelBandwidth()).isGreaterThan(a.kernelBandwidth());
+        assertThat(b.bandwidth()).isGreaterThan(a.bandwidth());
     }
 }

@@ -6,8 +6,8 @@ import io.vmqos.analysis.Planner;
 import io.vmqos.analysis.SharedThreadSizing;
 import io.vmqos.analysis.Sizer;
 import io.vmqos.analysis.SizingPolicy;
-import io.vmqos.core.Bandwidth;
 import io.vmqos.core.CostModel;
+import io.vmqos.core.CpuBandwidth;
 import io.vmqos.core.HostCapacity;
 import io.vmqos.core.HostPlan;
 import io.vmqos.core.InvalidInputException;
@@ -108,7 +108,7 @@ public final class HostPlanning {
         if (!plan.complete()) {
             StringBuilder sb = new StringBuilder("the plan refuses ").append(plan.result().refusals().size()).append(" VM(s), so nothing is applied:");
             for (Refusal r : plan.result().refusals()) sb.append(' ').append(r.message()).append('.');
-            throw new PlanRefusedException(sb.toString(), null, 0);
+            throw new PlanRefusedException(sb.toString(), null, CpuBandwidth.ZERO);
         }
         List<String> notes = new ArrayList<>();
         List<ThreadChange> changes = new ArrayList<>();
@@ -261,12 +261,12 @@ public final class HostPlanning {
         List<String> out = new ArrayList<>();
         for (Map.Entry<Integer, List<VmPlan>> e : napiSharing(result, napiThreads).entrySet()) {
             if (e.getValue().size() < 2) continue;
-            double own = e.getValue().stream().mapToDouble(vp -> ownNapi(vp).bandwidth()).sum();
+            CpuBandwidth own = CpuBandwidth.sum(e.getValue().stream().map(vp -> ownNapi(vp).bandwidth()).toList());
             try {
                 Reservation r = napiReservation(e.getKey(), e.getValue(), costs, cfg, facts, new ArrayList<>());
                 out.add("napi thread " + e.getKey() + " is shared by vm " + vmNames(e.getValue(), ", ")
-                        + ": apply gives it one reservation " + r + " (" + pct(r.bandwidth()) + ", the VMs' own napi reservations together: "
-                        + pct(own) + "); apply checks the difference against the kernel's admission");
+                        + ": apply gives it one reservation " + r + " (" + r.bandwidth().percent() + ", the VMs' own napi reservations together: "
+                        + own.percent() + "); apply checks the difference against the kernel's admission");
             } catch (PlanRefusedException refused) {
                 out.add("apply will refuse: " + refused.getMessage());
             }
@@ -277,36 +277,37 @@ public final class HostPlanning {
     /** Admits the fixed plans first (largest first, then name), then sizes and admits the others in what is left. */
     private static PlanResult planAll(HostCapacity capacity, Sizer sizer, List<VmRequest> sized, List<VmPlan> fixed) {
         List<VmPlan> order = new ArrayList<>(fixed);
-        order.sort(Comparator.comparingLong(VmPlan::kernelBandwidth).reversed().thenComparing(VmPlan::vm));
+        order.sort(Comparator.comparing(VmPlan::bandwidth).reversed().thenComparing(VmPlan::vm));
         Admission admission = new Admission(capacity);
         List<VmPlan> admitted = new ArrayList<>();
         List<Placement> placements = new ArrayList<>();
         List<Refusal> refusals = new ArrayList<>();
-        Map<String, Long> heldByFixed = new HashMap<>();
-        Map<Integer, Long> perCpuFixed = new TreeMap<>();
+        Map<String, CpuBandwidth> heldByFixed = new HashMap<>();
+        Map<Integer, CpuBandwidth> perCpuFixed = new TreeMap<>();
         for (VmPlan p : order) {
             switch (admission.admit(p, null)) {
                 case AdmissionDecision.Admitted a -> {
                     admitted.add(p);
                     placements.addAll(a.placements());
-                    heldByFixed.merge(a.rootDomain(), p.kernelBandwidth(), Long::sum);
+                    heldByFixed.merge(a.rootDomain(), p.bandwidth(), CpuBandwidth::plus);
                     for (Placement pl : a.placements()) {
-                        if (pl.pinned()) perCpuFixed.merge(pl.cpu(), density(p.stage(pl.stage()).reservation()), Long::sum);
+                        if (pl.pinned()) perCpuFixed.merge(pl.cpu(), p.stage(pl.stage()).reservation().density(), CpuBandwidth::plus);
                     }
                 }
-                case AdmissionDecision.Rejected r -> refusals.add(new Refusal(p.vm(), r.constraint(), r.needed(), r.available(), OptionalLong.empty(), OptionalLong.empty(),
-                        "vm " + p.vm() + ": " + r.constraint() + ": " + r.detail() + " (short by " + Bandwidth.percent(r.needed() - r.available())
+                case AdmissionDecision.Rejected r -> refusals.add(new Refusal(p.vm(), r.constraint(), r.shortfall(), OptionalLong.empty(), OptionalLong.empty(),
+                        "vm " + p.vm() + ": " + r.constraint() + ": " + r.detail() + " (short by " + r.shortfall().missing().percent()
                                 + "); fix: lower its explicit reservations or free bandwidth"));
             }
         }
         List<RootDomain> rest = new ArrayList<>();
         for (RootDomain d : capacity.rootDomains()) {
-            TreeMap<Integer, Long> held = new TreeMap<>(d.heldPerCpu());
+            TreeMap<Integer, CpuBandwidth> held = new TreeMap<>(d.heldPerCpu());
             for (int cpu : d.cpus()) {
-                Long f = perCpuFixed.get(cpu);
-                if (f != null) held.merge(cpu, f, Long::sum);
+                CpuBandwidth f = perCpuFixed.get(cpu);
+                if (f != null) held.merge(cpu, f, CpuBandwidth::plus);
             }
-            rest.add(new RootDomain(d.name(), d.cpus(), d.rtRuntimeNs(), d.rtPeriodNs(), d.heldByOthers() + heldByFixed.getOrDefault(d.name(), 0L), held));
+            rest.add(new RootDomain(d.name(), d.cpus(), d.rtRuntimeNs(), d.rtPeriodNs(),
+                    d.heldByOthers().plus(heldByFixed.getOrDefault(d.name(), CpuBandwidth.ZERO)), held));
         }
         PlanResult planned = new Planner(sizer).plan(new HostCapacity(rest, capacity.reserveFraction(), capacity.partitioned()), sized);
         HostPlan hp = planned.plan();
@@ -316,14 +317,11 @@ public final class HostPlanning {
         placements.sort(Comparator.comparing(Placement::vm).thenComparing(Placement::stage));
         refusals.addAll(planned.refusals());
         refusals.sort(Comparator.comparing(Refusal::vm));
-        long total = 0;
-        for (VmPlan p : admitted) total += p.kernelBandwidth();
-        TreeMap<Integer, Long> usedPerCpu = new TreeMap<>(hp.usedPerCpu());
-        perCpuFixed.forEach((cpu, v) -> usedPerCpu.merge(cpu, v, Long::sum));
+        CpuBandwidth total = CpuBandwidth.sum(admitted.stream().map(VmPlan::bandwidth).toList());
+        TreeMap<Integer, CpuBandwidth> usedPerCpu = new TreeMap<>(hp.usedPerCpu());
+        perCpuFixed.forEach((cpu, v) -> usedPerCpu.merge(cpu, v, CpuBandwidth::plus));
         return new PlanResult(new HostPlan(admitted, placements, total, hp.remainingPerRootDomain(), usedPerCpu), refusals);
     }
-
-    private static long density(Reservation r) { return Math.ceilDiv(r.runtimeNs() << Bandwidth.SHIFT, r.deadlineNs()); }
 
     /** Per NAPI thread, the admitted plans with a napi stage whose VM's path crosses it (thread order, then plan order). */
     private static Map<Integer, List<VmPlan>> napiSharing(PlanResult result, Map<String, List<Integer>> napiThreads) {
@@ -365,8 +363,8 @@ public final class HostPlanning {
             SizingPolicy policy = SizingPolicy.DEFAULT.withOverhead(cfg.overheadPerActivationNs());
             r = SharedThreadSizing.size(loads, facts.limits(), policy.overheadPerActivationNs(), policy.rateMargin()).orElseThrow(() ->
                     new PlanRefusedException("NAPI thread " + tid + " is shared by vm " + who + " and no reservation within one CPU keeps each VM's "
-                            + "napi guarantee; fix: lower their rates or relax their latency bounds, or give the VMs paths of their own", null, 0));
-            notes.add("napi thread " + tid + " is shared by vm " + who + ": one reservation " + r + " (" + pct(r.bandwidth())
+                            + "napi guarantee; fix: lower their rates or relax their latency bounds, or give the VMs paths of their own", null, CpuBandwidth.ZERO));
+            notes.add("napi thread " + tid + " is shared by vm " + who + ": one reservation " + r + " (" + r.bandwidth().percent()
                     + ") sized for the sum of their SLAs, keeping each VM's napi guarantee");
         } else {
             long period = shares.stream().mapToLong(vp -> ownNapi(vp).periodNs()).min().orElseThrow();
@@ -374,15 +372,13 @@ public final class HostPlanning {
             for (VmPlan vp : shares) runtime += Math.ceilDiv(ownNapi(vp).runtimeNs() * period, ownNapi(vp).periodNs());
             if (runtime > period) {
                 throw new PlanRefusedException("NAPI thread " + tid + " is shared by vm " + who + " whose explicit napi reservations add up to "
-                        + "more than one CPU; fix: lower them or give the VMs paths of their own", null, 0);
+                        + "more than one CPU; fix: lower them or give the VMs paths of their own", null, CpuBandwidth.ZERO);
             }
             r = Reservation.of(runtime, period);
             notes.add("napi thread " + tid + " is shared by vm " + who + ": one reservation " + r + ", the sum of their explicit napi reservations");
         }
         return r;
     }
-
-    private static String pct(double share) { return String.format(Locale.ROOT, "%.1f%%", share * 100); }
 
     /** A plan of explicit reservations only: latency per stage from the reservation, rates and bounds unknown (-1). */
     private static VmPlan fixedPlan(VmConfig vm, NetworkSla sla, long overheadNs) {
@@ -414,11 +410,11 @@ public final class HostPlanning {
                 }
                 covered.or(cpus);
             }
-            long counted = d.leaked(d.defaultTolerance()) ? d.serversTotal() + d.threadsTotal() : d.kernelTotal();
-            long mine = 0;
-            for (DeadlineThread t : d.threads()) if (ours.contains(t.tid())) mine += t.kernelBandwidth();
+            CpuBandwidth counted = d.leaked(d.defaultTolerance()) ? d.serversTotal().plus(d.threadsTotal()) : d.kernelTotal();
+            CpuBandwidth mine = CpuBandwidth.ZERO;
+            for (DeadlineThread t : d.threads()) if (ours.contains(t.tid())) mine = mine.plus(t.bandwidth());
             TreeSet<Integer> set = new TreeSet<>(d.cpus());
-            domains.add(new RootDomain(d.cpuList(), set, facts.rtRuntimeNs(), facts.rtPeriodNs(), Math.max(0, counted - mine), new TreeMap<>()));
+            domains.add(new RootDomain(d.cpuList(), set, facts.rtRuntimeNs(), facts.rtPeriodNs(), counted.minus(mine).max(CpuBandwidth.ZERO), new TreeMap<>()));
         }
         if (want != null) {
             BitSet missing = (BitSet) want.clone();

@@ -118,8 +118,8 @@ public final class DemoRunner {
                         flood = FloodScenarios.start(net, image, reserver, sched, o.rate(), o.noiseWorkers(), new KernelParameters().limits(), progress);
                         flood.protect(spec.mac());
                     }
-                    step("noisy+vmqos reserves each vCPU " + vcpu + " (" + pct(vcpu.bandwidth()) + ") and the main loop/iothreads/vhost "
-                            + io + " (" + pct(io.bandwidth()) + ")");
+                    step("noisy+vmqos reserves each vCPU " + vcpu + " (" + vcpu.bandwidth().percent() + ") and the main loop/iothreads/vhost "
+                            + io + " (" + io.bandwidth().percent() + ")");
                     Map<Scenario, List<LoadResult>> rounds = new LinkedHashMap<>();
                     for (Scenario s : o.scenarios()) rounds.put(s, new ArrayList<>());
                     for (int r = 0; r < o.rounds(); r++) {

@@ -189,7 +189,7 @@ final class FloodScenarios implements AutoCloseable {
                     .orElseThrow(() -> new DemoAbortedException("no reservation of " + t.comm() + " carries both VMs' SLAs at "
                             + Math.round(cost) + " ns per packet; the machine is too slow for the flood scenarios"));
             napiSizes.put(t.pid(), r);
-            b.append(String.format(Locale.ROOT, " %s %.1f us/packet -> %s (%.1f%%);", t.comm(), cost / 1000, r, r.bandwidth() * 100));
+            b.append(String.format(Locale.ROOT, " %s %.1f us/packet -> %s (%s);", t.comm(), cost / 1000, r, r.bandwidth().percent()));
         }
         progress.accept(String.format(Locale.ROOT, "NAPI cost: %.1f Mbit/s paced to the flooded VM under noise; NAPI threads sized for the sum of the two VMs' SLAs "
                         + "(protected %d pps within %s, flooded %d pps within %s at the thread):%s",
@@ -282,7 +282,7 @@ final class FloodScenarios implements AutoCloseable {
             double wall = System.nanoTime() - wall0;
             StringBuilder use = new StringBuilder();
             cpu0.forEach((tid, c) -> use.append(String.format(Locale.ROOT, " %d %.1f%%%s;", tid, (proc.cpuTimeNs(tid) - c) / wall * 100,
-                    vmqos ? String.format(Locale.ROOT, " of %.1f%%", napiSizes.get(tid).bandwidth() * 100) : "")));
+                    vmqos ? " of " + napiSizes.get(tid).bandwidth().percent() : "")));
             progress.accept("  NAPI threads' CPU use over the run:" + use);
             try {
                 LoadResult fr = f.join();
