@@ -1,15 +1,15 @@
 package io.vmqos.cli;
 
 import io.vmqos.core.SchedAttributes;
+import io.vmqos.core.net.KernelThread;
+import io.vmqos.core.net.NetDevice;
+import io.vmqos.core.net.NetPath;
 import io.vmqos.host.PathReleaseReport;
 import io.vmqos.host.PathReport;
 import io.vmqos.linux.SchedException;
 import io.vmqos.linux.ThreadScheduler;
 import io.vmqos.linux.net.ClassStats;
-import io.vmqos.linux.net.KernelThread;
 import io.vmqos.linux.net.NapiChange;
-import io.vmqos.linux.net.NetDevice;
-import io.vmqos.linux.net.NetPath;
 import io.vmqos.linux.net.QdiscStats;
 import io.vmqos.linux.net.ShapedLink;
 import io.vmqos.linux.net.ShapingStats;

@@ -2,7 +2,7 @@ package io.vmqos.host;
 
 import io.vmqos.core.HostCapacity;
 import io.vmqos.core.PlanResult;
-import io.vmqos.qemu.VmThreads;
+import io.vmqos.core.vm.VmThreads;
 
 import java.util.List;
 import java.util.Map;

@@ -25,6 +25,9 @@ import io.vmqos.core.VmPlan;
 import io.vmqos.core.VmRequest;
 import io.vmqos.core.config.HostConfig;
 import io.vmqos.core.config.VmConfig;
+import io.vmqos.core.vm.ThreadRole;
+import io.vmqos.core.vm.VmThread;
+import io.vmqos.core.vm.VmThreads;
 import io.vmqos.host.config.CostModelFile;
 import io.vmqos.linux.CpuList;
 import io.vmqos.linux.DeadlineThread;
@@ -32,10 +35,7 @@ import io.vmqos.linux.RootDomainLedger;
 import io.vmqos.linux.SchedException;
 import io.vmqos.linux.ThreadScheduler;
 import io.vmqos.qemu.QmpException;
-import io.vmqos.qemu.ThreadRole;
 import io.vmqos.qemu.VmDiscoveryException;
-import io.vmqos.qemu.VmThread;
-import io.vmqos.qemu.VmThreads;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -62,8 +62,8 @@ import java.util.TreeSet;
  * sized and admitted by {@link Planner}; VMs planned from explicit reservations only (no cost model, or no SLA) are
  * admitted first with {@link Admission} and count for the others as held bandwidth. Deterministic for equal inputs.
  *
- * <p><b>Stages to threads.</b> VCPU → every vCPU thread; IO → main loop, iothreads and vhost workers; NAPI → the
- * threads {@link NapiThreadSource} names (none by default: a note says so). Threads of a configured VM that are
+ * <p><b>Stages to threads.</b> A VM's threads by {@link ThreadRole#stage()}: VCPU → every vCPU thread; IO → main
+ * loop, iothreads and vhost workers; NAPI → the threads {@link NapiThreadSource} names (none by default: a note says so). Threads of a configured VM that are
  * DEADLINE but in no planned stage go back to SCHED_OTHER in the same transaction, so the host converges on the file.
  *
  * <p>One instance per command; call from one thread.
@@ -118,22 +118,17 @@ public final class HostPlanning {
             VmThreads threads = plan.found().get(vm.name());
             Set<Integer> planned = new HashSet<>();
             for (StageReservation s : vp.stages()) {
+                if (s.stage() == StageKind.NAPI) {
+                    // a NAPI thread may carry several VMs: reserved after this loop, once for all of them
+                    if (plan.napiThreads().getOrDefault(vm.name(), List.of()).isEmpty()) {
+                        notes.add("vm " + vm.name() + ": napi stage: no NAPI threads discovered for VM (path reservations not configured)");
+                    }
+                    continue;
+                }
                 List<Integer> tids = new ArrayList<>();
                 List<String> names = new ArrayList<>();
-                switch (s.stage()) {
-                    case VCPU -> threads.of(ThreadRole.VCPU).forEach(t -> { tids.add(t.tid()); names.add(t.name()); });
-                    case IO -> {
-                        for (ThreadRole r : List.of(ThreadRole.MAIN_LOOP, ThreadRole.IOTHREAD, ThreadRole.VHOST)) {
-                            threads.of(r).forEach(t -> { tids.add(t.tid()); names.add(t.name()); });
-                        }
-                    }
-                    case NAPI -> {
-                        // a NAPI thread may carry several VMs: reserved after this loop, once for all of them
-                        if (plan.napiThreads().getOrDefault(vm.name(), List.of()).isEmpty()) {
-                            notes.add("vm " + vm.name() + ": napi stage: no NAPI threads discovered for VM (path reservations not configured)");
-                        }
-                        continue;
-                    }
+                for (ThreadRole r : ThreadRole.of(s.stage())) {
+                    threads.of(r).forEach(t -> { tids.add(t.tid()); names.add(t.name()); });
                 }
                 if (tids.isEmpty()) notes.add("vm " + vm.name() + ": " + stageName(s.stage()) + " stage: the VM has no such thread; nothing reserved for it");
                 for (int i = 0; i < tids.size(); i++) {

@@ -1,9 +1,9 @@
 package io.vmqos.host;
 
-import io.vmqos.linux.net.DeviceKind;
-import io.vmqos.linux.net.NetDevice;
-import io.vmqos.linux.net.NetPath;
-import io.vmqos.linux.net.TapRef;
+import io.vmqos.core.net.DeviceKind;
+import io.vmqos.core.net.NetDevice;
+import io.vmqos.core.net.NetPath;
+import io.vmqos.core.net.TapRef;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

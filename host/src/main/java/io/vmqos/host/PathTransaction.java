@@ -4,28 +4,28 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.vmqos.core.Reservation;
 import io.vmqos.core.SchedAttributes;
 import io.vmqos.core.ThreadChange;
+import io.vmqos.core.net.Irq;
+import io.vmqos.core.net.KernelThread;
+import io.vmqos.core.net.NetDevice;
+import io.vmqos.core.net.NetPath;
+import io.vmqos.core.net.TapRef;
+import io.vmqos.core.vm.VmThread;
+import io.vmqos.core.vm.VmThreads;
 import io.vmqos.linux.CpuList;
 import io.vmqos.linux.ProcFs;
 import io.vmqos.linux.SchedException;
 import io.vmqos.linux.ThreadScheduler;
 import io.vmqos.linux.net.Interrupts;
-import io.vmqos.linux.net.Irq;
 import io.vmqos.linux.net.IpRoute;
-import io.vmqos.linux.net.KernelThread;
 import io.vmqos.linux.net.KernelThreads;
 import io.vmqos.linux.net.LinkShaper;
 import io.vmqos.linux.net.NapiChange;
 import io.vmqos.linux.net.NapiUnsupportedException;
 import io.vmqos.linux.net.NetCommandException;
-import io.vmqos.linux.net.NetDevice;
-import io.vmqos.linux.net.NetPath;
 import io.vmqos.linux.net.NetPathDiscovery;
 import io.vmqos.linux.net.ShapedLink;
 import io.vmqos.linux.net.TapDiscovery;
-import io.vmqos.linux.net.TapRef;
 import io.vmqos.linux.net.ThreadedNapi;
-import io.vmqos.qemu.VmThread;
-import io.vmqos.qemu.VmThreads;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -123,7 +123,7 @@ public final class PathTransaction {
         List<NetDevice> peers = new ArrayList<>();
         for (NetPath p : paths) {
             for (NetDevice d : p.devices()) {
-                if (d.kind() != io.vmqos.linux.net.DeviceKind.VETH) continue;
+                if (d.kind() != io.vmqos.core.net.DeviceKind.VETH) continue;
                 vethPeer(d).ifPresent(peers::add);
             }
         }
