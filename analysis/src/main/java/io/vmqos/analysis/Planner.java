@@ -6,7 +6,6 @@ import io.vmqos.core.HostCapacity;
 import io.vmqos.core.HostPlan;
 import io.vmqos.core.InvalidInputException;
 import io.vmqos.core.Placement;
-import io.vmqos.core.PlanResult;
 import io.vmqos.core.Refusal;
 import io.vmqos.core.RootDomain;
 import io.vmqos.core.VmPlan;
@@ -25,8 +24,8 @@ import java.util.TreeMap;
  * would fit. Pure (no I/O), deterministic and thread-safe: requests are sorted by VM name, sized, then admitted
  * in decreasing total bandwidth order (first-fit decreasing; ties by name), so the input order never matters.
  *
- * <p>Refused VMs do not block others: the result holds the plan of those admitted and one {@link Refusal} per
- * other VM. For an admission refusal the largest rate (same burst and bound) and the smallest latency bound
+ * <p>Refused VMs do not block others: the {@link HostPlan} holds the plans of those admitted and one
+ * {@link Refusal} per other VM. For an admission refusal the largest rate (same burst and bound) and the smallest latency bound
  * (same rate) that would have been admitted at that point are found by bisection over sizing + admission.
  */
 public final class Planner {
@@ -34,7 +33,8 @@ public final class Planner {
 
     public Planner(Sizer sizer) { this.sizer = sizer; }
 
-    public PlanResult plan(HostCapacity host, List<VmRequest> requests) {
+    /** The plan of the VMs admitted, with one refusal per other VM. */
+    public HostPlan plan(HostCapacity host, List<VmRequest> requests) {
         List<VmRequest> sorted = new ArrayList<>(requests);
         sorted.sort(Comparator.comparing(VmRequest::vm));
         Set<String> names = new HashSet<>();
@@ -67,7 +67,6 @@ public final class Planner {
         }
         admitted.sort(Comparator.comparing(VmPlan::vm));
         placements.sort(Comparator.comparing(Placement::vm).thenComparing(Placement::stage));
-        refusals.sort(Comparator.comparing(Refusal::vm));
         TreeMap<String, CpuBandwidth> remaining = new TreeMap<>();
         TreeMap<Integer, CpuBandwidth> perCpu = new TreeMap<>();
         for (RootDomain d : host.rootDomains()) {
@@ -75,7 +74,7 @@ public final class Planner {
             if (host.partitioned()) for (int cpu : d.cpus()) perCpu.put(cpu, admission.usedOnCpu(cpu));
         }
         CpuBandwidth total = CpuBandwidth.sum(admitted.stream().map(VmPlan::bandwidth).toList());
-        return new PlanResult(new HostPlan(admitted, placements, total, remaining, perCpu), refusals);
+        return new HostPlan(admitted, placements, total, remaining, perCpu, refusals);
     }
 
     /** Builds the refusal for an admission rejection, searching what would still be admitted now. */

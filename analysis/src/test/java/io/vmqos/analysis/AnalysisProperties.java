@@ -5,7 +5,7 @@ import io.vmqos.core.CostModel;
 import io.vmqos.core.HostCapacity;
 import io.vmqos.core.KernelLimits;
 import io.vmqos.core.NetworkSla;
-import io.vmqos.core.PlanResult;
+import io.vmqos.core.HostPlan;
 import io.vmqos.core.Reservation;
 import io.vmqos.core.RootDomain;
 import io.vmqos.core.StageCost;
@@ -170,7 +170,7 @@ class AnalysisProperties {
         HostCapacity h = HostCapacity.ofCpus(2);
         h = new HostCapacity(h.rootDomains(), h.reserveFraction(), partitioned);
         Planner planner = new Planner(SIZER);
-        PlanResult a = planner.plan(h, in);
+        HostPlan a = planner.plan(h, in);
         List<VmRequest> shuffled = new ArrayList<>(in);
         Collections.shuffle(shuffled, new Random(seed));
         assertThat(planner.plan(h, in)).isEqualTo(a);

@@ -95,9 +95,9 @@ final class PathViews {
             m.put("napi", r.napi().stream().map(PathViews::napi).toList());
             m.put("shaped", r.shaped().stream().map(PathViews::shaped).toList());
             m.put("irqsMoved", r.irqs());
-            m.put("path", r.plan().paths().stream().map(p -> path(p, r.plan().taps().stream()
+            m.put("path", r.network().paths().stream().map(p -> path(p, r.network().taps().stream()
                     .filter(t -> t.name().equals(p.tap())).findFirst().map(t -> t.ns()).orElse(null), sched)).toList());
-            m.put("peers", r.plan().peers().stream().map(d -> device(d, sched)).toList());
+            m.put("peers", r.network().peers().stream().map(d -> device(d, sched)).toList());
             m.put("warnings", r.warnings());
             Json.print(out, m);
             return;

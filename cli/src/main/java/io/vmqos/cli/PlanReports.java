@@ -28,7 +28,7 @@ final class PlanReports {
         List<VmConfig> vms = new ArrayList<>(cfg.vms());
         vms.sort(java.util.Comparator.comparing(VmConfig::name));
         for (VmConfig vm : vms) {
-            VmPlan p = plan.result().plan().vm(vm.name());
+            VmPlan p = plan.result().vm(vm.name());
             Refusal r = refused.get(vm.name());
             if (p != null) {
                 out.printf("VM %s (%s): admitted on root domain %s%n", vm.name(), vm.locator().describe(), domainOf(plan, vm.name()));
@@ -59,8 +59,8 @@ final class PlanReports {
                 out.printf("  %s%n", r.message());
             }
         }
-        out.printf("host: %s of a CPU planned in total%n", plan.result().plan().totalBandwidth().percent());
-        for (var e : plan.result().plan().remainingPerRootDomain().entrySet()) {
+        out.printf("host: %s of a CPU planned in total%n", plan.result().totalBandwidth().percent());
+        for (var e : plan.result().remainingPerRootDomain().entrySet()) {
             out.printf("  root domain %s: %s left (after the %s host reserve and what others hold)%n", e.getKey(), e.getValue().percent(),
                     Math.round(plan.capacity().reserveFraction() * 100) + "%");
         }
@@ -73,7 +73,7 @@ final class PlanReports {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("admitted", plan.complete());
         List<Map<String, Object>> vms = new ArrayList<>();
-        for (VmPlan p : plan.result().plan().vms()) {
+        for (VmPlan p : plan.result().vms()) {
             Map<String, Object> v = new LinkedHashMap<>();
             v.put("name", p.vm());
             v.put("locator", cfg.vm(p.vm()).map(c -> c.locator().describe()).orElse(""));
@@ -124,9 +124,9 @@ final class PlanReports {
             refusals.add(x);
         }
         m.put("refusals", refusals);
-        m.put("totalBandwidth", plan.result().plan().totalBandwidth().cpus());
+        m.put("totalBandwidth", plan.result().totalBandwidth().cpus());
         Map<String, Object> remaining = new LinkedHashMap<>();
-        plan.result().plan().remainingPerRootDomain().forEach((k, v) -> remaining.put(k, v.cpus()));
+        plan.result().remainingPerRootDomain().forEach((k, v) -> remaining.put(k, v.cpus()));
         m.put("remainingPerRootDomain", remaining);
         m.put("hostReserve", plan.capacity().reserveFraction());
         m.put("notes", plan.notes());
@@ -134,7 +134,7 @@ final class PlanReports {
     }
 
     private static String domainOf(ConfigPlan plan, String vm) {
-        for (Placement p : plan.result().plan().placements()) if (p.vm().equals(vm)) return p.rootDomain();
+        for (Placement p : plan.result().placements()) if (p.vm().equals(vm)) return p.rootDomain();
         return "?";
     }
 

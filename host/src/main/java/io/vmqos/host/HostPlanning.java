@@ -13,7 +13,6 @@ import io.vmqos.core.HostPlan;
 import io.vmqos.core.InvalidInputException;
 import io.vmqos.core.NetworkSla;
 import io.vmqos.core.Placement;
-import io.vmqos.core.PlanResult;
 import io.vmqos.core.Refusal;
 import io.vmqos.core.Reservation;
 import io.vmqos.core.RootDomain;
@@ -113,7 +112,7 @@ public final class HostPlanning {
         List<String> notes = new ArrayList<>();
         List<ThreadChange> changes = new ArrayList<>();
         Map<Integer, String> owner = new HashMap<>();
-        for (VmPlan vp : plan.result().plan().vms()) {
+        for (VmPlan vp : plan.result().vms()) {
             VmConfig vm = cfg.vm(vp.vm()).orElseThrow();
             VmThreads threads = plan.found().get(vm.name());
             Set<Integer> planned = new HashSet<>();
@@ -241,7 +240,7 @@ public final class HostPlanning {
                 fixed.add(fixedPlan(vm, sla.orElse(null), cfg.overheadPerActivationNs()));
             }
         }
-        PlanResult result = planAll(capacity, sizer, sized, fixed);
+        HostPlan result = planAll(capacity, sizer, sized, fixed);
         if (!requireRunning) notes.addAll(sharedNapiNotes(cfg, costs, facts, result, napiFound));
         notes.sort(Comparator.naturalOrder());
         return new ConfigPlan(result, capacity, unsized, found, napiFound, notes);
@@ -251,7 +250,7 @@ public final class HostPlanning {
      * What {@link #apply} will do with NAPI threads several planned VMs cross: one reservation for all of them
      * instead of each VM's own (which the plan lists and admits). Read-only.
      */
-    private static List<String> sharedNapiNotes(HostConfig cfg, Optional<CostModel> costs, HostFacts facts, PlanResult result,
+    private static List<String> sharedNapiNotes(HostConfig cfg, Optional<CostModel> costs, HostFacts facts, HostPlan result,
                                                 Map<String, List<Integer>> napiThreads) {
         List<String> out = new ArrayList<>();
         for (Map.Entry<Integer, List<VmPlan>> e : napiSharing(result, napiThreads).entrySet()) {
@@ -270,7 +269,7 @@ public final class HostPlanning {
     }
 
     /** Admits the fixed plans first (largest first, then name), then sizes and admits the others in what is left. */
-    private static PlanResult planAll(HostCapacity capacity, Sizer sizer, List<VmRequest> sized, List<VmPlan> fixed) {
+    private static HostPlan planAll(HostCapacity capacity, Sizer sizer, List<VmRequest> sized, List<VmPlan> fixed) {
         List<VmPlan> order = new ArrayList<>(fixed);
         order.sort(Comparator.comparing(VmPlan::bandwidth).reversed().thenComparing(VmPlan::vm));
         Admission admission = new Admission(capacity);
@@ -304,24 +303,22 @@ public final class HostPlanning {
             rest.add(new RootDomain(d.name(), d.cpus(), d.rtRuntimeNs(), d.rtPeriodNs(),
                     d.heldByOthers().plus(heldByFixed.getOrDefault(d.name(), CpuBandwidth.ZERO)), held));
         }
-        PlanResult planned = new Planner(sizer).plan(new HostCapacity(rest, capacity.reserveFraction(), capacity.partitioned()), sized);
-        HostPlan hp = planned.plan();
+        HostPlan hp = new Planner(sizer).plan(new HostCapacity(rest, capacity.reserveFraction(), capacity.partitioned()), sized);
         admitted.addAll(hp.vms());
         admitted.sort(Comparator.comparing(VmPlan::vm));
         placements.addAll(hp.placements());
         placements.sort(Comparator.comparing(Placement::vm).thenComparing(Placement::stage));
-        refusals.addAll(planned.refusals());
-        refusals.sort(Comparator.comparing(Refusal::vm));
+        refusals.addAll(hp.refusals());
         CpuBandwidth total = CpuBandwidth.sum(admitted.stream().map(VmPlan::bandwidth).toList());
         TreeMap<Integer, CpuBandwidth> usedPerCpu = new TreeMap<>(hp.usedPerCpu());
         perCpuFixed.forEach((cpu, v) -> usedPerCpu.merge(cpu, v, CpuBandwidth::plus));
-        return new PlanResult(new HostPlan(admitted, placements, total, hp.remainingPerRootDomain(), usedPerCpu), refusals);
+        return new HostPlan(admitted, placements, total, hp.remainingPerRootDomain(), usedPerCpu, refusals);
     }
 
     /** Per NAPI thread, the admitted plans with a napi stage whose VM's path crosses it (thread order, then plan order). */
-    private static Map<Integer, List<VmPlan>> napiSharing(PlanResult result, Map<String, List<Integer>> napiThreads) {
+    private static Map<Integer, List<VmPlan>> napiSharing(HostPlan result, Map<String, List<Integer>> napiThreads) {
         Map<Integer, List<VmPlan>> byThread = new TreeMap<>();
-        for (VmPlan vp : result.plan().vms()) {
+        for (VmPlan vp : result.vms()) {
             if (vp.stage(StageKind.NAPI) == null) continue;
             for (int t : napiThreads.getOrDefault(vp.vm(), List.of())) byThread.computeIfAbsent(t, k -> new ArrayList<>()).add(vp);
         }

@@ -109,13 +109,13 @@ class HostPlanningTest {
         ConfigPlan plan = planning.plan(c, Optional.empty(), facts());
         assertThat(plan.complete()).isTrue();
         assertThat(plan.unsized()).containsExactly("web1");
-        VmPlan p = plan.result().plan().vm("web1");
+        VmPlan p = plan.result().vm("web1");
         StageReservation vcpu = p.stage(StageKind.VCPU);
         assertThat(vcpu.reservation()).isEqualTo(Reservation.of(1_000_000, 10_000_000));
         assertThat(vcpu.guaranteedRatePps()).isEqualTo(-1);
         assertThat(vcpu.latencyNs()).isEqualTo(10_000_000 + 10_000_000 - 2 * (1_000_000 - 5_000));
         assertThat(p.stage(StageKind.NAPI)).isNull();
-        assertThat(plan.result().plan().totalBandwidth()).isEqualTo(CpuBandwidth.ofRuntime(1_000_000, 10_000_000).plus(CpuBandwidth.ofRuntime(500_000, 10_000_000)));
+        assertThat(plan.result().totalBandwidth()).isEqualTo(CpuBandwidth.ofRuntime(1_000_000, 10_000_000).plus(CpuBandwidth.ofRuntime(500_000, 10_000_000)));
 
         ConfigApply done = planning.apply(c, Optional.empty(), facts(), reserver(c));
         assertThat(done.report().changed()).isEqualTo(5); // 2 vCPUs + main loop, iothread, vhost
@@ -150,7 +150,7 @@ class HostPlanningTest {
                 """);
         ConfigApply done = planning.apply(c, HostPlanning.loadCosts(c), facts(), reserver(c));
         assertThat(done.notes()).anyMatch(n -> n.contains("napi stage: no NAPI threads discovered for VM (path reservations not configured)"));
-        assertThat(done.plan().result().plan().vm("web1").stage(StageKind.NAPI)).isNotNull();
+        assertThat(done.plan().result().vm("web1").stage(StageKind.NAPI)).isNotNull();
         assertThat(done.report().changed()).isEqualTo(5);
 
         // with a NAPI source, its thread gets the NAPI reservation in the same transaction
@@ -158,7 +158,7 @@ class HostPlanningTest {
         HostPlanning withNapi = new HostPlanning(this::find, vm -> List.of(900), sched);
         ConfigApply more = withNapi.apply(c, HostPlanning.loadCosts(c), facts(), reserver(c));
         assertThat(more.report().changed()).isEqualTo(1);
-        assertThat(sched.threads.get(900).reservation()).isEqualTo(more.plan().result().plan().vm("web1").stage(StageKind.NAPI).reservation());
+        assertThat(sched.threads.get(900).reservation()).isEqualTo(more.plan().result().vm("web1").stage(StageKind.NAPI).reservation());
         assertThat(withNapi.release(c, reserver(c), fakeLedger).report().changed()).isEqualTo(6);
     }
 
@@ -183,8 +183,8 @@ class HostPlanningTest {
         assertThat(planned.notes()).anyMatch(n -> n.contains("napi thread 900 is shared by vm web1, web2: apply gives it one reservation"));
         assertThat(sched.threads.get(900).policy()).isEqualTo(SchedPolicy.OTHER); // plan changes nothing
         ConfigApply done = shared.apply(c, HostPlanning.loadCosts(c), facts(), reserver(c));
-        Reservation own1 = done.plan().result().plan().vm("web1").stage(StageKind.NAPI).reservation();
-        Reservation own2 = done.plan().result().plan().vm("web2").stage(StageKind.NAPI).reservation();
+        Reservation own1 = done.plan().result().vm("web1").stage(StageKind.NAPI).reservation();
+        Reservation own2 = done.plan().result().vm("web2").stage(StageKind.NAPI).reservation();
         Reservation got = sched.threads.get(900).reservation();
         System.out.println("napi web1 " + own1 + ", web2 " + own2 + " -> shared thread " + got);
         assertThat(done.report().changed()).isEqualTo(11); // 5 + 5 VM threads, the shared NAPI thread once
@@ -235,13 +235,13 @@ class HostPlanningTest {
         HostConfig c = config(a);
         ConfigPlan p1 = planning.plan(c, HostPlanning.loadCosts(c), facts());
         assertThat(p1.complete()).isTrue();
-        VmPlan web = p1.result().plan().vm("web1");
+        VmPlan web = p1.result().vm("web1");
         assertThat(web.sla().ratePps()).isEqualTo(3667);
         assertThat(web.delayBoundNs()).isPositive().isLessThanOrEqualTo(5_000_000);
         assertThat(web.backlogBoundPackets()).isPositive();
         assertThat(web.stages()).extracting(StageReservation::stage).containsExactly(StageKind.NAPI, StageKind.IO, StageKind.VCPU);
         assertThat(web.stages()).allMatch(s -> s.guaranteedRatePps() >= 3667);
-        assertThat(p1.result().plan().vm("db1").stage(StageKind.VCPU).reservation()).isEqualTo(Reservation.of(2_000_000, 10_000_000));
+        assertThat(p1.result().vm("db1").stage(StageKind.VCPU).reservation()).isEqualTo(Reservation.of(2_000_000, 10_000_000));
         assertThat(p1.notes()).anyMatch(n -> n.contains("db1") && n.contains("not running"));
 
         // same inputs, VMs listed the other way round: the same plan
@@ -274,7 +274,7 @@ class HostPlanningTest {
         assertThat(r.shortfall().isPositive()).isTrue();
         assertThat(r.largestRatePps()).isPresent();
         assertThat(r.largestRatePps().getAsLong()).isLessThan(300_000);
-        assertThat(plan.result().plan().vm("web1")).isNotNull();
+        assertThat(plan.result().vm("web1")).isNotNull();
 
         assertThatThrownBy(() -> planning.apply(c, HostPlanning.loadCosts(c), facts(), reserver(c)))
                 .isInstanceOf(PlanRefusedException.class).hasMessageContaining("big");
@@ -299,7 +299,7 @@ class HostPlanningTest {
         HostConfig ok = config("host: {cpus: 0-1, hostReserve: 20%}\n" + EXPLICIT);
         ConfigPlan p = planning.plan(ok, Optional.empty(), facts());
         CpuBandwidth cap = PER_CPU.times(2);
-        CpuBandwidth expected = cap.minus(cap.fractionOf(0.20)).minus(SERVERS).minus(p.result().plan().totalBandwidth());
-        assertThat(p.result().plan().remainingPerRootDomain()).containsEntry("0-1", expected);
+        CpuBandwidth expected = cap.minus(cap.fractionOf(0.20)).minus(SERVERS).minus(p.result().totalBandwidth());
+        assertThat(p.result().remainingPerRootDomain()).containsEntry("0-1", expected);
     }
 }

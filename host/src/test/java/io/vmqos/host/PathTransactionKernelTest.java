@@ -158,10 +158,10 @@ class PathTransactionKernelTest {
         PathReport r = tx.apply(vm(), vmChanges(), new PathRequest(PathThreadSizing.explicit(NAPI),
                 NetUnits.shaping("100mbit", "200mbit", "15k"), NetUnits.shaping("50mbit", "80mbit", "15k")));
         try {
-            System.out.println("path: " + r.plan().devices().stream().map(d -> d.name() + "(" + d.kind() + ")").toList()
+            System.out.println("path: " + r.network().devices().stream().map(d -> d.name() + "(" + d.kind() + ")").toList()
                     + " napi " + r.napi() + " warnings " + r.warnings());
-            assertThat(r.plan().taps()).containsExactly(new TapRef(tap, brNs));
-            assertThat(r.plan().napiDevices()).extracting(d -> d.name()).containsExactly(vb, vc);
+            assertThat(r.network().taps()).containsExactly(new TapRef(tap, brNs));
+            assertThat(r.network().napiDevices()).extracting(d -> d.name()).containsExactly(vb, vc);
             // NAPI threads exist and are DEADLINE with the requested reservation
             for (String dev : List.of(vb, vc)) {
                 List<KernelThread> ts = new KernelThreads().napiThreads(dev);
