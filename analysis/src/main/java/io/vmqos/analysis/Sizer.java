@@ -1,7 +1,7 @@
 package io.vmqos.analysis;
 
-import io.vmqos.core.CpuBandwidth;
 import io.vmqos.core.CostModel;
+import io.vmqos.core.CpuBandwidth;
 import io.vmqos.core.Durations;
 import io.vmqos.core.KernelLimits;
 import io.vmqos.core.NetworkSla;

@@ -1,11 +1,11 @@
 package io.vmqos.analysis;
 
-import io.vmqos.core.CpuBandwidth;
 import io.vmqos.core.CostModel;
+import io.vmqos.core.CpuBandwidth;
 import io.vmqos.core.HostCapacity;
+import io.vmqos.core.HostPlan;
 import io.vmqos.core.KernelLimits;
 import io.vmqos.core.NetworkSla;
-import io.vmqos.core.HostPlan;
 import io.vmqos.core.Reservation;
 import io.vmqos.core.RootDomain;
 import io.vmqos.core.StageCost;

@@ -1,10 +1,10 @@
 package io.vmqos.analysis;
 
+import io.vmqos.core.CpuBandwidth;
 import io.vmqos.core.HostCapacity;
+import io.vmqos.core.HostPlan;
 import io.vmqos.core.KernelLimits;
 import io.vmqos.core.NetworkSla;
-import io.vmqos.core.CpuBandwidth;
-import io.vmqos.core.HostPlan;
 import io.vmqos.core.Refusal;
 import io.vmqos.core.VmPlan;
 import io.vmqos.core.VmRequest;
