@@ -1,6 +1,6 @@
 package io.vmqos.analysis;
 
-import io.vmqos.core.Bandwidth;
+import io.vmqos.core.CpuBandwidth;
 import io.vmqos.core.HostCapacity;
 import io.vmqos.core.InvalidInputException;
 import io.vmqos.core.Placement;
@@ -16,7 +16,7 @@ import java.util.List;
 
 /**
  * EDF admission control over a host's root domains, mirroring the kernel and adding the schedulability test the
- * kernel does not make. All bandwidths are kernel fixed-point (2^-20 CPU, {@link Bandwidth}).
+ * kernel does not make. Bandwidths are {@link CpuBandwidth}s; the ledger keeps them internally as kernel units.
  *
  * <p>Two tests, both must pass:
  * <ol>
@@ -41,6 +41,7 @@ import java.util.List;
  */
 public final class Admission {
     private final HostCapacity host;
+    // all bandwidths and densities in kernel units (CpuBandwidth#kernelUnits)
     private final long[] usedBw;        // ours, per domain (index in host.rootDomains())
     private final long[] usedDensity;   // ours, per domain
     private final long[] maxDensity;    // ours, per domain
@@ -61,7 +62,7 @@ public final class Admission {
             RootDomain d = host.rootDomains().get(i);
             domainCpus[i] = d.cpus().stream().mapToInt(Integer::intValue).toArray();
             domainHeld[i] = new long[domainCpus[i].length];
-            for (int c = 0; c < domainCpus[i].length; c++) domainHeld[i][c] = d.heldPerCpu().getOrDefault(domainCpus[i][c], 0L);
+            for (int c = 0; c < domainCpus[i].length; c++) domainHeld[i][c] = d.heldPerCpu().getOrDefault(domainCpus[i][c], CpuBandwidth.ZERO).kernelUnits();
             maxCpu = Math.max(maxCpu, d.cpus().last());
         }
         cpuUsed = new long[maxCpu + 1];
@@ -70,17 +71,16 @@ public final class Admission {
     public HostCapacity host() { return host; }
 
     /** Bandwidth vmqos may still admit in {@code domain}: capacity − reserve − others − admitted. */
-    public long remaining(String domain) {
+    public CpuBandwidth remaining(String domain) {
         int i = indexOf(domain);
-        RootDomain d = host.rootDomains().get(i);
-        return limit(d) - d.heldByOthers() - usedBw[i];
+        return CpuBandwidth.ofKernelUnits(available(i, host.rootDomains().get(i)));
     }
 
-    /** Density admitted on {@code cpu} by this plan (partitioned placement). */
-    public long usedOnCpu(int cpu) { return cpu >= 0 && cpu < cpuUsed.length ? cpuUsed[cpu] : 0; }
+    /** Density admitted on {@code cpu} by this plan (partitioned placement), as a bandwidth. */
+    public CpuBandwidth usedOnCpu(int cpu) { return CpuBandwidth.ofKernelUnits(cpu >= 0 && cpu < cpuUsed.length ? cpuUsed[cpu] : 0); }
 
     /** Bandwidth admitted in total by this plan. */
-    public long admittedBandwidth() { return Arrays.stream(usedBw).sum(); }
+    public CpuBandwidth admittedBandwidth() { return CpuBandwidth.ofKernelUnits(Arrays.stream(usedBw).sum()); }
 
     /** Whether {@code plan} would be admitted, without admitting it. */
     public AdmissionDecision check(VmPlan plan, String preferredDomain) {
@@ -109,19 +109,26 @@ public final class Admission {
         return firstRejection;
     }
 
-    private long limit(RootDomain d) {
-        long cap = d.capacity();
-        return cap - host.reserveOf(cap);
+    /** Capacity less the host reserve, of the whole domain. */
+    private CpuBandwidth limit(RootDomain d) {
+        CpuBandwidth cap = d.capacity();
+        return cap.minus(host.reserveOf(cap));
+    }
+
+    /** Kernel units still admissible in domain {@code i}: capacity − reserve − others − admitted (may be negative). */
+    private long available(int i, RootDomain d) {
+        return limit(d).minus(d.heldByOthers()).kernelUnits() - usedBw[i];
     }
 
     private AdmissionDecision tryDomain(int i, RootDomain d, VmPlan plan, boolean commit) {
-        long need = plan.kernelBandwidth();
-        long avail = limit(d) - d.heldByOthers() - usedBw[i];
-        if (need > avail) {
-            return new AdmissionDecision.Rejected(d.name(), Constraint.ROOT_DOMAIN_BANDWIDTH, need, Math.max(0, avail),
-                    "root domain " + d.name() + " (" + d.cpus().size() + " CPUs, cap " + Bandwidth.percent(d.capacity()) + ", reserve "
-                            + Bandwidth.percent(host.reserveOf(d.capacity())) + ", held by others " + Bandwidth.percent(d.heldByOthers())
-                            + ") has " + Bandwidth.percent(Math.max(0, avail)) + " left, the VM needs " + Bandwidth.percent(need));
+        CpuBandwidth need = plan.bandwidth();
+        CpuBandwidth avail = CpuBandwidth.ofKernelUnits(available(i, d));
+        if (need.exceeds(avail)) {
+            CpuBandwidth left = avail.max(CpuBandwidth.ZERO);
+            return new AdmissionDecision.Rejected(d.name(), Constraint.ROOT_DOMAIN_BANDWIDTH, need, left,
+                    "root domain " + d.name() + " (" + d.cpus().size() + " CPUs, cap " + d.capacity().percent() + ", reserve "
+                            + host.reserveOf(d.capacity()).percent() + ", held by others " + d.heldByOthers().percent()
+                            + ") has " + left.percent() + " left, the VM needs " + need.percent());
         }
         long planDensity = 0, planMax = 0;
         for (StageReservation s : plan.stages()) {
@@ -131,7 +138,7 @@ public final class Admission {
         }
         List<Placement> placements = new ArrayList<>(plan.stages().size());
         if (host.partitioned()) {
-            long cpuCap = d.perCpuCapacity() - host.reserveOf(d.perCpuCapacity());
+            long cpuCap = d.perCpuCapacity().minus(host.reserveOf(d.perCpuCapacity())).kernelUnits();
             int[] cpus = domainCpus[i];
             long[] held = domainHeld[i];
             List<StageReservation> order = new ArrayList<>(plan.stages());
@@ -149,11 +156,12 @@ public final class Admission {
                     if (used + dens <= cpuCap) { chosen = cpus[c]; break; }
                 }
                 if (chosen < 0) {
-                    long best = Math.max(0, cpuCap - emptiest);
-                    return new AdmissionDecision.Rejected(d.name(), Constraint.CPU_DENSITY, dens, best,
+                    CpuBandwidth best = CpuBandwidth.ofKernelUnits(Math.max(0, cpuCap - emptiest));
+                    CpuBandwidth needed = CpuBandwidth.ofKernelUnits(dens);
+                    return new AdmissionDecision.Rejected(d.name(), Constraint.CPU_DENSITY, needed, best,
                             "no CPU of root domain " + d.name() + " has room for the " + order.get(s).stage() + " thread's density "
-                                    + Bandwidth.percent(dens) + " (Q/D of " + order.get(s).reservation() + "); the emptiest CPU has "
-                                    + Bandwidth.percent(best) + " left of " + Bandwidth.percent(cpuCap));
+                                    + needed.percent() + " (Q/D of " + order.get(s).reservation() + "); the emptiest CPU has "
+                                    + best.percent() + " left of " + CpuBandwidth.ofKernelUnits(cpuCap).percent());
                 }
                 chosenCpu[s] = chosen;
                 chosenDensity[s] = dens;
@@ -165,12 +173,13 @@ public final class Admission {
         } else {
             int m = d.cpus().size();
             long dMax = Math.max(maxDensity[i], planMax);
-            long total = usedDensity[i] + d.heldByOthers() + planDensity;
-            long gfb = m * Bandwidth.UNIT - (m - 1) * dMax;
+            long total = usedDensity[i] + d.heldByOthers().kernelUnits() + planDensity;
+            long gfb = m * CpuBandwidth.ONE_CPU.kernelUnits() - (m - 1) * dMax;
             if (total > gfb) {
-                return new AdmissionDecision.Rejected(d.name(), Constraint.GLOBAL_EDF_DENSITY, total, gfb,
-                        "global EDF on root domain " + d.name() + " cannot guarantee deadlines: total density " + Bandwidth.percent(total)
-                                + " exceeds m − (m−1)·δmax = " + Bandwidth.percent(gfb) + " (Goossens-Funk-Baruah); use partitioned placement or smaller densities");
+                CpuBandwidth totalDensity = CpuBandwidth.ofKernelUnits(total), bound = CpuBandwidth.ofKernelUnits(gfb);
+                return new AdmissionDecision.Rejected(d.name(), Constraint.GLOBAL_EDF_DENSITY, totalDensity, bound,
+                        "global EDF on root domain " + d.name() + " cannot guarantee deadlines: total density " + totalDensity.percent()
+                                + " exceeds m − (m−1)·δmax = " + bound.percent() + " (Goossens-Funk-Baruah); use partitioned placement or smaller densities");
             }
             for (StageReservation s : plan.stages()) placements.add(new Placement(plan.vm(), s.stage(), d.name(), Placement.ANY_CPU));
             if (commit) {
@@ -178,15 +187,12 @@ public final class Admission {
                 maxDensity[i] = dMax;
             }
         }
-        if (commit) usedBw[i] += need;
+        if (commit) usedBw[i] += need.kernelUnits();
         return new AdmissionDecision.Admitted(d.name(), placements);
     }
 
-    /** Density Q/D of a stage in fixed point, rounded up (a guarantee test must not round in its favour). */
-    static long density(StageReservation s) {
-        long q = s.reservation().runtimeNs(), dl = s.reservation().deadlineNs();
-        return Math.ceilDiv(q << Bandwidth.SHIFT, dl);
-    }
+    /** Density Q/D of a stage in kernel units, rounded up ({@link io.vmqos.core.Reservation#density()}). */
+    static long density(StageReservation s) { return s.reservation().density().kernelUnits(); }
 
     private int indexOf(String domain) {
         List<RootDomain> ds = host.rootDomains();

@@ -1,6 +1,8 @@
 package io.vmqos.analysis;
 
+import io.vmqos.core.CpuBandwidth;
 import io.vmqos.core.Placement;
+import io.vmqos.core.Refusal.BandwidthShortfall;
 import io.vmqos.core.Refusal.Constraint;
 
 import java.util.List;
@@ -13,8 +15,11 @@ public sealed interface AdmissionDecision {
     }
 
     /**
-     * Refused by {@code constraint}: the VM needs {@code needed}, the constraint leaves {@code available}
-     * (fixed-point 2^-20 CPU).
+     * Refused by {@code constraint}: the VM needs the bandwidth (or density) {@code needed}, the constraint leaves
+     * {@code available}.
      */
-    record Rejected(String rootDomain, Constraint constraint, long needed, long available, String detail) implements AdmissionDecision {}
+    record Rejected(String rootDomain, Constraint constraint, CpuBandwidth needed, CpuBandwidth available, String detail) implements AdmissionDecision {
+        /** {@code needed} and {@code available}, as a refusal holds them. */
+        public BandwidthShortfall shortfall() { return new BandwidthShortfall(needed, available); }
+    }
 }

@@ -1,12 +1,11 @@
 package io.vmqos.analysis;
 
-import io.vmqos.core.Bandwidth;
+import io.vmqos.core.CpuBandwidth;
 import io.vmqos.core.Durations;
 import io.vmqos.core.HostCapacity;
 import io.vmqos.core.HostPlan;
 import io.vmqos.core.InvalidInputException;
 import io.vmqos.core.Placement;
-import io.vmqos.core.PlanResult;
 import io.vmqos.core.Refusal;
 import io.vmqos.core.RootDomain;
 import io.vmqos.core.VmPlan;
@@ -25,8 +24,8 @@ import java.util.TreeMap;
  * would fit. Pure (no I/O), deterministic and thread-safe: requests are sorted by VM name, sized, then admitted
  * in decreasing total bandwidth order (first-fit decreasing; ties by name), so the input order never matters.
  *
- * <p>Refused VMs do not block others: the result holds the plan of those admitted and one {@link Refusal} per
- * other VM. For an admission refusal the largest rate (same burst and bound) and the smallest latency bound
+ * <p>Refused VMs do not block others: the {@link HostPlan} holds the plans of those admitted and one
+ * {@link Refusal} per other VM. For an admission refusal the largest rate (same burst and bound) and the smallest latency bound
  * (same rate) that would have been admitted at that point are found by bisection over sizing + admission.
  */
 public final class Planner {
@@ -34,7 +33,8 @@ public final class Planner {
 
     public Planner(Sizer sizer) { this.sizer = sizer; }
 
-    public PlanResult plan(HostCapacity host, List<VmRequest> requests) {
+    /** The plan of the VMs admitted, with one refusal per other VM. */
+    public HostPlan plan(HostCapacity host, List<VmRequest> requests) {
         List<VmRequest> sorted = new ArrayList<>(requests);
         sorted.sort(Comparator.comparing(VmRequest::vm));
         Set<String> names = new HashSet<>();
@@ -50,7 +50,7 @@ public final class Planner {
                 case SizingOutcome.Refused x -> refusals.add(x.refusal());
             }
         }
-        sized.sort(Comparator.comparingLong((Sized s) -> s.plan.kernelBandwidth()).reversed().thenComparing(s -> s.request.vm()));
+        sized.sort(Comparator.comparing((Sized s) -> s.plan.bandwidth()).reversed().thenComparing(s -> s.request.vm()));
 
         Admission admission = new Admission(host);
         List<VmPlan> admitted = new ArrayList<>();
@@ -67,16 +67,14 @@ public final class Planner {
         }
         admitted.sort(Comparator.comparing(VmPlan::vm));
         placements.sort(Comparator.comparing(Placement::vm).thenComparing(Placement::stage));
-        refusals.sort(Comparator.comparing(Refusal::vm));
-        TreeMap<String, Long> remaining = new TreeMap<>();
-        TreeMap<Integer, Long> perCpu = new TreeMap<>();
+        TreeMap<String, CpuBandwidth> remaining = new TreeMap<>();
+        TreeMap<Integer, CpuBandwidth> perCpu = new TreeMap<>();
         for (RootDomain d : host.rootDomains()) {
             remaining.put(d.name(), admission.remaining(d.name()));
             if (host.partitioned()) for (int cpu : d.cpus()) perCpu.put(cpu, admission.usedOnCpu(cpu));
         }
-        long total = 0;
-        for (VmPlan p : admitted) total += p.kernelBandwidth();
-        return new PlanResult(new HostPlan(admitted, placements, total, remaining, perCpu), refusals);
+        CpuBandwidth total = CpuBandwidth.sum(admitted.stream().map(VmPlan::bandwidth).toList());
+        return new HostPlan(admitted, placements, total, remaining, perCpu, refusals);
     }
 
     /** Builds the refusal for an admission rejection, searching what would still be admitted now. */
@@ -84,11 +82,11 @@ public final class Planner {
         OptionalLong rate = Sizer.largestTrue(r.sla().ratePps(), pps -> admits(admission, r, r.sla().withRatePps(pps)));
         OptionalLong latency = Sizer.smallestTrue(r.sla().latencyBoundNs(), l -> admits(admission, r, r.sla().withLatencyBoundNs(l)));
         StringBuilder msg = new StringBuilder("vm ").append(r.vm()).append(": ").append(rej.constraint()).append(": ").append(rej.detail())
-                .append(" (short by ").append(Bandwidth.percent(rej.needed() - rej.available())).append(")");
+                .append(" (short by ").append(rej.shortfall().missing().percent()).append(")");
         rate.ifPresent(x -> msg.append("; at most ").append(x).append(" pps would fit"));
         latency.ifPresent(x -> msg.append("; a latency bound of ").append(Durations.format(x)).append(" would fit"));
         if (rate.isEmpty() && latency.isEmpty()) msg.append("; nothing smaller fits: free bandwidth or add CPUs");
-        return new Refusal(r.vm(), rej.constraint(), rej.needed(), rej.available(), rate, latency, msg.toString());
+        return new Refusal(r.vm(), rej.constraint(), rej.shortfall(), rate, latency, msg.toString());
     }
 
     private boolean admits(Admission admission, VmRequest r, io.vmqos.core.NetworkSla sla) {

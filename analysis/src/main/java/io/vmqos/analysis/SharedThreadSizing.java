@@ -1,6 +1,5 @@
 package io.vmqos.analysis;
 
-import io.vmqos.core.Bandwidth;
 import io.vmqos.core.InvalidInputException;
 import io.vmqos.core.KernelLimits;
 import io.vmqos.core.Reservation;
@@ -83,7 +82,6 @@ public final class SharedThreadSizing {
         }
         Need need = new Need(rate, burst, ownRate, ownLatency, totalRate, totalBurst, overheadNs, rateMargin);
         Reservation best = null;
-        long bestBw = Long.MAX_VALUE;
         TreeSet<Long> periods = new TreeSet<>();
         for (double pd = limits.periodMinNs(); pd <= limits.periodMaxNs(); pd *= GRID_STEP) {
             long p = Math.max(limits.periodMinNs(), Math.round(pd / 1_000) * 1_000);
@@ -93,11 +91,8 @@ public final class SharedThreadSizing {
         for (long p : periods) {
             long q = need.leastRuntime(p);
             if (q < 0) continue;
-            long bw = Bandwidth.toRatio(p, q);
-            if (bw < bestBw || (bw == bestBw && p > best.periodNs())) {
-                bestBw = bw;
-                best = Reservation.of(q, p);
-            }
+            Reservation r = Reservation.of(q, p);
+            if (best == null || best.bandwidth().exceeds(r.bandwidth()) || (r.bandwidth().equals(best.bandwidth()) && p > best.periodNs())) best = r;
         }
         return Optional.ofNullable(best);
     }

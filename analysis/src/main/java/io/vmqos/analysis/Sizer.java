@@ -1,12 +1,14 @@
 package io.vmqos.analysis;
 
-import io.vmqos.core.Bandwidth;
 import io.vmqos.core.CostModel;
+import io.vmqos.core.CpuBandwidth;
 import io.vmqos.core.Durations;
 import io.vmqos.core.KernelLimits;
 import io.vmqos.core.NetworkSla;
 import io.vmqos.core.Refusal;
+import io.vmqos.core.Refusal.BandwidthShortfall;
 import io.vmqos.core.Refusal.Constraint;
+import io.vmqos.core.Refusal.LatencyShortfall;
 import io.vmqos.core.Reservation;
 import io.vmqos.core.StageKind;
 import io.vmqos.core.VmPlan;
@@ -84,14 +86,14 @@ public final class Sizer {
             Reservation res = explicit.get(kind);
             if (res == null) continue;
             double c = costs.cpuNsPerPacket(kind, sla.packetBytes());
-            long neededFixed = (long) Math.ceil(r * c * Bandwidth.UNIT) + Bandwidth.toRatio(res.periodNs(), policy.overheadPerActivationNs());
-            long givenFixed = res.kernelBandwidth();
+            CpuBandwidth needed = CpuBandwidth.ONE_CPU.fractionOf(r * c).plus(CpuBandwidth.ofRuntime(policy.overheadPerActivationNs(), res.periodNs()));
+            CpuBandwidth given = res.bandwidth();
             if (res.runtimeNs() <= policy.overheadPerActivationNs() || (res.runtimeNs() - policy.overheadPerActivationNs()) / (double) res.periodNs() < r * c) {
                 LongPredicate fitsRate = pps -> fixedStageCarries(res, costs.cpuNsPerPacket(kind, sla.packetBytes()), pps);
                 OptionalLong rate = largestTrue(sla.ratePps(), fitsRate);
-                return refuse(vm, Constraint.STAGE_RATE, neededFixed, givenFixed, rate, OptionalLong.empty(),
-                        "explicit " + kind + " reservation " + res + " gives " + Bandwidth.percent(givenFixed) + " of a CPU but "
-                                + sla.ratePps() + " pps needs " + Bandwidth.percent(neededFixed) + " (with " + Durations.format(policy.overheadPerActivationNs()) + " overhead per period)"
+                return refuse(vm, Constraint.STAGE_RATE, new BandwidthShortfall(needed, given), rate, OptionalLong.empty(),
+                        "explicit " + kind + " reservation " + res + " gives " + given.percent() + " of a CPU but "
+                                + sla.ratePps() + " pps needs " + needed.percent() + " (with " + Durations.format(policy.overheadPerActivationNs()) + " overhead per period)"
                                 + rate.stream().mapToObj(x -> "; at most " + x + " pps fit").findFirst().orElse("") + "; fix: raise its runtime or let vmqos size it");
             }
         }
@@ -102,7 +104,7 @@ public final class Sizer {
         if (!explicit.isEmpty() && free.isEmpty()) {
             PipelineBound b = PipelineAnalysis.analyse(sla, costs, explicit, policy.overheadPerActivationNs());
             OptionalLong rate = largestTrue(sla.ratePps(), pps -> solve(sla.withRatePps(pps), costs, explicit) != null);
-            return refuse(vm, Constraint.EXPLICIT_RESERVATION, b.delayBoundNs(), sla.latencyBoundNs(), rate, OptionalLong.of(b.delayBoundNs()),
+            return refuse(vm, Constraint.EXPLICIT_RESERVATION, new LatencyShortfall(b.delayBoundNs(), sla.latencyBoundNs()), rate, OptionalLong.of(b.delayBoundNs()),
                     "explicit reservations give a delay bound of " + Durations.format(b.delayBoundNs()) + ", above the SLA's "
                             + Durations.format(sla.latencyBoundNs()) + "; fix: relax the bound to " + Durations.format(b.delayBoundNs())
                             + " or shorten the periods / raise the runtimes");
@@ -110,10 +112,11 @@ public final class Sizer {
         for (StageKind kind : free) {
             double c = costs.cpuNsPerPacket(kind, sla.packetBytes());
             if (!rateFeasible(c, sla.ratePps())) {
-                long needed = (long) Math.ceil(policy.rateMargin() * r * c * Bandwidth.UNIT) + Bandwidth.toRatio(limits.periodMaxNs(), policy.overheadPerActivationNs());
+                CpuBandwidth needed = CpuBandwidth.ONE_CPU.fractionOf(policy.rateMargin() * r * c)
+                        .plus(CpuBandwidth.ofRuntime(policy.overheadPerActivationNs(), limits.periodMaxNs()));
                 OptionalLong rate = largestTrue(sla.ratePps(), pps -> solve(sla.withRatePps(pps), costs, explicit) != null);
-                return refuse(vm, Constraint.STAGE_RATE, needed, Bandwidth.UNIT, rate, OptionalLong.empty(),
-                        "stage " + kind + " needs " + Bandwidth.percent(needed) + " of one CPU for " + sla.ratePps() + " pps at "
+                return refuse(vm, Constraint.STAGE_RATE, new BandwidthShortfall(needed, CpuBandwidth.ONE_CPU), rate, OptionalLong.empty(),
+                        "stage " + kind + " needs " + needed.percent() + " of one CPU for " + sla.ratePps() + " pps at "
                                 + c + " CPU ns per packet (margin " + policy.rateMargin() + "), but one thread can use at most one CPU"
                                 + rate.stream().mapToObj(x -> "; at most " + x + " pps fit").findFirst().orElse("") + "; fix: lower the rate or spread the traffic over more queues");
             }
@@ -121,7 +124,7 @@ public final class Sizer {
         OptionalLong smallest = smallestTrue(sla.latencyBoundNs(), l -> solve(sla.withLatencyBoundNs(l), costs, explicit) != null);
         OptionalLong rate = largestTrue(sla.ratePps(), pps -> solve(sla.withRatePps(pps), costs, explicit) != null);
         long needed = smallest.orElse(Long.MAX_VALUE);
-        return refuse(vm, Constraint.LATENCY_BOUND, needed, sla.latencyBoundNs(), rate, smallest,
+        return refuse(vm, Constraint.LATENCY_BOUND, new LatencyShortfall(needed, sla.latencyBoundNs()), rate, smallest,
                 "no reservations within the kernel's limits (period " + Durations.format(limits.periodMinNs()) + ".." + Durations.format(limits.periodMaxNs())
                         + ") guarantee " + Durations.format(sla.latencyBoundNs()) + " for burst " + sla.burstPackets() + " at " + sla.ratePps() + " pps"
                         + smallest.stream().mapToObj(x -> "; the smallest bound that fits is " + Durations.format(x)).findFirst().orElse("")
@@ -150,8 +153,8 @@ public final class Sizer {
         return new SizingOutcome.Fits(new VmPlan(vm, sla, bound.stages(), bound.delayBoundNs(), bound.backlogBoundPackets()), bound);
     }
 
-    private static SizingOutcome refuse(String vm, Constraint c, long needed, long available, OptionalLong rate, OptionalLong latency, String msg) {
-        return new SizingOutcome.Refused(new Refusal(vm, c, needed, available, rate, latency, "vm " + vm + ": " + msg));
+    private static SizingOutcome refuse(String vm, Constraint c, Refusal.Shortfall shortfall, OptionalLong rate, OptionalLong latency, String msg) {
+        return new SizingOutcome.Refused(new Refusal(vm, c, shortfall, rate, latency, "vm " + vm + ": " + msg));
     }
 
     private static List<StageKind> freeStages(CostModel costs, Map<StageKind, Reservation> explicit) {
@@ -295,7 +298,7 @@ public final class Sizer {
             for (long p : new long[] {down, up}) {
                 long q = runtimeFor(p, c, r, b, li, lb);
                 if (q < 0) continue;
-                long bw = Bandwidth.toRatio(p, q);
+                long bw = CpuBandwidth.ofRuntime(q, p).kernelUnits();
                 if (bw < bestBw || (bw == bestBw && p > bestP)) {
                     bestBw = bw;
                     bestQ = q;

@@ -1,6 +1,6 @@
 package io.vmqos.analysis;
 
-import io.vmqos.core.Bandwidth;
+import io.vmqos.core.CpuBandwidth;
 import io.vmqos.core.HostCapacity;
 import io.vmqos.core.NetworkSla;
 import io.vmqos.core.Placement;
@@ -31,6 +31,10 @@ class AdmissionTest {
 
     /** One domain of {@code cpus} CPUs, rt 1 s / 1 s (cap = 1 CPU per CPU), no reserve, {@code held} by others. */
     static HostCapacity host(int cpus, long held, boolean partitioned, double reserve) {
+        return host(cpus, CpuBandwidth.ofKernelUnits(held), partitioned, reserve);
+    }
+
+    static HostCapacity host(int cpus, CpuBandwidth held, boolean partitioned, double reserve) {
         TreeSet<Integer> set = new TreeSet<>();
         for (int i = 0; i < cpus; i++) set.add(i);
         return new HostCapacity(List.of(new RootDomain("rd", set, 1_000_000_000L, 1_000_000_000L, held, new TreeMap<>())), reserve, partitioned);
@@ -40,10 +44,10 @@ class AdmissionTest {
     void exactlyFullIsAdmitted() {
         // 0.5 + 0.25 + 0.25 = exactly one CPU = 2^20; the kernel admits when total <= cap (__dl_overflow uses <).
         VmPlan full = plan("a", Reservation.of(500_000, 1_000_000), Reservation.of(250_000, 1_000_000), Reservation.of(250_000, 1_000_000));
-        assertThat(full.kernelBandwidth()).isEqualTo(Bandwidth.UNIT);
+        assertThat(full.bandwidth()).isEqualTo(CpuBandwidth.ONE_CPU);
         Admission adm = new Admission(host(1, 0, false, 0));
         assertThat(adm.admit(full, null)).isInstanceOf(AdmissionDecision.Admitted.class);
-        assertThat(adm.remaining("rd")).isZero();
+        assertThat(adm.remaining("rd")).isEqualTo(CpuBandwidth.ZERO);
     }
 
     @Test
@@ -53,15 +57,15 @@ class AdmissionTest {
         assertThat(d).isInstanceOf(AdmissionDecision.Rejected.class);
         AdmissionDecision.Rejected r = (AdmissionDecision.Rejected) d;
         assertThat(r.constraint()).isEqualTo(Constraint.ROOT_DOMAIN_BANDWIDTH);
-        assertThat(r.needed()).isEqualTo(Bandwidth.UNIT);
-        assertThat(r.available()).isEqualTo(Bandwidth.UNIT - 1);
+        assertThat(r.needed()).isEqualTo(CpuBandwidth.ONE_CPU);
+        assertThat(r.available()).isEqualTo(CpuBandwidth.ONE_CPU.minus(CpuBandwidth.ofKernelUnits(1)));
     }
 
     @Test
     void oneNanosecondOverIsRefused() {
         // 500 001 ns / 1 ms = 524 289.05 → 524 289 in fixed point: one unit above the half CPU.
         VmPlan over = plan("a", Reservation.of(500_001, 1_000_000), Reservation.of(250_000, 1_000_000), Reservation.of(250_000, 1_000_000));
-        assertThat(over.kernelBandwidth()).isEqualTo(Bandwidth.UNIT + 1);
+        assertThat(over.bandwidth()).isEqualTo(CpuBandwidth.ONE_CPU.plus(CpuBandwidth.ofKernelUnits(1)));
         AdmissionDecision d = new Admission(host(1, 0, false, 0)).admit(over, null);
         assertThat(((AdmissionDecision.Rejected) d).constraint()).isEqualTo(Constraint.ROOT_DOMAIN_BANDWIDTH);
     }
@@ -71,9 +75,9 @@ class AdmissionTest {
         // rt 950 ms / 1 s: to_ratio = floor(0.95 × 2^20) = 996 147 per CPU, 1 992 294 for two;
         // 10% reserve rounded up = 199 230; usable 1 793 064.
         HostCapacity h = HostCapacity.ofCpus(2);
-        assertThat(h.rootDomains().getFirst().capacity()).isEqualTo(1_992_294);
-        assertThat(h.reserveOf(1_992_294)).isEqualTo(199_230);
-        assertThat(new Admission(h).remaining("root")).isEqualTo(1_793_064);
+        assertThat(h.rootDomains().getFirst().capacity()).isEqualTo(CpuBandwidth.ofKernelUnits(1_992_294));
+        assertThat(h.reserveOf(CpuBandwidth.ofKernelUnits(1_992_294))).isEqualTo(CpuBandwidth.ofKernelUnits(199_230));
+        assertThat(new Admission(h).remaining("root")).isEqualTo(CpuBandwidth.ofKernelUnits(1_793_064));
     }
 
     @Test
@@ -86,7 +90,7 @@ class AdmissionTest {
         assertThat(((AdmissionDecision.Admitted) ok).placements()).extracting(Placement::cpu).containsOnly(0);
         // One more nanosecond of runtime: bandwidth still 0.75 + ε for the kernel, density above 1 → refused.
         VmPlan over = plan("a", new Reservation(250_001, 500_000, 1_000_000), Reservation.of(250_000, 1_000_000), Reservation.of(250_000, 1_000_000));
-        assertThat(over.kernelBandwidth()).isLessThan(Bandwidth.UNIT);
+        assertThat(over.bandwidth()).isLessThan(CpuBandwidth.ONE_CPU);
         AdmissionDecision d = new Admission(host(1, 0, true, 0)).admit(over, null);
         assertThat(((AdmissionDecision.Rejected) d).constraint()).isEqualTo(Constraint.CPU_DENSITY);
         // Under global EDF on one CPU the GFB test is the uniprocessor density test: same verdict.
@@ -114,13 +118,13 @@ class AdmissionTest {
         VmPlan b = plan("b", Reservation.of(1_024, 1_000_000), Reservation.of(1_024, 1_000_000), Reservation.of(1_024, 1_000_000));
         AdmissionDecision.Rejected r = (AdmissionDecision.Rejected) adm.admit(b, null);
         assertThat(r.constraint()).isEqualTo(Constraint.GLOBAL_EDF_DENSITY);
-        assertThat(r.available()).isEqualTo(2 * Bandwidth.UNIT - 3 * Bandwidth.UNIT / 4);
+        assertThat(r.available()).isEqualTo(CpuBandwidth.ofCpus(2 - 0.75));
     }
 
     @Test
     void othersPinnedToACpuAreCounted() {
         TreeSet<Integer> set = new TreeSet<>(List.of(0, 1));
-        RootDomain rd = new RootDomain("rd", set, 1_000_000_000L, 1_000_000_000L, Bandwidth.UNIT / 2, new TreeMap<>(Map.of(0, Bandwidth.UNIT / 2)));
+        RootDomain rd = new RootDomain("rd", set, 1_000_000_000L, 1_000_000_000L, CpuBandwidth.ofCpus(0.5), new TreeMap<>(Map.of(0, CpuBandwidth.ofCpus(0.5))));
         Admission adm = new Admission(new HostCapacity(List.of(rd), 0, true));
         VmPlan p = plan("a", Reservation.of(600_000, 1_000_000), Reservation.of(100_000, 1_000_000), Reservation.of(100_000, 1_000_000));
         AdmissionDecision.Admitted a = (AdmissionDecision.Admitted) adm.admit(p, null);

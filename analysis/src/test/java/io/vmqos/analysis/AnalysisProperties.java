@@ -1,11 +1,11 @@
 package io.vmqos.analysis;
 
-import io.vmqos.core.Bandwidth;
 import io.vmqos.core.CostModel;
+import io.vmqos.core.CpuBandwidth;
 import io.vmqos.core.HostCapacity;
+import io.vmqos.core.HostPlan;
 import io.vmqos.core.KernelLimits;
 import io.vmqos.core.NetworkSla;
-import io.vmqos.core.PlanResult;
 import io.vmqos.core.Reservation;
 import io.vmqos.core.RootDomain;
 import io.vmqos.core.StageCost;
@@ -112,7 +112,7 @@ class AnalysisProperties {
     void sizingMeetsItsOwnBound(@ForAll("slas") NetworkSla sla, @ForAll("costModels") CostModel costs) {
         SizingOutcome out = SIZER.size("p", sla, costs);
         if (!(out instanceof SizingOutcome.Fits f)) {
-            assertThat(((SizingOutcome.Refused) out).refusal().shortfall()).isPositive();
+            assertThat(((SizingOutcome.Refused) out).refusal().shortfall().isPositive()).isTrue();
             return;
         }
         VmPlan plan = f.plan();
@@ -141,7 +141,7 @@ class AnalysisProperties {
                                            @ForAll @LongRange(min = 0, max = 500_000) long held) {
         TreeSet<Integer> set = new TreeSet<>();
         for (int i = 0; i < cpus; i++) set.add(i);
-        RootDomain rd = new RootDomain("rd", set, 950_000_000L, 1_000_000_000L, held, new TreeMap<>());
+        RootDomain rd = new RootDomain("rd", set, 950_000_000L, 1_000_000_000L, CpuBandwidth.ofKernelUnits(held), new TreeMap<>());
         HostCapacity host = new HostCapacity(List.of(rd), reserve, partitioned);
         Admission adm = new Admission(host);
         long admitted = 0;
@@ -149,16 +149,16 @@ class AnalysisProperties {
         for (int i = 0; i + 2 < rs.size(); i += 3) {
             VmPlan p = AdmissionTest.plan("v" + i, rs.get(i), rs.get(i + 1), rs.get(i + 2));
             if (adm.admit(p, null) instanceof AdmissionDecision.Admitted a) {
-                admitted += p.kernelBandwidth();
+                admitted += p.bandwidth().kernelUnits();
                 for (var pl : a.placements()) if (pl.pinned()) perCpu[pl.cpu()] += Admission.density(p.stage(pl.stage()));
             }
         }
-        long limit = rd.capacity() - host.reserveOf(rd.capacity()) - held;
+        long limit = rd.capacity().minus(host.reserveOf(rd.capacity())).kernelUnits() - held;
         assertThat(admitted).isLessThanOrEqualTo(Math.max(0, limit));
-        assertThat(adm.remaining("rd")).isEqualTo(limit - admitted);
-        long cpuLimit = rd.perCpuCapacity() - host.reserveOf(rd.perCpuCapacity());
+        assertThat(adm.remaining("rd").kernelUnits()).isEqualTo(limit - admitted);
+        long cpuLimit = rd.perCpuCapacity().minus(host.reserveOf(rd.perCpuCapacity())).kernelUnits();
         for (long used : perCpu) assertThat(used).isLessThanOrEqualTo(cpuLimit);
-        if (!partitioned) assertThat(admitted + held).isLessThanOrEqualTo(cpus * Bandwidth.UNIT);
+        if (!partitioned) assertThat(admitted + held).isLessThanOrEqualTo(CpuBandwidth.ONE_CPU.times(cpus).kernelUnits());
     }
 
     // ---- planning ----
@@ -170,7 +170,7 @@ class AnalysisProperties {
         HostCapacity h = HostCapacity.ofCpus(2);
         h = new HostCapacity(h.rootDomains(), h.reserveFraction(), partitioned);
         Planner planner = new Planner(SIZER);
-        PlanResult a = planner.plan(h, in);
+        HostPlan a = planner.plan(h, in);
         List<VmRequest> shuffled = new ArrayList<>(in);
         Collections.shuffle(shuffled, new Random(seed));
         assertThat(planner.plan(h, in)).isEqualTo(a);

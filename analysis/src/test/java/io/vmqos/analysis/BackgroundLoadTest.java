@@ -34,11 +34,11 @@ class BackgroundLoadTest {
         CostModel busy = new CostModel(Map.of(StageKind.IO, new StageCost(30_000, 2, 2e7), StageKind.VCPU, new StageCost(55_000, 5, 7e7)));
         NetworkSla sla = new NetworkSla(2000, 64, 4, 10_000_000L);
         Planner planner = new Planner(new Sizer(KernelLimits.DEFAULT, SizingPolicy.DEFAULT));
-        VmPlan a = planner.plan(HostCapacity.ofCpus(2), List.of(VmRequest.of("vm", sla, quiet))).plan().vms().getFirst();
-        VmPlan b = planner.plan(HostCapacity.ofCpus(2), List.of(VmRequest.of("vm", sla, busy))).plan().vms().getFirst();
+        VmPlan a = planner.plan(HostCapacity.ofCpus(2), List.of(VmRequest.of("vm", sla, quiet))).vms().getFirst();
+        VmPlan b = planner.plan(HostCapacity.ofCpus(2), List.of(VmRequest.of("vm", sla, busy))).vms().getFirst();
         assertThat(b.delayBoundNs()).isEqualTo(a.delayBoundNs());
         assertThat(b.stage(StageKind.VCPU).reservation().periodNs()).isEqualTo(a.stage(StageKind.VCPU).reservation().periodNs());
         assertThat(b.stage(StageKind.VCPU).reservation().runtimeNs()).isGreaterThan(a.stage(StageKind.VCPU).reservation().runtimeNs());
-        assertThat(b.kernelBandwidth()).isGreaterThan(a.kernelBandwidth());
+        assertThat(b.bandwidth()).isGreaterThan(a.bandwidth());
     }
 }

@@ -88,7 +88,7 @@ class SharedThreadSizingTest {
         VmPlan a = plan("a", new NetworkSla(20_000, 1500, 16, 2_000_000), SizerTest.COSTS);
         Reservation own = a.stage(StageKind.NAPI).reservation();
         Reservation shared = SharedThreadSizing.size(List.of(napiLoad(a, SizerTest.COSTS)), KernelLimits.DEFAULT, O, M).orElseThrow();
-        assertThat(shared.kernelBandwidth()).isLessThanOrEqualTo(own.kernelBandwidth());
+        assertThat(shared.bandwidth()).isLessThanOrEqualTo(own.bandwidth());
     }
 
     @Test

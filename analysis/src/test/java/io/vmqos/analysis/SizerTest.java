@@ -1,6 +1,7 @@
 package io.vmqos.analysis;
 
 import io.vmqos.core.CostModel;
+import io.vmqos.core.CpuBandwidth;
 import io.vmqos.core.KernelLimits;
 import io.vmqos.core.NetworkSla;
 import io.vmqos.core.Refusal;
@@ -42,8 +43,8 @@ class SizerTest {
     @Test
     void aLooserBoundNeedsNoMoreBandwidth() {
         NetworkSla tight = new NetworkSla(20_000, 1500, 16, 1_000_000);
-        long bwTight = fits(sizer.size("a", tight, COSTS)).kernelBandwidth();
-        long bwLoose = fits(sizer.size("a", tight.withLatencyBoundNs(10_000_000), COSTS)).kernelBandwidth();
+        CpuBandwidth bwTight = fits(sizer.size("a", tight, COSTS)).bandwidth();
+        CpuBandwidth bwLoose = fits(sizer.size("a", tight.withLatencyBoundNs(10_000_000), COSTS)).bandwidth();
         assertThat(bwLoose).isLessThanOrEqualTo(bwTight);
     }
 
@@ -52,7 +53,8 @@ class SizerTest {
         // VCPU costs 3000 + 1500 = 4500 ns per packet: 250 000 pps needs 1.125 CPUs.
         Refusal r = refused(sizer.size("big", new NetworkSla(250_000, 1500, 1, 10_000_000), COSTS));
         assertThat(r.constraint()).isEqualTo(Refusal.Constraint.STAGE_RATE);
-        assertThat(r.needed()).isGreaterThan(r.available());
+        Refusal.BandwidthShortfall s = (Refusal.BandwidthShortfall) r.shortfall();
+        assertThat(s.needed()).isGreaterThan(s.available());
         // With margin 1.1 and 5 us per period, the most that fits is below 1e9 / (1.1 × 4500) ≈ 202 020 pps.
         assertThat(r.largestRatePps()).isPresent();
         assertThat(r.largestRatePps().getAsLong()).isBetween(150_000L, 202_020L);
@@ -70,7 +72,7 @@ class SizerTest {
         assertThat(r.smallestLatencyBoundNs()).isPresent();
         long smallest = r.smallestLatencyBoundNs().getAsLong();
         assertThat(smallest).isGreaterThan(30_000);
-        assertThat(r.needed()).isEqualTo(smallest);
+        assertThat(r.shortfall()).isEqualTo(new Refusal.LatencyShortfall(smallest, 20_000));
         assertThat(sizer.feasible(sla.withLatencyBoundNs(smallest), COSTS, Map.of())).isTrue();
         assertThat(sizer.feasible(sla.withLatencyBoundNs(smallest - 1), COSTS, Map.of())).isFalse();
     }
@@ -100,7 +102,7 @@ class SizerTest {
         // 50 us / 10 ms: starvation 2(10 ms − 45 us) = 19.91 ms > 1 ms.
         Refusal r = refused(sizer.size("x", sla, one, Map.of(StageKind.VCPU, Reservation.of(50_000, 10_000_000))));
         assertThat(r.constraint()).isEqualTo(Refusal.Constraint.EXPLICIT_RESERVATION);
-        assertThat(r.needed()).isEqualTo(19_910_000);
+        assertThat(r.shortfall()).isEqualTo(new Refusal.LatencyShortfall(19_910_000, 1_000_000));
         assertThat(r.smallestLatencyBoundNs()).hasValue(19_910_000);
     }
 

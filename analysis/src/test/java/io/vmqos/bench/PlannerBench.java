@@ -5,9 +5,9 @@ import io.vmqos.analysis.Sizer;
 import io.vmqos.analysis.SizingPolicy;
 import io.vmqos.core.CostModel;
 import io.vmqos.core.HostCapacity;
+import io.vmqos.core.HostPlan;
 import io.vmqos.core.KernelLimits;
 import io.vmqos.core.NetworkSla;
-import io.vmqos.core.PlanResult;
 import io.vmqos.core.RootDomain;
 import io.vmqos.core.StageCost;
 import io.vmqos.core.VmRequest;
@@ -53,7 +53,7 @@ public final class PlannerBench {
     }
 
     static void run(String name, Planner planner, HostCapacity host, List<VmRequest> requests, int runs) {
-        PlanResult last = null;
+        HostPlan last = null;
         for (int i = 0; i < 3; i++) last = planner.plan(host, requests);   // warm-up
         long[] ns = new long[runs];
         for (int i = 0; i < runs; i++) {
@@ -64,6 +64,6 @@ public final class PlannerBench {
         Arrays.sort(ns);
         System.out.printf(Locale.ROOT, "%-52s %d VMs: median %.2f ms (min %.2f, max %.2f, %d runs); admitted %d, refused %d%n",
                 name, requests.size(), ns[runs / 2] / 1e6, ns[0] / 1e6, ns[runs - 1] / 1e6, runs,
-                last.plan().vms().size(), last.refusals().size());
+                last.vms().size(), last.refusals().size());
     }
 }

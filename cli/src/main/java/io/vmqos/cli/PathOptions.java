@@ -1,8 +1,9 @@
 package io.vmqos.cli;
 
 import io.vmqos.core.InvalidInputException;
+import io.vmqos.core.net.ShapingSpec;
 import io.vmqos.host.PathStateStore;
-import io.vmqos.linux.net.ShapingSpec;
+import io.vmqos.linux.net.NetUnits;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -26,7 +27,7 @@ public final class PathOptions {
         String ceil = p.length > 1 ? p[1].strip() : rate;
         String burst = p.length > 2 ? p[2].strip() : "15k";
         try {
-            return ShapingSpec.of(rate, ceil, burst);
+            return NetUnits.shaping(rate, ceil, burst);
         } catch (InvalidInputException e) {
             throw new InvalidInputException(field + " " + e.field(), e.problem(), e.fix());
         }

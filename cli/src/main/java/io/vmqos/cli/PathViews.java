@@ -1,15 +1,15 @@
 package io.vmqos.cli;
 
 import io.vmqos.core.SchedAttributes;
+import io.vmqos.core.net.KernelThread;
+import io.vmqos.core.net.NetDevice;
+import io.vmqos.core.net.NetPath;
 import io.vmqos.host.PathReleaseReport;
 import io.vmqos.host.PathReport;
 import io.vmqos.linux.SchedException;
 import io.vmqos.linux.ThreadScheduler;
 import io.vmqos.linux.net.ClassStats;
-import io.vmqos.linux.net.KernelThread;
 import io.vmqos.linux.net.NapiChange;
-import io.vmqos.linux.net.NetDevice;
-import io.vmqos.linux.net.NetPath;
 import io.vmqos.linux.net.QdiscStats;
 import io.vmqos.linux.net.ShapedLink;
 import io.vmqos.linux.net.ShapingStats;
@@ -95,9 +95,9 @@ final class PathViews {
             m.put("napi", r.napi().stream().map(PathViews::napi).toList());
             m.put("shaped", r.shaped().stream().map(PathViews::shaped).toList());
             m.put("irqsMoved", r.irqs());
-            m.put("path", r.plan().paths().stream().map(p -> path(p, r.plan().taps().stream()
+            m.put("path", r.network().paths().stream().map(p -> path(p, r.network().taps().stream()
                     .filter(t -> t.name().equals(p.tap())).findFirst().map(t -> t.ns()).orElse(null), sched)).toList());
-            m.put("peers", r.plan().peers().stream().map(d -> device(d, sched)).toList());
+            m.put("peers", r.network().peers().stream().map(d -> device(d, sched)).toList());
             m.put("warnings", r.warnings());
             Json.print(out, m);
             return;

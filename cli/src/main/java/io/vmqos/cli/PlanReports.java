@@ -1,6 +1,6 @@
 package io.vmqos.cli;
 
-import io.vmqos.core.Bandwidth;
+import io.vmqos.core.CpuBandwidth;
 import io.vmqos.core.Durations;
 import io.vmqos.core.NetworkSla;
 import io.vmqos.core.Placement;
@@ -28,7 +28,7 @@ final class PlanReports {
         List<VmConfig> vms = new ArrayList<>(cfg.vms());
         vms.sort(java.util.Comparator.comparing(VmConfig::name));
         for (VmConfig vm : vms) {
-            VmPlan p = plan.result().plan().vm(vm.name());
+            VmPlan p = plan.result().vm(vm.name());
             Refusal r = refused.get(vm.name());
             if (p != null) {
                 out.printf("VM %s (%s): admitted on root domain %s%n", vm.name(), vm.locator().describe(), domainOf(plan, vm.name()));
@@ -36,7 +36,7 @@ final class PlanReports {
                 out.printf("  %-6s %-16s %-8s %-12s %s%n", "STAGE", "RESERVATION", "CPU", "RATE (pps)", "LATENCY");
                 for (StageReservation s : p.stages()) {
                     out.printf("  %-6s %-16s %-8s %-12s %s%n", HostPlanning.stageName(s.stage()), s.reservation(),
-                            Bandwidth.percent(s.reservation().kernelBandwidth()), s.guaranteedRatePps() < 0 ? "n/a" : String.valueOf(s.guaranteedRatePps()),
+                            s.reservation().bandwidth().percent(), s.guaranteedRatePps() < 0 ? "n/a" : String.valueOf(s.guaranteedRatePps()),
                             Durations.format(s.latencyNs()));
                 }
                 if (plan.unsized().contains(vm.name())) {
@@ -48,7 +48,10 @@ final class PlanReports {
             } else if (r != null) {
                 out.printf("VM %s (%s): REFUSED by %s%n", vm.name(), vm.locator().describe(), r.constraint());
                 vm.sizingSla().ifPresent(s -> out.printf("  SLA %s%n", sla(s)));
-                out.printf("  needs %s, %s available: short by %s%n", amount(r, r.needed()), amount(r, r.available()), amount(r, r.shortfall()));
+                switch (r.shortfall()) {
+                    case Refusal.BandwidthShortfall b -> out.printf("  needs %s, %s available: short by %s%n", amount(b.needed()), amount(b.available()), amount(b.missing()));
+                    case Refusal.LatencyShortfall l -> out.printf("  needs %s, %s available: short by %s%n", latency(l.neededNs()), latency(l.availableNs()), latency(l.missingNs()));
+                }
                 List<String> fits = new ArrayList<>();
                 r.largestRatePps().ifPresent(x -> fits.add("at most " + x + " pps (same burst and latency)"));
                 r.smallestLatencyBoundNs().ifPresent(x -> fits.add("a latency bound of " + Durations.format(x) + " (same rate)"));
@@ -56,9 +59,9 @@ final class PlanReports {
                 out.printf("  %s%n", r.message());
             }
         }
-        out.printf("host: %s of a CPU planned in total%n", Bandwidth.percent(plan.result().plan().totalBandwidth()));
-        for (var e : plan.result().plan().remainingPerRootDomain().entrySet()) {
-            out.printf("  root domain %s: %s left (after the %s host reserve and what others hold)%n", e.getKey(), Bandwidth.percent(e.getValue()),
+        out.printf("host: %s of a CPU planned in total%n", plan.result().totalBandwidth().percent());
+        for (var e : plan.result().remainingPerRootDomain().entrySet()) {
+            out.printf("  root domain %s: %s left (after the %s host reserve and what others hold)%n", e.getKey(), e.getValue().percent(),
                     Math.round(plan.capacity().reserveFraction() * 100) + "%");
         }
         for (String n : plan.notes()) out.printf("note: %s%n", n);
@@ -70,7 +73,7 @@ final class PlanReports {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("admitted", plan.complete());
         List<Map<String, Object>> vms = new ArrayList<>();
-        for (VmPlan p : plan.result().plan().vms()) {
+        for (VmPlan p : plan.result().vms()) {
             Map<String, Object> v = new LinkedHashMap<>();
             v.put("name", p.vm());
             v.put("locator", cfg.vm(p.vm()).map(c -> c.locator().describe()).orElse(""));
@@ -85,7 +88,7 @@ final class PlanReports {
                 st.put("runtimeNs", s.reservation().runtimeNs());
                 st.put("deadlineNs", s.reservation().deadlineNs());
                 st.put("periodNs", s.reservation().periodNs());
-                st.put("bandwidth", Bandwidth.toCpus(s.reservation().kernelBandwidth()));
+                st.put("bandwidth", s.reservation().bandwidth().cpus());
                 st.put("guaranteedRatePps", s.guaranteedRatePps());
                 st.put("latencyNs", s.latencyNs());
                 stages.add(st);
@@ -102,18 +105,28 @@ final class PlanReports {
             x.put("vm", r.vm());
             x.put("constraint", r.constraint().name());
             x.put("unit", r.constraint().unit());
-            x.put("needed", r.needed());
-            x.put("available", r.available());
-            x.put("shortfall", r.shortfall());
+            // in the constraint's unit: kernel units of a CPU, or ns
+            switch (r.shortfall()) {
+                case Refusal.BandwidthShortfall b -> {
+                    x.put("needed", b.needed().kernelUnits());
+                    x.put("available", b.available().kernelUnits());
+                    x.put("shortfall", b.missing().kernelUnits());
+                }
+                case Refusal.LatencyShortfall l -> {
+                    x.put("needed", l.neededNs());
+                    x.put("available", l.availableNs());
+                    x.put("shortfall", l.missingNs());
+                }
+            }
             x.put("largestRatePps", r.largestRatePps().isPresent() ? r.largestRatePps().getAsLong() : null);
             x.put("smallestLatencyBoundNs", r.smallestLatencyBoundNs().isPresent() ? r.smallestLatencyBoundNs().getAsLong() : null);
             x.put("message", r.message());
             refusals.add(x);
         }
         m.put("refusals", refusals);
-        m.put("totalBandwidth", Bandwidth.toCpus(plan.result().plan().totalBandwidth()));
+        m.put("totalBandwidth", plan.result().totalBandwidth().cpus());
         Map<String, Object> remaining = new LinkedHashMap<>();
-        plan.result().plan().remainingPerRootDomain().forEach((k, v) -> remaining.put(k, Bandwidth.toCpus(v)));
+        plan.result().remainingPerRootDomain().forEach((k, v) -> remaining.put(k, v.cpus()));
         m.put("remainingPerRootDomain", remaining);
         m.put("hostReserve", plan.capacity().reserveFraction());
         m.put("notes", plan.notes());
@@ -121,7 +134,7 @@ final class PlanReports {
     }
 
     private static String domainOf(ConfigPlan plan, String vm) {
-        for (Placement p : plan.result().plan().placements()) if (p.vm().equals(vm)) return p.rootDomain();
+        for (Placement p : plan.result().placements()) if (p.vm().equals(vm)) return p.rootDomain();
         return "?";
     }
 
@@ -129,8 +142,7 @@ final class PlanReports {
         return s.ratePps() + " pps of " + s.packetBytes() + " B, burst " + s.burstPackets() + " packets, latency " + Durations.format(s.latencyBoundNs());
     }
 
-    private static String amount(Refusal r, long v) {
-        if (r.constraint().unit().equals("ns")) return v == Long.MAX_VALUE ? "unbounded" : Durations.format(v);
-        return Bandwidth.percent(v) + " of a CPU";
-    }
+    private static String amount(CpuBandwidth b) { return b.percent() + " of a CPU"; }
+
+    private static String latency(long ns) { return ns == Long.MAX_VALUE ? "unbounded" : Durations.format(ns); }
 }

@@ -1,7 +1,7 @@
 package io.vmqos.cli;
 
-import io.vmqos.core.Bandwidth;
 import io.vmqos.host.ApplyReport;
+import io.vmqos.host.LedgerRepair;
 import io.vmqos.host.ThreadOutcome;
 
 import java.io.PrintWriter;
@@ -37,7 +37,17 @@ final class Reports {
             threads.add(t);
         }
         m.put("threads", threads);
-        m.put("ledgerRepair", report.repair());
+        m.put("ledgerRepair", repairJson(report.repair()));
+        return m;
+    }
+
+    /** A ledger repair as JSON: bandwidths in kernel units (2^-20 CPU). */
+    private static Map<String, Object> repairJson(LedgerRepair r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("leakedBefore", r.leakedBefore().kernelUnits());
+        m.put("leakedAfter", r.leakedAfter().kernelUnits());
+        m.put("repaired", r.repaired());
+        m.put("method", r.method());
         return m;
     }
 
@@ -51,8 +61,8 @@ final class Reports {
                 report.changed() == 0 && !report.outcomes().isEmpty() ? " (already as asked)" : "");
         if (report.repair().repaired()) {
             out.printf("ledger: the kernel had leaked %s of a CPU; root domains rebuilt (%s), leak now %s%n",
-                    Bandwidth.percent(report.repair().leakedBefore()), report.repair().method(),
-                    Bandwidth.percent(report.repair().leakedAfter()));
+                    report.repair().leakedBefore().percent(), report.repair().method(),
+                    report.repair().leakedAfter().percent());
         }
         out.flush();
     }

@@ -1,6 +1,5 @@
 package io.vmqos.cli;
 
-import io.vmqos.core.Bandwidth;
 import io.vmqos.core.SchedAttributes;
 import io.vmqos.linux.DeadlineThread;
 import io.vmqos.linux.LedgerSnapshot;
@@ -48,7 +47,7 @@ final class ShowCommand implements Callable<Integer> {
         } else {
             for (DeadlineThread t : ledger.threads()) {
                 threads.add(new ThreadView(t.tid(), t.comm(), "DEADLINE", 0, 0, t.reservation().runtimeNs(),
-                        t.reservation().deadlineNs(), t.reservation().periodNs(), Bandwidth.toCpus(t.kernelBandwidth()), "pid " + t.pid()));
+                        t.reservation().deadlineNs(), t.reservation().periodNs(), t.bandwidth().cpus(), "pid " + t.pid()));
             }
         }
         PrintWriter out = spec.commandLine().getOut();
@@ -111,9 +110,9 @@ final class ShowCommand implements Callable<Integer> {
         static List<LedgerView> of(LedgerSnapshot s) {
             List<LedgerView> v = new ArrayList<>();
             for (RootDomainLedger d : s.domains()) {
-                v.add(new LedgerView(d.cpuList(), d.capacity() == Long.MAX_VALUE ? -1 : Bandwidth.toCpus(d.capacity()),
-                        Bandwidth.toCpus(d.kernelTotal()), Bandwidth.toCpus(d.threadsTotal()), Bandwidth.toCpus(d.serversTotal()),
-                        Bandwidth.toCpus(d.unaccounted()), d.leaked(d.defaultTolerance()), d.threads().size()));
+                v.add(new LedgerView(d.cpuList(), d.unlimited() ? -1 : d.capacity().cpus(),
+                        d.kernelTotal().cpus(), d.threadsTotal().cpus(), d.serversTotal().cpus(),
+                        d.unaccounted().cpus(), d.leaked(d.defaultTolerance()), d.threads().size()));
             }
             return v;
         }

@@ -1,6 +1,5 @@
 package io.vmqos.cli;
 
-import io.vmqos.core.Bandwidth;
 import io.vmqos.core.SchedAttributes;
 
 /** One thread as the CLI reports it (text and JSON). Times in ns; bandwidth as a fraction of one CPU. */
@@ -9,7 +8,7 @@ record ThreadView(int tid, String name, String policy, int priority, int nice, l
     static ThreadView of(int tid, String name, SchedAttributes a, String role) {
         return new ThreadView(tid, name, a.policy().name(), a.priority(), a.nice(),
                 a.isDeadline() ? a.runtimeNs() : 0, a.isDeadline() ? a.deadlineNs() : 0, a.isDeadline() ? a.periodNs() : 0,
-                Bandwidth.toCpus(a.kernelBandwidth()), role);
+                a.bandwidth().cpus(), role);
     }
 
     String describe() {

@@ -1,5 +1,7 @@
 package io.vmqos.cli;
 
+import io.vmqos.core.net.TapRef;
+import io.vmqos.core.vm.VmThreads;
 import io.vmqos.host.PathState;
 import io.vmqos.host.PathStateStore;
 import io.vmqos.host.PathTransaction;
@@ -7,8 +9,6 @@ import io.vmqos.linux.net.LinkShaper;
 import io.vmqos.linux.net.NetException;
 import io.vmqos.linux.net.NetPathDiscovery;
 import io.vmqos.linux.net.TapDiscovery;
-import io.vmqos.linux.net.TapRef;
-import io.vmqos.qemu.VmThreads;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
 package io.vmqos.cli;
 
 import io.vmqos.core.InvalidInputException;
+import io.vmqos.core.vm.VmThreads;
 import io.vmqos.qemu.VmDiscovery;
-import io.vmqos.qemu.VmThreads;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;

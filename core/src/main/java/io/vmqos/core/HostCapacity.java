@@ -41,6 +41,6 @@ public record HostCapacity(List<RootDomain> rootDomains, double reserveFraction,
         return new HostCapacity(List.of(RootDomain.of("root", set)), DEFAULT_RESERVE, false);
     }
 
-    /** Fixed-point amount of {@code capacity} kept back, rounded up so the reserve is never less than asked. */
-    public long reserveOf(long capacity) { return (long) Math.ceil(capacity * reserveFraction); }
+    /** The bandwidth of {@code capacity} kept back, rounded up so the reserve is never less than asked. */
+    public CpuBandwidth reserveOf(CpuBandwidth capacity) { return capacity.fractionOf(reserveFraction); }
 }

@@ -7,16 +7,57 @@ import java.util.OptionalLong;
  *
  * @param vm the VM refused
  * @param constraint the first constraint that fails
- * @param needed what the VM needs, in {@link Constraint#unit() the constraint's unit}
- * @param available what the constraint allows, same unit; {@code needed - available} is the shortfall
+ * @param shortfall what the VM needs and what the constraint allows: a {@link BandwidthShortfall} or a
+ *     {@link LatencyShortfall}, as {@link Constraint#latency() the constraint} measures
  * @param largestRatePps the largest packet rate that would be admitted with the same burst and latency bound,
  *     if any rate would (found by bisection)
  * @param smallestLatencyBoundNs the smallest latency bound that would be admitted at the requested rate,
  *     if any would
  * @param message one line for people: the constraint, the numbers and the fix
  */
-public record Refusal(String vm, Constraint constraint, long needed, long available,
+public record Refusal(String vm, Constraint constraint, Shortfall shortfall,
                       OptionalLong largestRatePps, OptionalLong smallestLatencyBoundNs, String message) {
+
+    public Refusal {
+        if (constraint == null || shortfall == null) throw new IllegalArgumentException("constraint and shortfall are required");
+        if (constraint.latency() != (shortfall instanceof LatencyShortfall)) {
+            throw new IllegalArgumentException(constraint + " is measured in " + constraint.unit() + ", not by a " + shortfall.getClass().getSimpleName());
+        }
+    }
+
+    /** What the VM needs and what a constraint allows: a bandwidth or a latency, as the constraint measures. */
+    public sealed interface Shortfall permits BandwidthShortfall, LatencyShortfall {
+        /** True when the need exceeds what is available. */
+        boolean isPositive();
+    }
+
+    /**
+     * A bandwidth constraint's numbers.
+     *
+     * @param needed the bandwidth (or density) the VM needs
+     * @param available the bandwidth the constraint allows
+     */
+    public record BandwidthShortfall(CpuBandwidth needed, CpuBandwidth available) implements Shortfall {
+        /** {@code needed − available}: how much bandwidth is missing. */
+        public CpuBandwidth missing() { return needed.minus(available); }
+
+        @Override
+        public boolean isPositive() { return needed.exceeds(available); }
+    }
+
+    /**
+     * A latency constraint's numbers.
+     *
+     * @param neededNs the latency bound the VM needs met, in ns; {@link Long#MAX_VALUE} when no bound is met
+     * @param availableNs the latency bound the constraint allows (the SLA's), in ns
+     */
+    public record LatencyShortfall(long neededNs, long availableNs) implements Shortfall {
+        /** {@code neededNs − availableNs}: by how much the bound is missed, in ns. */
+        public long missingNs() { return neededNs - availableNs; }
+
+        @Override
+        public boolean isPositive() { return neededNs > availableNs; }
+    }
 
     /** The constraints a plan must meet. */
     public enum Constraint {
@@ -40,10 +81,10 @@ public record Refusal(String vm, Constraint constraint, long needed, long availa
 
         Constraint(String unit) { this.unit = unit; }
 
-        /** The unit of {@link Refusal#needed()} and {@link Refusal#available()}. */
+        /** The unit the constraint measures in: {@code 2^-20 CPU} (a {@link BandwidthShortfall}) or {@code ns}. */
         public String unit() { return unit; }
-    }
 
-    /** {@code needed - available}, in the constraint's unit. */
-    public long shortfall() { return needed - available; }
+        /** True when the constraint measures a latency ({@link LatencyShortfall}), false for a bandwidth. */
+        public boolean latency() { return unit.equals("ns"); }
+    }
 }

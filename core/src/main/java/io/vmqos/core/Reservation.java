@@ -39,14 +39,14 @@ public record Reservation(long runtimeNs, long deadlineNs, long periodNs) {
                 "write runtime/period or runtime/deadline/period, e.g. 2ms/10ms");
     }
 
-    /** Fraction of one CPU, Q/P. */
-    public double bandwidth() { return (double) runtimeNs / periodNs; }
+    /** Bandwidth Q/P, as the kernel's admission ledger counts it ({@code to_ratio}, rounded down). */
+    public CpuBandwidth bandwidth() { return CpuBandwidth.ofRuntime(runtimeNs, periodNs); }
 
-    /** Density Q/min(D,P), the share EDF needs for a constrained deadline. */
-    public double density() { return (double) runtimeNs / Math.min(deadlineNs, periodNs); }
-
-    /** Kernel fixed-point bandwidth, as the admission ledger counts it. */
-    public long kernelBandwidth() { return Bandwidth.toRatio(periodNs, runtimeNs); }
+    /**
+     * Density Q/min(D,P), the share EDF needs for a constrained deadline, rounded up (a guarantee test must not
+     * round in its favour); Q/D for every valid reservation (D &lt;= P).
+     */
+    public CpuBandwidth density() { return CpuBandwidth.ofDensity(runtimeNs, Math.min(deadlineNs, periodNs)); }
 
     /**
      * Checks the kernel's parameter rules (see {@code __checkparam_dl} in kernel/sched/deadline.c) and throws an

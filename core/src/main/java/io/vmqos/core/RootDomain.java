@@ -14,39 +14,40 @@ import java.util.TreeSet;
  * @param cpus the CPU numbers of the domain, not empty
  * @param rtRuntimeNs {@code /proc/sys/kernel/sched_rt_runtime_us} in ns (default 950 ms)
  * @param rtPeriodNs {@code /proc/sys/kernel/sched_rt_period_us} in ns (default 1 s)
- * @param heldByOthers fixed-point bandwidth already admitted in this domain by threads vmqos does not plan
- *     ({@code dl_bw->total_bw} minus vmqos's own)
- * @param heldPerCpu for partitioned placement: density held by others' threads pinned to each CPU; CPUs
- *     absent hold nothing. Its sum must not exceed {@code heldByOthers}
+ * @param heldByOthers the bandwidth already admitted in this domain by threads vmqos does not plan
+ *     ({@code dl_bw->total_bw} minus vmqos's own), not negative
+ * @param heldPerCpu for partitioned placement: the density (as a bandwidth) held by others' threads pinned to
+ *     each CPU; CPUs absent hold nothing. Its sum must not exceed {@code heldByOthers}
  */
 public record RootDomain(String name, SortedSet<Integer> cpus, long rtRuntimeNs, long rtPeriodNs,
-                         long heldByOthers, SortedMap<Integer, Long> heldPerCpu) {
+                         CpuBandwidth heldByOthers, SortedMap<Integer, CpuBandwidth> heldPerCpu) {
 
     public RootDomain {
         if (name == null || name.isBlank()) throw new InvalidInputException("rootDomain.name", "is missing", "name the root domain, e.g. by its cpuset");
         if (cpus == null || cpus.isEmpty()) throw new InvalidInputException("rootDomain " + name + " cpus", "is empty", "give at least one CPU");
         if (rtPeriodNs <= 0 || rtRuntimeNs < 0 || rtRuntimeNs > rtPeriodNs) throw new InvalidInputException("rootDomain " + name + " rt runtime/period", Durations.format(rtRuntimeNs) + "/" + Durations.format(rtPeriodNs) + " is not a fraction of one CPU", "use the values of /proc/sys/kernel/sched_rt_{runtime,period}_us");
-        if (heldByOthers < 0) throw new InvalidInputException("rootDomain " + name + " heldByOthers", "is negative", "give 0 or more");
+        if (heldByOthers == null) throw new InvalidInputException("rootDomain " + name + " heldByOthers", "is missing", "give 0 or more");
+        if (heldByOthers.isNegative()) throw new InvalidInputException("rootDomain " + name + " heldByOthers", "is negative", "give 0 or more");
         heldPerCpu = heldPerCpu == null ? new TreeMap<>() : new TreeMap<>(heldPerCpu);
-        long sum = 0;
+        CpuBandwidth sum = CpuBandwidth.ZERO;
         for (var e : heldPerCpu.entrySet()) {
             if (!cpus.contains(e.getKey())) throw new InvalidInputException("rootDomain " + name + " heldPerCpu", "names CPU " + e.getKey() + " outside the domain", "only give CPUs of the domain");
-            if (e.getValue() < 0) throw new InvalidInputException("rootDomain " + name + " heldPerCpu", "is negative on CPU " + e.getKey(), "give 0 or more");
-            sum += e.getValue();
+            if (e.getValue().isNegative()) throw new InvalidInputException("rootDomain " + name + " heldPerCpu", "is negative on CPU " + e.getKey(), "give 0 or more");
+            sum = sum.plus(e.getValue());
         }
-        if (sum > heldByOthers) throw new InvalidInputException("rootDomain " + name + " heldPerCpu", "sums to more than heldByOthers", "make heldByOthers the domain total");
+        if (sum.exceeds(heldByOthers)) throw new InvalidInputException("rootDomain " + name + " heldPerCpu", "sums to more than heldByOthers", "make heldByOthers the domain total");
         cpus = Collections.unmodifiableSortedSet(new TreeSet<>(cpus));
         heldPerCpu = Collections.unmodifiableSortedMap(heldPerCpu);
     }
 
     /** A domain over {@code cpus} with the kernel's default 95% cap and nothing held by others. */
     public static RootDomain of(String name, SortedSet<Integer> cpus) {
-        return new RootDomain(name, cpus, 950_000_000L, 1_000_000_000L, 0, new TreeMap<>());
+        return new RootDomain(name, cpus, 950_000_000L, 1_000_000_000L, CpuBandwidth.ZERO, new TreeMap<>());
     }
 
     /** One CPU's DEADLINE cap, {@code to_ratio(rt_period, rt_runtime)}, as the kernel computes {@code dl_b->bw}. */
-    public long perCpuCapacity() { return Bandwidth.toRatio(rtPeriodNs, rtRuntimeNs); }
+    public CpuBandwidth perCpuCapacity() { return CpuBandwidth.ofRuntime(rtRuntimeNs, rtPeriodNs); }
 
     /** The kernel's admission capacity: {@code cpus × dl_b->bw} (symmetric CPUs of full capacity). */
-    public long capacity() { return perCpuCapacity() * cpus.size(); }
+    public CpuBandwidth capacity() { return perCpuCapacity().times(cpus.size()); }
 }

@@ -56,9 +56,9 @@ public record SchedAttributes(SchedPolicy policy, long flags, int nice, int prio
         return new Reservation(runtimeNs, deadlineNs, periodNs);
     }
 
-    /** Kernel fixed-point bandwidth (runtime/period × 2^20) this thread holds, 0 unless DEADLINE. */
-    public long kernelBandwidth() {
-        return isDeadline() ? Bandwidth.toRatio(periodNs, runtimeNs) : 0;
+    /** The bandwidth runtime/period this thread holds in the kernel's ledger, {@link CpuBandwidth#ZERO} unless DEADLINE. */
+    public CpuBandwidth bandwidth() {
+        return isDeadline() ? CpuBandwidth.ofRuntime(runtimeNs, periodNs) : CpuBandwidth.ZERO;
     }
 
     /** Flags as sched_setattr should receive them (state bits removed). */

@@ -19,10 +19,10 @@ public record VmPlan(String vm, NetworkSla sla, List<StageReservation> stages, l
         stages = List.copyOf(stages);
     }
 
-    /** Sum of the stages' kernel fixed-point bandwidths (Q/P × 2^20), as the kernel's admission counts them. */
-    public long kernelBandwidth() {
-        long sum = 0;
-        for (StageReservation s : stages) sum += s.reservation().kernelBandwidth();
+    /** Sum of the stages' bandwidths Q/P, as the kernel's admission counts them. */
+    public CpuBandwidth bandwidth() {
+        CpuBandwidth sum = CpuBandwidth.ZERO;
+        for (StageReservation s : stages) sum = sum.plus(s.reservation().bandwidth());
         return sum;
     }
 

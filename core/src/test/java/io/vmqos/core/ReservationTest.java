@@ -12,9 +12,9 @@ class ReservationTest {
     void parsesRuntimePeriodAndConstrainedDeadline() {
         assertThat(Reservation.parse("r", "2ms/10ms")).isEqualTo(new Reservation(2_000_000, 10_000_000, 10_000_000));
         assertThat(Reservation.parse("r", "1ms/5ms/10ms")).isEqualTo(new Reservation(1_000_000, 5_000_000, 10_000_000));
-        assertThat(Reservation.parse("r", "2ms/10ms").bandwidth()).isEqualTo(0.2);
+        assertThat(Reservation.parse("r", "2ms/10ms").bandwidth()).isEqualTo(CpuBandwidth.ofKernelUnits(209_715)); // 0.2 × 2^20 rounded down
         assertThat(Reservation.parse("r", "1ms/5ms/10ms").toString()).isEqualTo("1ms/5ms/10ms");
-        assertThat(Reservation.parse("r", "500us/2ms").kernelBandwidth()).isEqualTo(Bandwidth.UNIT / 4);
+        assertThat(Reservation.parse("r", "500us/2ms").bandwidth()).isEqualTo(CpuBandwidth.ofKernelUnits(1L << 18));
     }
 
     @Test

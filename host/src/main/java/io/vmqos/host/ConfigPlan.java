@@ -1,8 +1,8 @@
 package io.vmqos.host;
 
 import io.vmqos.core.HostCapacity;
-import io.vmqos.core.PlanResult;
-import io.vmqos.qemu.VmThreads;
+import io.vmqos.core.HostPlan;
+import io.vmqos.core.vm.VmThreads;
 
 import java.util.List;
 import java.util.Map;
@@ -21,7 +21,7 @@ import java.util.Set;
  * @param napiThreads per VM name, the NAPI/IRQ threads found on its path (discovered once, here, for apply too)
  * @param notes remarks for people (VMs not running, SLAs not checked, ...), in VM name order
  */
-public record ConfigPlan(PlanResult result, HostCapacity capacity, Set<String> unsized, Map<String, VmThreads> found,
+public record ConfigPlan(HostPlan result, HostCapacity capacity, Set<String> unsized, Map<String, VmThreads> found,
                          Map<String, List<Integer>> napiThreads, List<String> notes) {
     public ConfigPlan {
         napiThreads = Map.copyOf(napiThreads);

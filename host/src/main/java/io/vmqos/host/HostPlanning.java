@@ -6,14 +6,13 @@ import io.vmqos.analysis.Planner;
 import io.vmqos.analysis.SharedThreadSizing;
 import io.vmqos.analysis.Sizer;
 import io.vmqos.analysis.SizingPolicy;
-import io.vmqos.core.Bandwidth;
 import io.vmqos.core.CostModel;
+import io.vmqos.core.CpuBandwidth;
 import io.vmqos.core.HostCapacity;
 import io.vmqos.core.HostPlan;
 import io.vmqos.core.InvalidInputException;
 import io.vmqos.core.NetworkSla;
 import io.vmqos.core.Placement;
-import io.vmqos.core.PlanResult;
 import io.vmqos.core.Refusal;
 import io.vmqos.core.Reservation;
 import io.vmqos.core.RootDomain;
@@ -25,6 +24,9 @@ import io.vmqos.core.VmPlan;
 import io.vmqos.core.VmRequest;
 import io.vmqos.core.config.HostConfig;
 import io.vmqos.core.config.VmConfig;
+import io.vmqos.core.vm.ThreadRole;
+import io.vmqos.core.vm.VmThread;
+import io.vmqos.core.vm.VmThreads;
 import io.vmqos.host.config.CostModelFile;
 import io.vmqos.linux.CpuList;
 import io.vmqos.linux.DeadlineThread;
@@ -32,10 +34,7 @@ import io.vmqos.linux.RootDomainLedger;
 import io.vmqos.linux.SchedException;
 import io.vmqos.linux.ThreadScheduler;
 import io.vmqos.qemu.QmpException;
-import io.vmqos.qemu.ThreadRole;
 import io.vmqos.qemu.VmDiscoveryException;
-import io.vmqos.qemu.VmThread;
-import io.vmqos.qemu.VmThreads;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -62,8 +61,8 @@ import java.util.TreeSet;
  * sized and admitted by {@link Planner}; VMs planned from explicit reservations only (no cost model, or no SLA) are
  * admitted first with {@link Admission} and count for the others as held bandwidth. Deterministic for equal inputs.
  *
- * <p><b>Stages to threads.</b> VCPU → every vCPU thread; IO → main loop, iothreads and vhost workers; NAPI → the
- * threads {@link NapiThreadSource} names (none by default: a note says so). Threads of a configured VM that are
+ * <p><b>Stages to threads.</b> A VM's threads by {@link ThreadRole#stage()}: VCPU → every vCPU thread; IO → main
+ * loop, iothreads and vhost workers; NAPI → the threads {@link NapiThreadSource} names (none by default: a note says so). Threads of a configured VM that are
  * DEADLINE but in no planned stage go back to SCHED_OTHER in the same transaction, so the host converges on the file.
  *
  * <p>One instance per command; call from one thread.
@@ -108,32 +107,27 @@ public final class HostPlanning {
         if (!plan.complete()) {
             StringBuilder sb = new StringBuilder("the plan refuses ").append(plan.result().refusals().size()).append(" VM(s), so nothing is applied:");
             for (Refusal r : plan.result().refusals()) sb.append(' ').append(r.message()).append('.');
-            throw new PlanRefusedException(sb.toString(), null, 0);
+            throw new PlanRefusedException(sb.toString(), null, CpuBandwidth.ZERO);
         }
         List<String> notes = new ArrayList<>();
         List<ThreadChange> changes = new ArrayList<>();
         Map<Integer, String> owner = new HashMap<>();
-        for (VmPlan vp : plan.result().plan().vms()) {
+        for (VmPlan vp : plan.result().vms()) {
             VmConfig vm = cfg.vm(vp.vm()).orElseThrow();
             VmThreads threads = plan.found().get(vm.name());
             Set<Integer> planned = new HashSet<>();
             for (StageReservation s : vp.stages()) {
+                if (s.stage() == StageKind.NAPI) {
+                    // a NAPI thread may carry several VMs: reserved after this loop, once for all of them
+                    if (plan.napiThreads().getOrDefault(vm.name(), List.of()).isEmpty()) {
+                        notes.add("vm " + vm.name() + ": napi stage: no NAPI threads discovered for VM (path reservations not configured)");
+                    }
+                    continue;
+                }
                 List<Integer> tids = new ArrayList<>();
                 List<String> names = new ArrayList<>();
-                switch (s.stage()) {
-                    case VCPU -> threads.of(ThreadRole.VCPU).forEach(t -> { tids.add(t.tid()); names.add(t.name()); });
-                    case IO -> {
-                        for (ThreadRole r : List.of(ThreadRole.MAIN_LOOP, ThreadRole.IOTHREAD, ThreadRole.VHOST)) {
-                            threads.of(r).forEach(t -> { tids.add(t.tid()); names.add(t.name()); });
-                        }
-                    }
-                    case NAPI -> {
-                        // a NAPI thread may carry several VMs: reserved after this loop, once for all of them
-                        if (plan.napiThreads().getOrDefault(vm.name(), List.of()).isEmpty()) {
-                            notes.add("vm " + vm.name() + ": napi stage: no NAPI threads discovered for VM (path reservations not configured)");
-                        }
-                        continue;
-                    }
+                for (ThreadRole r : ThreadRole.of(s.stage())) {
+                    threads.of(r).forEach(t -> { tids.add(t.tid()); names.add(t.name()); });
                 }
                 if (tids.isEmpty()) notes.add("vm " + vm.name() + ": " + stageName(s.stage()) + " stage: the VM has no such thread; nothing reserved for it");
                 for (int i = 0; i < tids.size(); i++) {
@@ -246,7 +240,7 @@ public final class HostPlanning {
                 fixed.add(fixedPlan(vm, sla.orElse(null), cfg.overheadPerActivationNs()));
             }
         }
-        PlanResult result = planAll(capacity, sizer, sized, fixed);
+        HostPlan result = planAll(capacity, sizer, sized, fixed);
         if (!requireRunning) notes.addAll(sharedNapiNotes(cfg, costs, facts, result, napiFound));
         notes.sort(Comparator.naturalOrder());
         return new ConfigPlan(result, capacity, unsized, found, napiFound, notes);
@@ -256,17 +250,17 @@ public final class HostPlanning {
      * What {@link #apply} will do with NAPI threads several planned VMs cross: one reservation for all of them
      * instead of each VM's own (which the plan lists and admits). Read-only.
      */
-    private static List<String> sharedNapiNotes(HostConfig cfg, Optional<CostModel> costs, HostFacts facts, PlanResult result,
+    private static List<String> sharedNapiNotes(HostConfig cfg, Optional<CostModel> costs, HostFacts facts, HostPlan result,
                                                 Map<String, List<Integer>> napiThreads) {
         List<String> out = new ArrayList<>();
         for (Map.Entry<Integer, List<VmPlan>> e : napiSharing(result, napiThreads).entrySet()) {
             if (e.getValue().size() < 2) continue;
-            double own = e.getValue().stream().mapToDouble(vp -> ownNapi(vp).bandwidth()).sum();
+            CpuBandwidth own = CpuBandwidth.sum(e.getValue().stream().map(vp -> ownNapi(vp).bandwidth()).toList());
             try {
                 Reservation r = napiReservation(e.getKey(), e.getValue(), costs, cfg, facts, new ArrayList<>());
                 out.add("napi thread " + e.getKey() + " is shared by vm " + vmNames(e.getValue(), ", ")
-                        + ": apply gives it one reservation " + r + " (" + pct(r.bandwidth()) + ", the VMs' own napi reservations together: "
-                        + pct(own) + "); apply checks the difference against the kernel's admission");
+                        + ": apply gives it one reservation " + r + " (" + r.bandwidth().percent() + ", the VMs' own napi reservations together: "
+                        + own.percent() + "); apply checks the difference against the kernel's admission");
             } catch (PlanRefusedException refused) {
                 out.add("apply will refuse: " + refused.getMessage());
             }
@@ -275,60 +269,56 @@ public final class HostPlanning {
     }
 
     /** Admits the fixed plans first (largest first, then name), then sizes and admits the others in what is left. */
-    private static PlanResult planAll(HostCapacity capacity, Sizer sizer, List<VmRequest> sized, List<VmPlan> fixed) {
+    private static HostPlan planAll(HostCapacity capacity, Sizer sizer, List<VmRequest> sized, List<VmPlan> fixed) {
         List<VmPlan> order = new ArrayList<>(fixed);
-        order.sort(Comparator.comparingLong(VmPlan::kernelBandwidth).reversed().thenComparing(VmPlan::vm));
+        order.sort(Comparator.comparing(VmPlan::bandwidth).reversed().thenComparing(VmPlan::vm));
         Admission admission = new Admission(capacity);
         List<VmPlan> admitted = new ArrayList<>();
         List<Placement> placements = new ArrayList<>();
         List<Refusal> refusals = new ArrayList<>();
-        Map<String, Long> heldByFixed = new HashMap<>();
-        Map<Integer, Long> perCpuFixed = new TreeMap<>();
+        Map<String, CpuBandwidth> heldByFixed = new HashMap<>();
+        Map<Integer, CpuBandwidth> perCpuFixed = new TreeMap<>();
         for (VmPlan p : order) {
             switch (admission.admit(p, null)) {
                 case AdmissionDecision.Admitted a -> {
                     admitted.add(p);
                     placements.addAll(a.placements());
-                    heldByFixed.merge(a.rootDomain(), p.kernelBandwidth(), Long::sum);
+                    heldByFixed.merge(a.rootDomain(), p.bandwidth(), CpuBandwidth::plus);
                     for (Placement pl : a.placements()) {
-                        if (pl.pinned()) perCpuFixed.merge(pl.cpu(), density(p.stage(pl.stage()).reservation()), Long::sum);
+                        if (pl.pinned()) perCpuFixed.merge(pl.cpu(), p.stage(pl.stage()).reservation().density(), CpuBandwidth::plus);
                     }
                 }
-                case AdmissionDecision.Rejected r -> refusals.add(new Refusal(p.vm(), r.constraint(), r.needed(), r.available(), OptionalLong.empty(), OptionalLong.empty(),
-                        "vm " + p.vm() + ": " + r.constraint() + ": " + r.detail() + " (short by " + Bandwidth.percent(r.needed() - r.available())
+                case AdmissionDecision.Rejected r -> refusals.add(new Refusal(p.vm(), r.constraint(), r.shortfall(), OptionalLong.empty(), OptionalLong.empty(),
+                        "vm " + p.vm() + ": " + r.constraint() + ": " + r.detail() + " (short by " + r.shortfall().missing().percent()
                                 + "); fix: lower its explicit reservations or free bandwidth"));
             }
         }
         List<RootDomain> rest = new ArrayList<>();
         for (RootDomain d : capacity.rootDomains()) {
-            TreeMap<Integer, Long> held = new TreeMap<>(d.heldPerCpu());
+            TreeMap<Integer, CpuBandwidth> held = new TreeMap<>(d.heldPerCpu());
             for (int cpu : d.cpus()) {
-                Long f = perCpuFixed.get(cpu);
-                if (f != null) held.merge(cpu, f, Long::sum);
+                CpuBandwidth f = perCpuFixed.get(cpu);
+                if (f != null) held.merge(cpu, f, CpuBandwidth::plus);
             }
-            rest.add(new RootDomain(d.name(), d.cpus(), d.rtRuntimeNs(), d.rtPeriodNs(), d.heldByOthers() + heldByFixed.getOrDefault(d.name(), 0L), held));
+            rest.add(new RootDomain(d.name(), d.cpus(), d.rtRuntimeNs(), d.rtPeriodNs(),
+                    d.heldByOthers().plus(heldByFixed.getOrDefault(d.name(), CpuBandwidth.ZERO)), held));
         }
-        PlanResult planned = new Planner(sizer).plan(new HostCapacity(rest, capacity.reserveFraction(), capacity.partitioned()), sized);
-        HostPlan hp = planned.plan();
+        HostPlan hp = new Planner(sizer).plan(new HostCapacity(rest, capacity.reserveFraction(), capacity.partitioned()), sized);
         admitted.addAll(hp.vms());
         admitted.sort(Comparator.comparing(VmPlan::vm));
         placements.addAll(hp.placements());
         placements.sort(Comparator.comparing(Placement::vm).thenComparing(Placement::stage));
-        refusals.addAll(planned.refusals());
-        refusals.sort(Comparator.comparing(Refusal::vm));
-        long total = 0;
-        for (VmPlan p : admitted) total += p.kernelBandwidth();
-        TreeMap<Integer, Long> usedPerCpu = new TreeMap<>(hp.usedPerCpu());
-        perCpuFixed.forEach((cpu, v) -> usedPerCpu.merge(cpu, v, Long::sum));
-        return new PlanResult(new HostPlan(admitted, placements, total, hp.remainingPerRootDomain(), usedPerCpu), refusals);
+        refusals.addAll(hp.refusals());
+        CpuBandwidth total = CpuBandwidth.sum(admitted.stream().map(VmPlan::bandwidth).toList());
+        TreeMap<Integer, CpuBandwidth> usedPerCpu = new TreeMap<>(hp.usedPerCpu());
+        perCpuFixed.forEach((cpu, v) -> usedPerCpu.merge(cpu, v, CpuBandwidth::plus));
+        return new HostPlan(admitted, placements, total, hp.remainingPerRootDomain(), usedPerCpu, refusals);
     }
 
-    private static long density(Reservation r) { return Math.ceilDiv(r.runtimeNs() << Bandwidth.SHIFT, r.deadlineNs()); }
-
     /** Per NAPI thread, the admitted plans with a napi stage whose VM's path crosses it (thread order, then plan order). */
-    private static Map<Integer, List<VmPlan>> napiSharing(PlanResult result, Map<String, List<Integer>> napiThreads) {
+    private static Map<Integer, List<VmPlan>> napiSharing(HostPlan result, Map<String, List<Integer>> napiThreads) {
         Map<Integer, List<VmPlan>> byThread = new TreeMap<>();
-        for (VmPlan vp : result.plan().vms()) {
+        for (VmPlan vp : result.vms()) {
             if (vp.stage(StageKind.NAPI) == null) continue;
             for (int t : napiThreads.getOrDefault(vp.vm(), List.of())) byThread.computeIfAbsent(t, k -> new ArrayList<>()).add(vp);
         }
@@ -365,8 +355,8 @@ public final class HostPlanning {
             SizingPolicy policy = SizingPolicy.DEFAULT.withOverhead(cfg.overheadPerActivationNs());
             r = SharedThreadSizing.size(loads, facts.limits(), policy.overheadPerActivationNs(), policy.rateMargin()).orElseThrow(() ->
                     new PlanRefusedException("NAPI thread " + tid + " is shared by vm " + who + " and no reservation within one CPU keeps each VM's "
-                            + "napi guarantee; fix: lower their rates or relax their latency bounds, or give the VMs paths of their own", null, 0));
-            notes.add("napi thread " + tid + " is shared by vm " + who + ": one reservation " + r + " (" + pct(r.bandwidth())
+                            + "napi guarantee; fix: lower their rates or relax their latency bounds, or give the VMs paths of their own", null, CpuBandwidth.ZERO));
+            notes.add("napi thread " + tid + " is shared by vm " + who + ": one reservation " + r + " (" + r.bandwidth().percent()
                     + ") sized for the sum of their SLAs, keeping each VM's napi guarantee");
         } else {
             long period = shares.stream().mapToLong(vp -> ownNapi(vp).periodNs()).min().orElseThrow();
@@ -374,15 +364,13 @@ public final class HostPlanning {
             for (VmPlan vp : shares) runtime += Math.ceilDiv(ownNapi(vp).runtimeNs() * period, ownNapi(vp).periodNs());
             if (runtime > period) {
                 throw new PlanRefusedException("NAPI thread " + tid + " is shared by vm " + who + " whose explicit napi reservations add up to "
-                        + "more than one CPU; fix: lower them or give the VMs paths of their own", null, 0);
+                        + "more than one CPU; fix: lower them or give the VMs paths of their own", null, CpuBandwidth.ZERO);
             }
             r = Reservation.of(runtime, period);
             notes.add("napi thread " + tid + " is shared by vm " + who + ": one reservation " + r + ", the sum of their explicit napi reservations");
         }
         return r;
     }
-
-    private static String pct(double share) { return String.format(Locale.ROOT, "%.1f%%", share * 100); }
 
     /** A plan of explicit reservations only: latency per stage from the reservation, rates and bounds unknown (-1). */
     private static VmPlan fixedPlan(VmConfig vm, NetworkSla sla, long overheadNs) {
@@ -414,11 +402,11 @@ public final class HostPlanning {
                 }
                 covered.or(cpus);
             }
-            long counted = d.leaked(d.defaultTolerance()) ? d.serversTotal() + d.threadsTotal() : d.kernelTotal();
-            long mine = 0;
-            for (DeadlineThread t : d.threads()) if (ours.contains(t.tid())) mine += t.kernelBandwidth();
+            CpuBandwidth counted = d.leaked(d.defaultTolerance()) ? d.serversTotal().plus(d.threadsTotal()) : d.kernelTotal();
+            CpuBandwidth mine = CpuBandwidth.ZERO;
+            for (DeadlineThread t : d.threads()) if (ours.contains(t.tid())) mine = mine.plus(t.bandwidth());
             TreeSet<Integer> set = new TreeSet<>(d.cpus());
-            domains.add(new RootDomain(d.cpuList(), set, facts.rtRuntimeNs(), facts.rtPeriodNs(), Math.max(0, counted - mine), new TreeMap<>()));
+            domains.add(new RootDomain(d.cpuList(), set, facts.rtRuntimeNs(), facts.rtPeriodNs(), counted.minus(mine).max(CpuBandwidth.ZERO), new TreeMap<>()));
         }
         if (want != null) {
             BitSet missing = (BitSet) want.clone();

@@ -1,9 +1,9 @@
 package io.vmqos.host;
 
+import io.vmqos.core.net.Irq;
+import io.vmqos.core.net.NetDevice;
 import io.vmqos.linux.CpuList;
 import io.vmqos.linux.net.Interrupts;
-import io.vmqos.linux.net.Irq;
-import io.vmqos.linux.net.NetDevice;
 
 import java.util.BitSet;
 import java.util.List;

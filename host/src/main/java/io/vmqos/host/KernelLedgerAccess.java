@@ -1,5 +1,6 @@
 package io.vmqos.host;
 
+import io.vmqos.core.CpuBandwidth;
 import io.vmqos.linux.DeadlineLedger;
 import io.vmqos.linux.LedgerSnapshot;
 import io.vmqos.linux.ProcFs;
@@ -44,27 +45,27 @@ public final class KernelLedgerAccess implements LedgerAccess {
                 // CPU not in any domain (offline meanwhile): the first domain is the best guess
             }
         }
-        long cap = d.capacity() == Long.MAX_VALUE ? io.vmqos.core.Bandwidth.UNIT * d.cpus().size() : d.capacity();
+        CpuBandwidth cap = d.unlimited() ? CpuBandwidth.ONE_CPU.times(d.cpus().size()) : d.capacity();
         // within rounding tolerance the kernel's counter is the truth; beyond it, live threads + servers are
-        long accounted = d.leaked(d.defaultTolerance()) ? d.serversTotal() + d.threadsTotal() : d.kernelTotal();
+        CpuBandwidth accounted = d.leaked(d.defaultTolerance()) ? d.serversTotal().plus(d.threadsTotal()) : d.kernelTotal();
         return new DomainBudget(d.cpuList(), cap, d.kernelTotal(), accounted);
     }
 
     @Override
     public LedgerRepair repairIfLeaked() {
         RepairResult r = ledger.repairIfLeaked();
-        long before = leaked(r.before()), after = leaked(r.after());
+        CpuBandwidth before = leaked(r.before()), after = leaked(r.after());
         boolean did = !"none".equals(r.method());
         if (!r.success()) {
-            throw new IllegalStateException("the kernel's deadline ledger still holds " + io.vmqos.core.Bandwidth.percent(after)
+            throw new IllegalStateException("the kernel's deadline ledger still holds " + after.percent()
                     + " of a CPU that no thread accounts for after " + r.method() + "; see: vmqos doctor");
         }
         return did ? new LedgerRepair(before, after, true, r.method()) : LedgerRepair.NOTHING;
     }
 
-    private static long leaked(LedgerSnapshot s) {
-        long sum = 0;
-        for (RootDomainLedger d : s.domains()) sum += Math.max(0, d.leaked(d.defaultTolerance()) ? d.unaccounted() : 0);
+    private static CpuBandwidth leaked(LedgerSnapshot s) {
+        CpuBandwidth sum = CpuBandwidth.ZERO;
+        for (RootDomainLedger d : s.domains()) if (d.leaked(d.defaultTolerance())) sum = sum.plus(d.unaccounted().max(CpuBandwidth.ZERO));
         return sum;
     }
 

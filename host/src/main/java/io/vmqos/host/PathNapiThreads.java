@@ -1,13 +1,13 @@
 package io.vmqos.host;
 
 import io.vmqos.core.config.VmConfig;
-import io.vmqos.linux.net.KernelThread;
+import io.vmqos.core.net.KernelThread;
+import io.vmqos.core.net.NetPath;
+import io.vmqos.core.net.TapRef;
+import io.vmqos.core.vm.VmThreads;
 import io.vmqos.linux.net.NetException;
-import io.vmqos.linux.net.NetPath;
 import io.vmqos.linux.net.NetPathDiscovery;
 import io.vmqos.linux.net.TapDiscovery;
-import io.vmqos.linux.net.TapRef;
-import io.vmqos.qemu.VmThreads;
 
 import java.util.ArrayList;
 import java.util.List;

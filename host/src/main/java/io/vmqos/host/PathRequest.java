@@ -1,6 +1,6 @@
 package io.vmqos.host;
 
-import io.vmqos.linux.net.ShapingSpec;
+import io.vmqos.core.net.ShapingSpec;
 
 /**
  * What to do on a VM's network path besides its own threads.

@@ -1,8 +1,8 @@
 package io.vmqos.host;
 
 import io.vmqos.core.Reservation;
-import io.vmqos.linux.net.KernelThread;
-import io.vmqos.linux.net.NetDevice;
+import io.vmqos.core.net.KernelThread;
+import io.vmqos.core.net.NetDevice;
 
 import java.util.List;
 

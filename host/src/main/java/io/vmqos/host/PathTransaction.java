@@ -4,28 +4,29 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.vmqos.core.Reservation;
 import io.vmqos.core.SchedAttributes;
 import io.vmqos.core.ThreadChange;
+import io.vmqos.core.net.Irq;
+import io.vmqos.core.net.KernelThread;
+import io.vmqos.core.net.NetDevice;
+import io.vmqos.core.net.NetPath;
+import io.vmqos.core.net.TapRef;
+import io.vmqos.core.net.VmNetwork;
+import io.vmqos.core.vm.VmThread;
+import io.vmqos.core.vm.VmThreads;
 import io.vmqos.linux.CpuList;
 import io.vmqos.linux.ProcFs;
 import io.vmqos.linux.SchedException;
 import io.vmqos.linux.ThreadScheduler;
 import io.vmqos.linux.net.Interrupts;
-import io.vmqos.linux.net.Irq;
 import io.vmqos.linux.net.IpRoute;
-import io.vmqos.linux.net.KernelThread;
 import io.vmqos.linux.net.KernelThreads;
 import io.vmqos.linux.net.LinkShaper;
 import io.vmqos.linux.net.NapiChange;
 import io.vmqos.linux.net.NapiUnsupportedException;
 import io.vmqos.linux.net.NetCommandException;
-import io.vmqos.linux.net.NetDevice;
-import io.vmqos.linux.net.NetPath;
 import io.vmqos.linux.net.NetPathDiscovery;
 import io.vmqos.linux.net.ShapedLink;
 import io.vmqos.linux.net.TapDiscovery;
-import io.vmqos.linux.net.TapRef;
 import io.vmqos.linux.net.ThreadedNapi;
-import io.vmqos.qemu.VmThread;
-import io.vmqos.qemu.VmThreads;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,7 +39,7 @@ import java.util.Optional;
 /**
  * One VM's reservations together with its network path, all-or-nothing:
  * <ol>
- *   <li>(a) threaded NAPI on for every path device that polls ({@link PathPlan#napiDevices()}), remembering the
+ *   <li>(a) threaded NAPI on for every path device that polls ({@link VmNetwork#napiDevices()}), remembering the
  *       previous {@code threaded} and GRO settings;</li>
  *   <li>(b) one {@link Reserver#apply} of the VM's own thread changes plus SCHED_DEADLINE for the path's
  *       {@code napi/} threads and (with {@code threadirqs}) {@code irq/} threads, sized by the request's
@@ -115,7 +116,7 @@ public final class PathTransaction {
      *
      * @throws io.vmqos.linux.net.NetPathException a VM without a tap (NO_TAP, naming the VM and the fix), a tap not on a bridge, ...
      */
-    public PathPlan plan(VmThreads vm) {
+    public VmNetwork network(VmThreads vm) {
         String key = keyOf(vm);
         List<TapRef> refs = taps.requireTaps(vm.pid(), vm.name());
         List<NetPath> paths = new ArrayList<>();
@@ -123,11 +124,11 @@ public final class PathTransaction {
         List<NetDevice> peers = new ArrayList<>();
         for (NetPath p : paths) {
             for (NetDevice d : p.devices()) {
-                if (d.kind() != io.vmqos.linux.net.DeviceKind.VETH) continue;
+                if (d.kind() != io.vmqos.core.net.DeviceKind.VETH) continue;
                 vethPeer(d).ifPresent(peers::add);
             }
         }
-        return new PathPlan(key, refs, paths, peers);
+        return new VmNetwork(key, refs, paths, peers);
     }
 
     /**
@@ -155,9 +156,9 @@ public final class PathTransaction {
     private PathReport applyLocked(VmThreads vm, String key, List<ThreadChange> vmChanges, PathRequest req, PathState state) {
         List<String> undone = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
-        PathPlan plan;
+        VmNetwork network;
         try {
-            plan = plan(vm);
+            network = network(vm);
         } catch (RuntimeException e) {
             throw new PathTransactionException(key, PathTransactionException.Stage.DISCOVER, e, undone, List.of());
         }
@@ -165,7 +166,7 @@ public final class PathTransaction {
         List<NapiChange> napiDone = new ArrayList<>();
         Map<String, List<KernelThread>> napiThreads = new LinkedHashMap<>();
         if (req.napi() != null) {
-            for (NetDevice d : plan.napiDevices()) {
+            for (NetDevice d : network.napiDevices()) {
                 try {
                     NapiChange c;
                     try {
@@ -189,7 +190,7 @@ public final class PathTransaction {
         List<PathState.PathThread> pathThreads = new ArrayList<>();
         Map<Integer, NetDevice> irqThreadDevices = new LinkedHashMap<>();
         if (req.napi() != null) {
-            for (NetDevice d : plan.napiDevices()) {
+            for (NetDevice d : network.napiDevices()) {
                 List<KernelThread> ts = new ArrayList<>(napiThreads.getOrDefault(devKey(d), List.of()));
                 for (Irq irq : d.irqs()) irq.thread().ifPresent(t -> { ts.add(t); irqThreadDevices.put(t.pid(), d); });
                 for (KernelThread t : ts) {
@@ -202,7 +203,7 @@ public final class PathTransaction {
                 }
             }
         }
-        if (!req.steerIrqs()) checkIrqAffinity(plan, vm, warnings);
+        if (!req.steerIrqs()) checkIrqAffinity(network, vm, warnings);
         ApplyReport applied = null;
         if (!all.isEmpty()) {
             try {
@@ -224,7 +225,7 @@ public final class PathTransaction {
         List<PathState.IrqRecord> irqsMoved = new ArrayList<>();
         if (req.steerIrqs()) {
             try {
-                steerIrqs(plan, vm, state, irqsMoved, warnings);
+                steerIrqs(network, vm, state, irqsMoved, warnings);
             } catch (RuntimeException e) {
                 throw undoAll(key, PathTransactionException.Stage.IRQ, e, List.of(), irqsMoved, applied, napiDone, undone);
             }
@@ -232,7 +233,7 @@ public final class PathTransaction {
         // (c) shaping
         List<ShapedLink> shaped = new ArrayList<>();
         try {
-            for (TapRef t : plan.taps()) {
+            for (TapRef t : network.taps()) {
                 if (req.egress() != null) shaped.add(shaper.shapeEgress(t.name(), t.ns(), key, req.egress()));
                 if (req.ingress() != null) shaped.add(shaper.shapeIngress(t.name(), t.ns(), key, req.ingress()));
             }
@@ -240,7 +241,7 @@ public final class PathTransaction {
             throw undoAll(key, PathTransactionException.Stage.SHAPE, e, shaped, irqsMoved, applied, napiDone, undone);
         }
         // record
-        List<PathState.Dev> devs = plan.devices().stream().map(d -> new PathState.Dev(d.name(), d.ns())).toList();
+        List<PathState.Dev> devs = network.devices().stream().map(d -> new PathState.Dev(d.name(), d.ns())).toList();
         List<PathState.NapiRecord> napiRecords = new ArrayList<>();
         for (NapiChange c : napiDone) {
             if (!c.wasAlreadyThreaded()) {
@@ -256,7 +257,7 @@ public final class PathTransaction {
         } catch (RuntimeException e) {
             throw undoAll(key, PathTransactionException.Stage.STATE, e, shaped, irqsMoved, applied, napiDone, undone);
         }
-        return new PathReport(key, plan, applied == null ? new ApplyReport(List.of(), LedgerRepair.NOTHING) : applied,
+        return new PathReport(key, network, applied == null ? new ApplyReport(List.of(), LedgerRepair.NOTHING) : applied,
                 napiDone, shaped, irqsMoved, warnings);
     }
 
@@ -522,10 +523,10 @@ public final class PathTransaction {
      * happens (so a failure midway can put back exactly those). An IRQ another recorded VM already moved is left
      * to that VM's record.
      */
-    private void steerIrqs(PathPlan plan, VmThreads vm, PathState state, List<PathState.IrqRecord> moved, List<String> warnings) {
+    private void steerIrqs(VmNetwork network, VmThreads vm, PathState state, List<PathState.IrqRecord> moved, List<String> warnings) {
         java.util.Set<Integer> recorded = new java.util.HashSet<>();
         state.vms().values().forEach(e -> e.irqs().forEach(r -> recorded.add(r.irq())));
-        irqs.steer(plan.devices(), vmCpus(vm), recorded, moved);
+        irqs.steer(network.devices(), vmCpus(vm), recorded, moved);
         if (!moved.isEmpty() && IrqSteering.irqBalanceRunning()) {
             warnings.add("irqbalance is running and may move IRQs " + moved.stream().map(r -> String.valueOf(r.irq())).toList()
                     + " back (fix: add them to IRQBALANCE_BANNED_IRQS or stop irqbalance)");
@@ -533,10 +534,10 @@ public final class PathTransaction {
     }
 
 
-    private void checkIrqAffinity(PathPlan plan, VmThreads vm, List<String> warnings) {
+    private void checkIrqAffinity(VmNetwork network, VmThreads vm, List<String> warnings) {
         BitSet cpus = vmCpus(vm);
         if (cpus.isEmpty()) return;
-        for (NetDevice d : plan.devices()) {
+        for (NetDevice d : network.devices()) {
             for (Irq irq : d.irqs()) {
                 if (irq.affinity().isEmpty()) continue;
                 BitSet a = CpuList.parse(irq.affinity());

@@ -1,11 +1,17 @@
 package io.vmqos.host;
 
+import io.vmqos.core.CpuBandwidth;
+
 /** Admission control refused a plan before any syscall; the host is unchanged. */
 public final class PlanRefusedException extends RuntimeException {
     private final transient DomainBudget budget;
-    private final long requested;
+    private final CpuBandwidth requested;
 
-    public PlanRefusedException(String message, DomainBudget budget, long requested) {
+    /**
+     * @param budget the root domain that had no room, or null (a refusal of the plan itself)
+     * @param requested the net growth the plan asked of it, or zero
+     */
+    public PlanRefusedException(String message, DomainBudget budget, CpuBandwidth requested) {
         super(message);
         this.budget = budget;
         this.requested = requested;
@@ -14,6 +20,6 @@ public final class PlanRefusedException extends RuntimeException {
     /** The root domain that had no room. */
     public DomainBudget budget() { return budget; }
 
-    /** The net growth the plan asked of it, kernel fixed point. */
-    public long requested() { return requested; }
+    /** The net growth the plan asked of the root domain. */
+    public CpuBandwidth requested() { return requested; }
 }

@@ -1,6 +1,6 @@
 package io.vmqos.host;
 
-import io.vmqos.core.Bandwidth;
+import io.vmqos.core.CpuBandwidth;
 import io.vmqos.core.InvalidInputException;
 import io.vmqos.core.KernelLimits;
 import io.vmqos.core.SchedAttributes;
@@ -83,7 +83,7 @@ public final class Reserver {
 
         // Shrinking changes first so that growing ones find the room they free.
         List<ThreadChange> order = new ArrayList<>(effective);
-        order.sort(Comparator.comparingLong(c -> c.target().kernelBandwidth() - before.get(c.tid()).kernelBandwidth()));
+        order.sort(Comparator.comparing(c -> c.target().bandwidth().minus(before.get(c.tid()).bandwidth())));
 
         List<ThreadChange> applied = new ArrayList<>();
         for (ThreadChange c : order) {
@@ -150,27 +150,28 @@ public final class Reserver {
 
     /** A plan larger than a whole root domain (less the reserve) is refused without asking any thread. */
     private void refuseOverCapacity(List<ThreadChange> changes, Map<Integer, DomainBudget> byTid) {
-        Map<String, Long> total = new LinkedHashMap<>();
+        Map<String, CpuBandwidth> total = new LinkedHashMap<>();
         Map<String, DomainBudget> budgets = new LinkedHashMap<>();
         for (ThreadChange c : changes) {
             if (!c.target().isDeadline()) continue;
             DomainBudget b = byTid.get(c.tid());
             budgets.putIfAbsent(b.cpus(), b);
-            total.merge(b.cpus(), c.target().kernelBandwidth(), Long::sum);
+            total.merge(b.cpus(), c.target().bandwidth(), CpuBandwidth::plus);
         }
-        for (Map.Entry<String, Long> e : total.entrySet()) {
+        for (Map.Entry<String, CpuBandwidth> e : total.entrySet()) {
             DomainBudget b = budgets.get(e.getKey());
-            long limit = limitOf(b);
-            if (e.getValue() > limit) {
-                throw new PlanRefusedException("the plan asks " + Bandwidth.percent(e.getValue()) + " of a CPU on root domain CPUs "
-                        + b.cpus() + ", more than its whole capacity " + Bandwidth.percent(b.capacity()) + " less the host reserve of "
-                        + Math.round(hostReserve * 100) + "% (" + Bandwidth.percent(limit) + "). Fix: lower runtime/period or reserve fewer threads.",
+            CpuBandwidth limit = limitOf(b);
+            if (e.getValue().exceeds(limit)) {
+                throw new PlanRefusedException("the plan asks " + e.getValue().percent() + " of a CPU on root domain CPUs "
+                        + b.cpus() + ", more than its whole capacity " + b.capacity().percent() + " less the host reserve of "
+                        + Math.round(hostReserve * 100) + "% (" + limit.percent() + "). Fix: lower runtime/period or reserve fewer threads.",
                         b, e.getValue());
             }
         }
     }
 
-    private long limitOf(DomainBudget b) { return b.capacity() - (long) Math.ceil(b.capacity() * hostReserve); }
+    /** The domain's capacity less the host reserve (rounded up, as {@link io.vmqos.core.HostCapacity#reserveOf}). */
+    private CpuBandwidth limitOf(DomainBudget b) { return b.capacity().minus(b.capacity().fractionOf(hostReserve)); }
 
     private Map<Integer, SchedAttributes> snapshot(List<ThreadChange> changes) {
         Map<Integer, SchedAttributes> before = new LinkedHashMap<>();
@@ -187,32 +188,32 @@ public final class Reserver {
     /** Refuses the plan, before any syscall, when a root domain cannot take its net growth. */
     private LedgerRepair admit(List<ThreadChange> effective, Map<Integer, SchedAttributes> before,
                                Map<Integer, DomainBudget> byTid) {
-        Map<String, Long> growth = new LinkedHashMap<>();
+        Map<String, CpuBandwidth> growth = new LinkedHashMap<>();
         Map<String, DomainBudget> budgets = new LinkedHashMap<>();
         for (ThreadChange c : effective) {
             DomainBudget b = byTid.get(c.tid());
             budgets.putIfAbsent(b.cpus(), b);
-            growth.merge(b.cpus(), c.target().kernelBandwidth() - before.get(c.tid()).kernelBandwidth(), Long::sum);
+            growth.merge(b.cpus(), c.target().bandwidth().minus(before.get(c.tid()).bandwidth()), CpuBandwidth::plus);
         }
         LedgerRepair repair = LedgerRepair.NOTHING;
-        if (budgets.values().stream().anyMatch(b -> b.leaked() > 0)) {
+        if (budgets.values().stream().anyMatch(b -> b.leaked().isPositive())) {
             repair = ledger.repairIfLeaked();
             if (repair.repaired()) { // re-read the budgets the repair changed
                 Map<Integer, DomainBudget> fresh = ledger.budgetsFor(List.copyOf(byTid.keySet()));
                 for (ThreadChange c : effective) budgets.put(fresh.get(c.tid()).cpus(), fresh.get(c.tid()));
             }
         }
-        for (Map.Entry<String, Long> e : growth.entrySet()) {
-            long delta = e.getValue();
-            if (delta <= 0) continue;
+        for (Map.Entry<String, CpuBandwidth> e : growth.entrySet()) {
+            CpuBandwidth delta = e.getValue();
+            if (!delta.isPositive()) continue;
             DomainBudget b = budgets.get(e.getKey());
-            long limit = limitOf(b);
-            long held = b.accountedHeld();
-            if (held + delta > limit) {
-                throw new PlanRefusedException("the plan needs " + Bandwidth.percent(delta) + " of a CPU more on root domain CPUs "
-                        + b.cpus() + ", but only " + Bandwidth.percent(Math.max(0, limit - held)) + " is free: capacity "
-                        + Bandwidth.percent(b.capacity()) + " less a host reserve of " + Math.round(hostReserve * 100) + "% leaves "
-                        + Bandwidth.percent(limit) + ", and " + Bandwidth.percent(held)
+            CpuBandwidth limit = limitOf(b);
+            CpuBandwidth held = b.accountedHeld();
+            if (held.plus(delta).exceeds(limit)) {
+                throw new PlanRefusedException("the plan needs " + delta.percent() + " of a CPU more on root domain CPUs "
+                        + b.cpus() + ", but only " + limit.minus(held).max(CpuBandwidth.ZERO).percent() + " is free: capacity "
+                        + b.capacity().percent() + " less a host reserve of " + Math.round(hostReserve * 100) + "% leaves "
+                        + limit.percent() + ", and " + held.percent()
                         + " is already held by deadline threads and servers. Fix: lower runtime/period, reserve fewer threads, "
                         + "release other reservations, or lower the host reserve (--host-reserve).", b, delta);
             }

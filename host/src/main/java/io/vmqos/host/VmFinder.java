@@ -1,8 +1,8 @@
 package io.vmqos.host;
 
 import io.vmqos.core.config.VmLocator;
+import io.vmqos.core.vm.VmThreads;
 import io.vmqos.qemu.VmDiscovery;
-import io.vmqos.qemu.VmThreads;
 
 import java.nio.file.Path;
 

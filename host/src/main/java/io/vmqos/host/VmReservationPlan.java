@@ -3,31 +3,31 @@ package io.vmqos.host;
 import io.vmqos.core.Reservation;
 import io.vmqos.core.SchedAttributes;
 import io.vmqos.core.ThreadChange;
-import io.vmqos.qemu.ThreadRole;
-import io.vmqos.qemu.VmThread;
-import io.vmqos.qemu.VmThreads;
+import io.vmqos.core.vm.ThreadRole;
+import io.vmqos.core.vm.VmThread;
+import io.vmqos.core.vm.VmThreads;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Turns per-role reservations of a VM into thread changes: each vCPU thread gets {@code vcpu}; the main loop and
- * every iothread get {@code io}; every vhost worker gets {@code vhost} (or {@code io} when absent). Roles without a
- * reservation are left alone. Pure; labels name the VM and role (e.g. {@code web1 vcpu0}).
+ * Turns per-stage reservations of a VM into thread changes, by {@link ThreadRole#stage()}: each vCPU thread gets
+ * {@code vcpu}; the main loop and every iothread get {@code io}; every vhost worker gets {@code vhost} (or {@code io}
+ * when absent). Roles without a reservation are left alone. Pure; labels name the VM and role (e.g. {@code web1 vcpu0}).
  */
 public final class VmReservationPlan {
     private VmReservationPlan() {}
 
-    /** Reservations per role; null means leave that role alone. */
+    /** Reservations per stage, and vhost's own override of its stage's; null means leave those threads alone. */
     public record RoleReservations(Reservation vcpu, Reservation io, Reservation vhost) {
         Reservation forRole(ThreadRole role) {
-            return switch (role) {
+            if (role == ThreadRole.VHOST && vhost != null) return vhost;
+            return role.stage().map(stage -> switch (stage) {
                 case VCPU -> vcpu;
-                case MAIN_LOOP, IOTHREAD -> io;
-                case VHOST -> vhost != null ? vhost : io;
-                case OTHER -> null;
-            };
+                case IO -> io;
+                case NAPI -> null;
+            }).orElse(null);
         }
     }
 

@@ -1,9 +1,9 @@
 package io.vmqos.host;
 
-import io.vmqos.core.Bandwidth;
 import io.vmqos.core.CostModel;
-import io.vmqos.core.KernelLimits;
+import io.vmqos.core.CpuBandwidth;
 import io.vmqos.core.InvalidInputException;
+import io.vmqos.core.KernelLimits;
 import io.vmqos.core.Refusal;
 import io.vmqos.core.Reservation;
 import io.vmqos.core.SchedAttributes;
@@ -14,16 +14,16 @@ import io.vmqos.core.StageReservation;
 import io.vmqos.core.VmPlan;
 import io.vmqos.core.config.HostConfig;
 import io.vmqos.core.config.VmLocator;
+import io.vmqos.core.vm.ThreadRole;
+import io.vmqos.core.vm.VmThread;
+import io.vmqos.core.vm.VmThreads;
 import io.vmqos.host.config.CostModelDocument;
 import io.vmqos.host.config.CostModelFile;
 import io.vmqos.host.config.HostConfigParser;
 import io.vmqos.linux.DeadlineThread;
 import io.vmqos.linux.LedgerSnapshot;
 import io.vmqos.linux.RootDomainLedger;
-import io.vmqos.qemu.ThreadRole;
 import io.vmqos.qemu.VmDiscoveryException;
-import io.vmqos.qemu.VmThread;
-import io.vmqos.qemu.VmThreads;
 import io.vmqos.testing.FakeLedger;
 import io.vmqos.testing.FakeScheduler;
 import org.junit.jupiter.api.Test;
@@ -42,7 +42,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Planning, applying and releasing a host configuration on fakes: the VMs, the scheduler and the ledger. */
 class HostPlanningTest {
-    private static final long PER_CPU = Bandwidth.toRatio(1_000_000_000L, 950_000_000L);
+    private static final CpuBandwidth PER_CPU = CpuBandwidth.ofRuntime(950_000_000L, 1_000_000_000L);
+    private static final CpuBandwidth SERVERS = CpuBandwidth.ofRuntime(50_000_000L, 1_000_000_000L).times(2);
     @TempDir Path dir;
 
     private final FakeScheduler sched = new FakeScheduler();
@@ -69,16 +70,15 @@ class HostPlanningTest {
     /** The ledger as the kernel would show it: the fake scheduler's DEADLINE threads, plus 2 servers of 5%. */
     private HostFacts facts() {
         List<DeadlineThread> threads = new ArrayList<>();
-        long sum = 0;
+        CpuBandwidth sum = CpuBandwidth.ZERO;
         for (var e : sched.threads.entrySet()) {
             if (e.getValue().isDeadline()) {
-                long bw = e.getValue().kernelBandwidth();
+                CpuBandwidth bw = e.getValue().bandwidth();
                 threads.add(new DeadlineThread(1, e.getKey(), "t", e.getValue().reservation(), bw, 0));
-                sum += bw;
+                sum = sum.plus(bw);
             }
         }
-        long servers = 2 * Bandwidth.toRatio(1_000_000_000L, 50_000_000L);
-        RootDomainLedger d = new RootDomainLedger(List.of(0, 1), PER_CPU, 2 * PER_CPU, servers + sum, servers, sum, threads);
+        RootDomainLedger d = new RootDomainLedger(List.of(0, 1), PER_CPU, PER_CPU.times(2), SERVERS.plus(sum), SERVERS, sum, threads);
         return new HostFacts(new LedgerSnapshot(List.of(d)), 950_000_000L, 1_000_000_000L, KernelLimits.DEFAULT);
     }
 
@@ -109,13 +109,13 @@ class HostPlanningTest {
         ConfigPlan plan = planning.plan(c, Optional.empty(), facts());
         assertThat(plan.complete()).isTrue();
         assertThat(plan.unsized()).containsExactly("web1");
-        VmPlan p = plan.result().plan().vm("web1");
+        VmPlan p = plan.result().vm("web1");
         StageReservation vcpu = p.stage(StageKind.VCPU);
         assertThat(vcpu.reservation()).isEqualTo(Reservation.of(1_000_000, 10_000_000));
         assertThat(vcpu.guaranteedRatePps()).isEqualTo(-1);
         assertThat(vcpu.latencyNs()).isEqualTo(10_000_000 + 10_000_000 - 2 * (1_000_000 - 5_000));
         assertThat(p.stage(StageKind.NAPI)).isNull();
-        assertThat(plan.result().plan().totalBandwidth()).isEqualTo(Bandwidth.toRatio(10_000_000, 1_000_000) + Bandwidth.toRatio(10_000_000, 500_000));
+        assertThat(plan.result().totalBandwidth()).isEqualTo(CpuBandwidth.ofRuntime(1_000_000, 10_000_000).plus(CpuBandwidth.ofRuntime(500_000, 10_000_000)));
 
         ConfigApply done = planning.apply(c, Optional.empty(), facts(), reserver(c));
         assertThat(done.report().changed()).isEqualTo(5); // 2 vCPUs + main loop, iothread, vhost
@@ -150,7 +150,7 @@ class HostPlanningTest {
                 """);
         ConfigApply done = planning.apply(c, HostPlanning.loadCosts(c), facts(), reserver(c));
         assertThat(done.notes()).anyMatch(n -> n.contains("napi stage: no NAPI threads discovered for VM (path reservations not configured)"));
-        assertThat(done.plan().result().plan().vm("web1").stage(StageKind.NAPI)).isNotNull();
+        assertThat(done.plan().result().vm("web1").stage(StageKind.NAPI)).isNotNull();
         assertThat(done.report().changed()).isEqualTo(5);
 
         // with a NAPI source, its thread gets the NAPI reservation in the same transaction
@@ -158,7 +158,7 @@ class HostPlanningTest {
         HostPlanning withNapi = new HostPlanning(this::find, vm -> List.of(900), sched);
         ConfigApply more = withNapi.apply(c, HostPlanning.loadCosts(c), facts(), reserver(c));
         assertThat(more.report().changed()).isEqualTo(1);
-        assertThat(sched.threads.get(900).reservation()).isEqualTo(more.plan().result().plan().vm("web1").stage(StageKind.NAPI).reservation());
+        assertThat(sched.threads.get(900).reservation()).isEqualTo(more.plan().result().vm("web1").stage(StageKind.NAPI).reservation());
         assertThat(withNapi.release(c, reserver(c), fakeLedger).report().changed()).isEqualTo(6);
     }
 
@@ -183,12 +183,12 @@ class HostPlanningTest {
         assertThat(planned.notes()).anyMatch(n -> n.contains("napi thread 900 is shared by vm web1, web2: apply gives it one reservation"));
         assertThat(sched.threads.get(900).policy()).isEqualTo(SchedPolicy.OTHER); // plan changes nothing
         ConfigApply done = shared.apply(c, HostPlanning.loadCosts(c), facts(), reserver(c));
-        Reservation own1 = done.plan().result().plan().vm("web1").stage(StageKind.NAPI).reservation();
-        Reservation own2 = done.plan().result().plan().vm("web2").stage(StageKind.NAPI).reservation();
+        Reservation own1 = done.plan().result().vm("web1").stage(StageKind.NAPI).reservation();
+        Reservation own2 = done.plan().result().vm("web2").stage(StageKind.NAPI).reservation();
         Reservation got = sched.threads.get(900).reservation();
         System.out.println("napi web1 " + own1 + ", web2 " + own2 + " -> shared thread " + got);
         assertThat(done.report().changed()).isEqualTo(11); // 5 + 5 VM threads, the shared NAPI thread once
-        assertThat(got.bandwidth()).isGreaterThan(Math.max(own1.bandwidth(), own2.bandwidth()));
+        assertThat(got.bandwidth()).isGreaterThan(own1.bandwidth().max(own2.bandwidth()));
         assertThat(done.notes()).anyMatch(n -> n.contains("napi thread 900 is shared by vm web1, web2") && n.contains("sum of their SLAs"));
         assertThat(shared.release(c, reserver(c), fakeLedger).report().changed()).isEqualTo(11);
         assertThat(sched.threads.values()).allMatch(a -> a.policy() == SchedPolicy.OTHER);
@@ -235,13 +235,13 @@ class HostPlanningTest {
         HostConfig c = config(a);
         ConfigPlan p1 = planning.plan(c, HostPlanning.loadCosts(c), facts());
         assertThat(p1.complete()).isTrue();
-        VmPlan web = p1.result().plan().vm("web1");
+        VmPlan web = p1.result().vm("web1");
         assertThat(web.sla().ratePps()).isEqualTo(3667);
         assertThat(web.delayBoundNs()).isPositive().isLessThanOrEqualTo(5_000_000);
         assertThat(web.backlogBoundPackets()).isPositive();
         assertThat(web.stages()).extracting(StageReservation::stage).containsExactly(StageKind.NAPI, StageKind.IO, StageKind.VCPU);
         assertThat(web.stages()).allMatch(s -> s.guaranteedRatePps() >= 3667);
-        assertThat(p1.result().plan().vm("db1").stage(StageKind.VCPU).reservation()).isEqualTo(Reservation.of(2_000_000, 10_000_000));
+        assertThat(p1.result().vm("db1").stage(StageKind.VCPU).reservation()).isEqualTo(Reservation.of(2_000_000, 10_000_000));
         assertThat(p1.notes()).anyMatch(n -> n.contains("db1") && n.contains("not running"));
 
         // same inputs, VMs listed the other way round: the same plan
@@ -271,10 +271,10 @@ class HostPlanningTest {
         assertThat(plan.complete()).isFalse();
         Refusal r = plan.result().refusals().getFirst();
         assertThat(r.vm()).isEqualTo("big");
-        assertThat(r.shortfall()).isPositive();
+        assertThat(r.shortfall().isPositive()).isTrue();
         assertThat(r.largestRatePps()).isPresent();
         assertThat(r.largestRatePps().getAsLong()).isLessThan(300_000);
-        assertThat(plan.result().plan().vm("web1")).isNotNull();
+        assertThat(plan.result().vm("web1")).isNotNull();
 
         assertThatThrownBy(() -> planning.apply(c, HostPlanning.loadCosts(c), facts(), reserver(c)))
                 .isInstanceOf(PlanRefusedException.class).hasMessageContaining("big");
@@ -298,9 +298,8 @@ class HostPlanningTest {
                 .hasMessageContaining("host.cpus").hasMessageContaining("root domain 0-1");
         HostConfig ok = config("host: {cpus: 0-1, hostReserve: 20%}\n" + EXPLICIT);
         ConfigPlan p = planning.plan(ok, Optional.empty(), facts());
-        long servers = 2 * Bandwidth.toRatio(1_000_000_000L, 50_000_000L);
-        long cap = 2 * PER_CPU;
-        long expected = cap - (long) Math.ceil(cap * 0.20) - servers - p.result().plan().totalBandwidth();
-        assertThat(p.result().plan().remainingPerRootDomain()).containsEntry("0-1", expected);
+        CpuBandwidth cap = PER_CPU.times(2);
+        CpuBandwidth expected = cap.minus(cap.fractionOf(0.20)).minus(SERVERS).minus(p.result().totalBandwidth());
+        assertThat(p.result().remainingPerRootDomain()).containsEntry("0-1", expected);
     }
 }

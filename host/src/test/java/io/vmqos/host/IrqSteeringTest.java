@@ -1,10 +1,10 @@
 package io.vmqos.host;
 
-import io.vmqos.linux.net.DeviceKind;
+import io.vmqos.core.net.DeviceKind;
+import io.vmqos.core.net.Irq;
+import io.vmqos.core.net.NetDevice;
 import io.vmqos.linux.net.Interrupts;
-import io.vmqos.linux.net.Irq;
 import io.vmqos.linux.net.IrqAffinityException;
-import io.vmqos.linux.net.NetDevice;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

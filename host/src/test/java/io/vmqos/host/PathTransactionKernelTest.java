@@ -5,6 +5,11 @@ import io.vmqos.core.Reservation;
 import io.vmqos.core.SchedAttributes;
 import io.vmqos.core.SchedPolicy;
 import io.vmqos.core.ThreadChange;
+import io.vmqos.core.net.KernelThread;
+import io.vmqos.core.net.TapRef;
+import io.vmqos.core.vm.ThreadRole;
+import io.vmqos.core.vm.VmThread;
+import io.vmqos.core.vm.VmThreads;
 import io.vmqos.linux.DeadlineLedger;
 import io.vmqos.linux.KernelParameters;
 import io.vmqos.linux.LinuxThreadScheduler;
@@ -12,19 +17,14 @@ import io.vmqos.linux.ProcFs;
 import io.vmqos.linux.net.ClassStats;
 import io.vmqos.linux.net.CommandRunner;
 import io.vmqos.linux.net.IpRoute;
-import io.vmqos.linux.net.KernelThread;
 import io.vmqos.linux.net.KernelThreads;
 import io.vmqos.linux.net.LinkShaper;
 import io.vmqos.linux.net.NapiUnsupportedException;
+import io.vmqos.linux.net.NetUnits;
 import io.vmqos.linux.net.ProcessCommandRunner;
 import io.vmqos.linux.net.QdiscState;
 import io.vmqos.linux.net.ShapingException;
-import io.vmqos.linux.net.ShapingSpec;
 import io.vmqos.linux.net.TapDiscovery;
-import io.vmqos.linux.net.TapRef;
-import io.vmqos.qemu.ThreadRole;
-import io.vmqos.qemu.VmThread;
-import io.vmqos.qemu.VmThreads;
 import io.vmqos.testing.HostGuard;
 import io.vmqos.testing.Root;
 import io.vmqos.testing.TestThreads;
@@ -156,12 +156,12 @@ class PathTransactionKernelTest {
         String before = hostState();
         PathTransaction tx = tx(new ProcessCommandRunner(), true);
         PathReport r = tx.apply(vm(), vmChanges(), new PathRequest(PathThreadSizing.explicit(NAPI),
-                ShapingSpec.of("100mbit", "200mbit", "15k"), ShapingSpec.of("50mbit", "80mbit", "15k")));
+                NetUnits.shaping("100mbit", "200mbit", "15k"), NetUnits.shaping("50mbit", "80mbit", "15k")));
         try {
-            System.out.println("path: " + r.plan().devices().stream().map(d -> d.name() + "(" + d.kind() + ")").toList()
+            System.out.println("path: " + r.network().devices().stream().map(d -> d.name() + "(" + d.kind() + ")").toList()
                     + " napi " + r.napi() + " warnings " + r.warnings());
-            assertThat(r.plan().taps()).containsExactly(new TapRef(tap, brNs));
-            assertThat(r.plan().napiDevices()).extracting(d -> d.name()).containsExactly(vb, vc);
+            assertThat(r.network().taps()).containsExactly(new TapRef(tap, brNs));
+            assertThat(r.network().napiDevices()).extracting(d -> d.name()).containsExactly(vb, vc);
             // NAPI threads exist and are DEADLINE with the requested reservation
             for (String dev : List.of(vb, vc)) {
                 List<KernelThread> ts = new KernelThreads().napiThreads(dev);
@@ -229,7 +229,7 @@ class PathTransactionKernelTest {
         String before = hostState();
         PathTransaction tx = tx(new ProcessCommandRunner(), true);
         assertThatThrownBy(() -> tx.apply(vm(), vmChanges(), new PathRequest(PathThreadSizing.explicit(NAPI),
-                ShapingSpec.of("100mbit", "100mbit", "15k"), null)))
+                NetUnits.shaping("100mbit", "100mbit", "15k"), null)))
                 .isInstanceOf(PathTransactionException.class)
                 .satisfies(e -> {
                     PathTransactionException p = (PathTransactionException) e;
@@ -258,7 +258,7 @@ class PathTransactionKernelTest {
         };
         PathTransaction tx = tx(injecting, true);
         assertThatThrownBy(() -> tx.apply(vm(), vmChanges(), new PathRequest(PathThreadSizing.explicit(NAPI),
-                ShapingSpec.of("100mbit", "200mbit", "15k"), ShapingSpec.of("50mbit", "80mbit", "15k"))))
+                NetUnits.shaping("100mbit", "200mbit", "15k"), NetUnits.shaping("50mbit", "80mbit", "15k"))))
                 .isInstanceOf(PathTransactionException.class)
                 .satisfies(e -> {
                     PathTransactionException p = (PathTransactionException) e;

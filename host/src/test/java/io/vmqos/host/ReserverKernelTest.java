@@ -1,6 +1,6 @@
 package io.vmqos.host;
 
-import io.vmqos.core.Bandwidth;
+import io.vmqos.core.CpuBandwidth;
 import io.vmqos.core.KernelLimits;
 import io.vmqos.core.Reservation;
 import io.vmqos.core.SchedAttributes;
@@ -55,7 +55,7 @@ class ReserverKernelTest {
 
     private long kernelTotal() {
         long t = 0;
-        for (RootDomainLedger d : deadlineLedger.read().domains()) t += d.kernelTotal();
+        for (RootDomainLedger d : deadlineLedger.read().domains()) t += d.kernelTotal().kernelUnits();
         return t;
     }
 
@@ -94,11 +94,11 @@ class ReserverKernelTest {
             sched.set(t.tid(2), SchedAttributes.fifo(7));
             Map<Integer, SchedAttributes> before = attrs(t.tids());
             long free = ledgerFree();
-            long want = Reservation.parse("t", "1ms/10ms").kernelBandwidth();
+            long want = Reservation.parse("t", "1ms/10ms").bandwidth().kernelUnits();
             // leave room for exactly one 10% reservation
             long fill = free - want - want / 2;
             while (fill > 0) {
-                long chunk = Math.min(fill, Bandwidth.ofCpus(0.9));
+                long chunk = Math.min(fill, CpuBandwidth.ofCpus(0.9).kernelUnits());
                 fillers.add(deadlineSleeper(chunk));
                 fill -= chunk;
             }
@@ -160,8 +160,8 @@ class ReserverKernelTest {
         }
         long end = kernelTotal();
         System.out.printf("30 sleeping threads: kernel counter %s -> %s; leak repaired on release: %s%n",
-                Bandwidth.percent(start), Bandwidth.percent(end), sawLeakRepaired);
-        assertThat((double) Math.abs(end - start)).isLessThanOrEqualTo(Bandwidth.UNIT * 0.01);
+                CpuBandwidth.ofKernelUnits(start).percent(), CpuBandwidth.ofKernelUnits(end).percent(), sawLeakRepaired);
+        assertThat((double) Math.abs(end - start)).isLessThanOrEqualTo(CpuBandwidth.ONE_CPU.kernelUnits() * 0.01);
         try (TestThreads t = TestThreads.sleeping(1)) {
             reserver(ledger).apply(plan(t, "5ms/10ms"));
             reserver(ledger).apply(release(t));
@@ -176,13 +176,13 @@ class ReserverKernelTest {
 
     private long ledgerFree() {
         DomainBudget b = ledger.budgetFor((int) ProcessHandle.current().pid());
-        return b.capacity() - b.kernelHeld();
+        return b.capacity().minus(b.kernelHeld()).kernelUnits();
     }
 
-    /** A {@code sleep} process holding {@code bw} (fixed point) as SCHED_DEADLINE, set with chrt. */
+    /** A {@code sleep} process holding {@code bw} kernel units as SCHED_DEADLINE, set with chrt. */
     private static Process deadlineSleeper(long bw) throws Exception {
         long period = 100_000_000L;
-        long runtime = Math.max(1024, (bw * period) >> Bandwidth.SHIFT);
+        long runtime = Math.max(1024, (bw * period) >> CpuBandwidth.SHIFT);
         Process p = new ProcessBuilder("sleep", "120").start();
         Process c = new ProcessBuilder("chrt", "-d", "--sched-runtime", String.valueOf(runtime), "--sched-deadline",
                 String.valueOf(period), "--sched-period", String.valueOf(period), "-p", "0", String.valueOf(p.pid()))

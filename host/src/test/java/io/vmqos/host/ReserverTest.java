@@ -1,6 +1,6 @@
 package io.vmqos.host;
 
-import io.vmqos.core.Bandwidth;
+import io.vmqos.core.CpuBandwidth;
 import io.vmqos.core.InvalidInputException;
 import io.vmqos.core.KernelLimits;
 import io.vmqos.core.Reservation;
@@ -52,14 +52,14 @@ class ReserverTest {
 
     @Test
     void overCapacityIsRefusedBeforeAnySyscallThatChanges() {
-        ledger.held = Bandwidth.ofCpus(1.6);
+        ledger.held = CpuBandwidth.ofCpus(1.6);
         assertThatThrownBy(() -> reserver.apply(List.of(dl(11, "1ms/10ms"), dl(12, "1ms/10ms"))))
                 .isInstanceOf(PlanRefusedException.class)
                 .hasMessageContaining("only").hasMessageContaining("host reserve of 10%");
         assertThat(sched.setCalls()).isZero();
         // a plan bigger than the whole domain is refused without even reading a thread
         sched.calls.clear();
-        ledger.held = 0;
+        ledger.held = CpuBandwidth.ZERO;
         assertThatThrownBy(() -> reserver.apply(List.of(dl(11, "9ms/10ms"), dl(12, "9ms/10ms"))))
                 .isInstanceOf(PlanRefusedException.class).hasMessageContaining("more than its whole capacity");
         assertThat(sched.calls).isEmpty();
@@ -67,22 +67,22 @@ class ReserverTest {
 
     @Test
     void exactlyFullIsAdmittedOneUnitOverIsNot() {
-        ledger.capacity = Bandwidth.UNIT * 2;
-        long limit = ledger.capacity - (long) Math.ceil(ledger.capacity * 0.10);
-        long want = Reservation.parse("t", "5ms/10ms").kernelBandwidth();
-        ledger.held = limit - want;
+        ledger.capacity = CpuBandwidth.ONE_CPU.times(2);
+        CpuBandwidth limit = ledger.capacity.minus(ledger.capacity.fractionOf(0.10));
+        CpuBandwidth want = Reservation.parse("t", "5ms/10ms").bandwidth();
+        ledger.held = limit.minus(want);
         reserver.apply(List.of(dl(11, "5ms/10ms")));
         sched.threads.put(11, SchedAttributes.other());
-        ledger.held = limit - want + 1;
+        ledger.held = limit.minus(want).plus(CpuBandwidth.ofKernelUnits(1));
         assertThatThrownBy(() -> reserver.apply(List.of(dl(11, "5ms/10ms")))).isInstanceOf(PlanRefusedException.class);
     }
 
     @Test
     void leakedLedgerIsRepairedBeforeAdmissionAndAfterRelease() {
-        ledger.leaked = Bandwidth.ofCpus(1.5);
+        ledger.leaked = CpuBandwidth.ofCpus(1.5);
         reserver.apply(List.of(dl(11, "1ms/10ms")));
         assertThat(ledger.repairs).isEqualTo(1);
-        ledger.leaked = 1000;
+        ledger.leaked = CpuBandwidth.ofKernelUnits(1000);
         reserver.apply(List.of(new ThreadChange(11, SchedAttributes.other(), "")));
         assertThat(ledger.repairs).isEqualTo(2);
     }

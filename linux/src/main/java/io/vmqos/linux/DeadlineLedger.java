@@ -1,5 +1,7 @@
 package io.vmqos.linux;
 
+import io.vmqos.core.CpuBandwidth;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -93,7 +95,7 @@ public final class DeadlineLedger {
         boolean[] placed = new boolean[threads.size()];
         for (BitSet dom : domains) {
             List<Integer> cpus = new ArrayList<>();
-            long bw = Long.MIN_VALUE, total = Long.MIN_VALUE;
+            CpuDlBandwidth first = null;
             for (int c = dom.nextSetBit(0); c >= 0; c = dom.nextSetBit(c + 1)) {
                 cpus.add(c);
                 CpuDlBandwidth k = perCpu.get(c);
@@ -101,30 +103,30 @@ public final class DeadlineLedger {
                     warnings.add("sched/debug has no dl_rq[" + c + "] although CPU " + c + " is online");
                     continue;
                 }
-                if (total == Long.MIN_VALUE) {
-                    bw = k.perCpuBw();
-                    total = k.totalBw();
-                } else if (k.totalBw() != total || k.perCpuBw() != bw) {
-                    warnings.add(INCONSISTENT + CpuList.format(dom) + ": CPU " + c + " prints total_bw " + k.totalBw() + " bw "
-                            + k.perCpuBw() + " but CPU " + cpus.getFirst() + " prints " + total + " / " + bw
+                if (first == null) {
+                    first = k;
+                } else if (!k.totalBw().equals(first.totalBw()) || !k.perCpuBw().equals(first.perCpuBw())) {
+                    warnings.add(INCONSISTENT + CpuList.format(dom) + ": CPU " + c + " prints total_bw " + k.totalBw().kernelUnits() + " bw "
+                            + k.perCpuBw().kernelUnits() + " but CPU " + cpus.getFirst() + " prints " + first.totalBw().kernelUnits()
+                            + " / " + first.perCpuBw().kernelUnits()
                             + " (the cpuset-derived root domains differ from the kernel's, or the ledger changed while printed)");
                 }
             }
-            if (total == Long.MIN_VALUE) continue;
-            long serversTotal = 0;
-            for (ServerBandwidth s : servers) if (dom.get(s.cpu())) serversTotal += s.kernelBandwidth();
+            if (first == null) continue;
+            CpuBandwidth serversTotal = CpuBandwidth.ZERO;
+            for (ServerBandwidth s : servers) if (dom.get(s.cpu())) serversTotal = serversTotal.plus(s.bandwidth());
             List<DeadlineThread> mine = new ArrayList<>();
-            long threadsTotal = 0;
+            CpuBandwidth threadsTotal = CpuBandwidth.ZERO;
             for (int i = 0; i < threads.size(); i++) {
                 DeadlineThread t = threads.get(i);
                 if (!placed[i] && t.cpu() >= 0 && dom.get(t.cpu())) {
                     placed[i] = true;
                     mine.add(t);
-                    threadsTotal += t.kernelBandwidth();
+                    threadsTotal = threadsTotal.plus(t.bandwidth());
                 }
             }
-            long capacity = bw < 0 ? Long.MAX_VALUE : bw * cpus.size();
-            out.add(new RootDomainLedger(cpus, bw, capacity, total, serversTotal, threadsTotal, mine));
+            CpuBandwidth capacity = first.unlimited() ? RootDomainLedger.UNLIMITED : first.perCpuBw().times(cpus.size());
+            out.add(new RootDomainLedger(cpus, first.perCpuBw(), capacity, first.totalBw(), serversTotal, threadsTotal, mine));
         }
         for (int i = 0; i < threads.size(); i++) {
             if (!placed[i]) {

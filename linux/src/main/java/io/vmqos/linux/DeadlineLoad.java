@@ -1,5 +1,7 @@
 package io.vmqos.linux;
 
+import io.vmqos.core.CpuBandwidth;
+
 import java.util.BitSet;
 import java.util.List;
 import java.util.Optional;
@@ -33,22 +35,22 @@ public interface DeadlineLoad {
         return cpus -> {
             long runtimeUs = kernel.rtRuntimeUs();
             if (runtimeUs < 0) return Optional.empty();
-            long cap = ((runtimeUs << 20) / kernel.rtPeriodUs()) * cpus.cardinality();
-            long servers = servers(debugFs, cpus);
-            long held = servers;
+            CpuBandwidth cap = CpuBandwidth.ofRuntime(runtimeUs, kernel.rtPeriodUs()).times(cpus.cardinality());
+            CpuBandwidth servers = servers(debugFs, cpus);
+            CpuBandwidth held = servers;
             StringJoiner threads = new StringJoiner(", ");
             for (DeadlineThread t : walker.walk()) {
                 if (t.cpu() < 0 || !cpus.get(t.cpu())) continue;
-                held += t.kernelBandwidth();
-                threads.add(t.tid() + " (" + t.comm() + ") " + percent(t.kernelBandwidth()));
+                held = held.plus(t.bandwidth());
+                threads.add(t.tid() + " (" + t.comm() + ") " + t.bandwidth().percent());
             }
-            if (held <= cap) return Optional.empty();
-            return Optional.of("root domain " + CpuList.format(cpus) + " would hold " + percent(held) + " of its " + percent(cap)
-                    + " DEADLINE cap: deadline servers " + percent(servers) + ", DEADLINE threads that last ran there: " + threads);
+            if (!held.exceeds(cap)) return Optional.empty();
+            return Optional.of("root domain " + CpuList.format(cpus) + " would hold " + held.percent() + " of its " + cap.percent()
+                    + " DEADLINE cap: deadline servers " + servers.percent() + ", DEADLINE threads that last ran there: " + threads);
         };
     }
 
-    private static long servers(DebugFs debugFs, BitSet cpus) {
+    private static CpuBandwidth servers(DebugFs debugFs, BitSet cpus) {
         List<ServerBandwidth> found;
         try {
             found = DeadlineServers.read(debugFs, cpus).servers();
@@ -56,13 +58,10 @@ public interface DeadlineLoad {
             found = List.of();
         }
         if (found.isEmpty()) {
-            return cpus.cardinality() * ((DeadlineServers.DEFAULT_RUNTIME_NS << 20) / DeadlineServers.DEFAULT_PERIOD_NS);
+            return CpuBandwidth.ofRuntime(DeadlineServers.DEFAULT_RUNTIME_NS, DeadlineServers.DEFAULT_PERIOD_NS).times(cpus.cardinality());
         }
-        long sum = 0;
-        for (ServerBandwidth s : found) sum += s.kernelBandwidth();
+        CpuBandwidth sum = CpuBandwidth.ZERO;
+        for (ServerBandwidth s : found) sum = sum.plus(s.bandwidth());
         return sum;
     }
-
-    /** Kernel fixed point (2^20 = one CPU) as a percentage of one CPU, e.g. {@code 95.0%}. */
-    private static String percent(long bw) { return String.format(java.util.Locale.ROOT, "%.1f%%", bw * 100.0 / (1 << 20)); }
 }

@@ -63,7 +63,7 @@ public final class DeadlineThreadWalker {
             return;
         }
         if (!attrs.isDeadline()) return; // left DEADLINE between the stat read and sched_getattr
-        out.add(new DeadlineThread(pid, stat.tid(), stat.comm(), attrs.reservation(), attrs.kernelBandwidth(), stat.processor()));
+        out.add(new DeadlineThread(pid, stat.tid(), stat.comm(), attrs.reservation(), attrs.bandwidth(), stat.processor()));
     }
 
     private static boolean isNumeric(Path p) {

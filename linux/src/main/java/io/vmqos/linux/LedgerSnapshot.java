@@ -1,5 +1,7 @@
 package io.vmqos.linux;
 
+import io.vmqos.core.CpuBandwidth;
+
 import java.util.List;
 import java.util.StringJoiner;
 
@@ -14,7 +16,7 @@ import java.util.StringJoiner;
 public record LedgerSnapshot(List<RootDomainLedger> domains, List<String> warnings) {
 
     /** Default tolerance per DEADLINE entity, see {@link RootDomainLedger#TOLERANCE_PER_ENTITY}. */
-    public static final long DEFAULT_TOLERANCE_PER_ENTITY = RootDomainLedger.TOLERANCE_PER_ENTITY;
+    public static final CpuBandwidth DEFAULT_TOLERANCE_PER_ENTITY = RootDomainLedger.TOLERANCE_PER_ENTITY;
 
     public LedgerSnapshot {
         domains = List.copyOf(domains);
@@ -42,10 +44,10 @@ public record LedgerSnapshot(List<RootDomainLedger> domains, List<String> warnin
         return false;
     }
 
-    /** The sum of leaked bandwidth over leaked domains (fixed point); 0 when none leaked. */
-    public long leakedBandwidth() {
-        long sum = 0;
-        for (RootDomainLedger d : domains) if (d.leaked(d.defaultTolerance())) sum += d.unaccounted();
+    /** The sum of leaked bandwidth over leaked domains; zero when none leaked. */
+    public CpuBandwidth leakedBandwidth() {
+        CpuBandwidth sum = CpuBandwidth.ZERO;
+        for (RootDomainLedger d : domains) if (d.leaked(d.defaultTolerance())) sum = sum.plus(d.unaccounted());
         return sum;
     }
 

@@ -1,6 +1,5 @@
 package io.vmqos.linux;
 
-import io.vmqos.core.Bandwidth;
 import io.vmqos.core.SchedAttributes;
 import io.vmqos.core.SchedPolicy;
 
@@ -151,7 +150,7 @@ public final class LinuxThreadScheduler implements ThreadScheduler {
             case EBUSY -> {
                 String ctx = admissionContext.get();
                 yield new SchedException.AdmissionRefused(tid, call + ": deadline admission control refused "
-                        + (wanted != null && wanted.isDeadline() ? Bandwidth.percent(wanted.kernelBandwidth()) + " of a CPU " : "")
+                        + (wanted != null && wanted.isDeadline() ? wanted.bandwidth().percent() + " of a CPU " : "")
                         + "for thread " + tid + what + ": its root domain has no room"
                         + (ctx.isEmpty() ? "" : " (" + ctx + ")")
                         + "; release other reservations, lower runtime/period, or repair a leaked ledger with: vmqos doctor --repair");

@@ -1,6 +1,6 @@
 package io.vmqos.linux;
 
-import io.vmqos.core.Bandwidth;
+import io.vmqos.core.CpuBandwidth;
 
 /**
  * What a ledger repair did and whether it worked. Immutable value.
@@ -13,17 +13,16 @@ import io.vmqos.core.Bandwidth;
  */
 public record RepairResult(String method, LedgerSnapshot before, LedgerSnapshot after, boolean success) {
 
-    /** Bandwidth the repair released, fixed point (may be affected by threads that came or went meanwhile). */
-    public long released() {
-        long b = 0, a = 0;
-        for (RootDomainLedger d : before.domains()) b += d.kernelTotal();
-        for (RootDomainLedger d : after.domains()) a += d.kernelTotal();
-        return b - a;
+    /** Bandwidth the repair released (may be affected by threads that came or went meanwhile). */
+    public CpuBandwidth released() { return kernelTotal(before).minus(kernelTotal(after)); }
+
+    private static CpuBandwidth kernelTotal(LedgerSnapshot s) {
+        return CpuBandwidth.sum(s.domains().stream().map(RootDomainLedger::kernelTotal).toList());
     }
 
     /** Multi-line summary: method, released bandwidth, before and after. */
     public String describe() {
-        return (success ? "ledger OK" : "ledger STILL LEAKED") + " after " + method + ", released " + Bandwidth.percent(released())
+        return (success ? "ledger OK" : "ledger STILL LEAKED") + " after " + method + ", released " + released().percent()
                 + "\nbefore:\n" + before.describe() + "\nafter:\n" + after.describe();
     }
 }

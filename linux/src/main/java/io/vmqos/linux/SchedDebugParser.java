@@ -1,5 +1,7 @@
 package io.vmqos.linux;
 
+import io.vmqos.core.CpuBandwidth;
+
 import java.util.Collections;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -64,7 +66,7 @@ public final class SchedDebugParser {
             throw new IllegalArgumentException("sched/debug: dl_rq[" + cpu + "] lacks " + (bw == Long.MIN_VALUE ? BW : TOTAL)
                     + "; this kernel prints the deadline ledger differently (needs CONFIG_SMP)");
         }
-        return new CpuDlBandwidth(cpu, bw, total);
+        return new CpuDlBandwidth(cpu, CpuBandwidth.ofKernelUnits(bw), CpuBandwidth.ofKernelUnits(total));
     }
 
     private static long parseLong(String value, String line) {

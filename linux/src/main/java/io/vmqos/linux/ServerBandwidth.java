@@ -1,6 +1,6 @@
 package io.vmqos.linux;
 
-import io.vmqos.core.Bandwidth;
+import io.vmqos.core.CpuBandwidth;
 
 /**
  * A per-CPU deadline server's reservation ({@code fair_server}, {@code ext_server}): the kernel counts
@@ -11,6 +11,6 @@ import io.vmqos.core.Bandwidth;
  *     defaults rather than measured values
  */
 public record ServerBandwidth(int cpu, String server, long runtimeNs, long periodNs, boolean assumed) {
-    /** The fixed-point bandwidth the kernel accounts for this server. */
-    public long kernelBandwidth() { return Bandwidth.toRatio(periodNs, runtimeNs); }
+    /** The bandwidth the kernel accounts for this server, {@code to_ratio(period, runtime)}. */
+    public CpuBandwidth bandwidth() { return CpuBandwidth.ofRuntime(runtimeNs, periodNs); }
 }

@@ -1,6 +1,6 @@
 package io.vmqos.linux;
 
-import io.vmqos.core.Bandwidth;
+import io.vmqos.core.CpuBandwidth;
 import io.vmqos.core.Reservation;
 import io.vmqos.core.SchedAttributes;
 import io.vmqos.linux.PartitionChange.Step;
@@ -48,7 +48,7 @@ class CpusetV1PartitionsKernelTest {
 
     static final Reservation TWO_OF_TEN = Reservation.of(2_000_000, 10_000_000);
     static final Reservation ONE_OF_TEN = Reservation.of(1_000_000, 10_000_000);
-    static final long FAIR_SERVER = 52428; // default fair_server 50ms/1s
+    static final CpuBandwidth FAIR_SERVER = CpuBandwidth.ofKernelUnits(52428); // default fair_server 50ms/1s
     /**
      * How long to wait after switching a running DEADLINE thread to OTHER before a root-domain rebuild (split, merge,
      * repair): the kernel releases its bandwidth only at its 0-lag time (inactive timer, up to one 10 ms period later);
@@ -137,7 +137,7 @@ class CpusetV1PartitionsKernelTest {
                 assertThat(withThread.domainOf(0).consistent()).as(withThread.domainOf(0).describe()).isTrue();
                 // the kernel's own per-CPU view (read right after): CPU 1's root domain holds the thread, CPU 0's does not
                 var perCpu = SchedDebugParser.parse(new DebugFs().readSchedDebug());
-                assertThat(perCpu.get(1).totalBw()).isEqualTo(d1.kernelTotal()).isGreaterThanOrEqualTo(FAIR_SERVER + TWO_OF_TEN.kernelBandwidth());
+                assertThat(perCpu.get(1).totalBw()).isEqualTo(d1.kernelTotal()).isGreaterThanOrEqualTo(FAIR_SERVER.plus(TWO_OF_TEN.bandwidth()));
                 assertThat(perCpu.get(0).totalBw()).isEqualTo(withThread.domainOf(0).kernelTotal());
             } finally {
                 sched.set(tid, SchedAttributes.other()); // it is running: no leak, but the release waits for its 0-lag time
@@ -228,9 +228,9 @@ class CpusetV1PartitionsKernelTest {
     @Test
     void aSplitThatWouldOvercommitTheHostDomainIsRefusedBeforeAnythingChanges() throws Exception {
         Reservation r = Reservation.of(4_600_000, 10_000_000);
-        long free = ledger.read().domainOf(0).free();
-        assumeTrue(free > 2 * r.kernelBandwidth() + Bandwidth.UNIT / 10, "other testers hold too much DEADLINE bandwidth now (free "
-                + Bandwidth.percent(free) + "), this test needs 2 x 46%");
+        CpuBandwidth free = ledger.read().domainOf(0).free();
+        assumeTrue(free.exceeds(r.bandwidth().times(2).plus(CpuBandwidth.ofCpus(0.1))), "other testers hold too much DEADLINE bandwidth now (free "
+                + free.percent() + "), this test needs 2 x 46%");
         List<Process> sleepers = new ArrayList<>();
         try {
             for (int i = 0; i < 2; i++) sleepers.add(new ProcessBuilder("taskset", "-c", "0", "sleep", "30").start());
@@ -276,8 +276,8 @@ class CpusetV1PartitionsKernelTest {
                 Thread.sleep(20);
                 LedgerSnapshot lost = ledger.readOnce();
                 System.out.println("[partitions] DEADLINE thread moved from CPU 0 into vmqos-cpu1 behind the kernel's back:\n" + lost.describe());
-                assertThat(lost.domainOf(1).unaccounted()).as("domain {1} runs it but does not count it")
-                        .isCloseTo(-ONE_OF_TEN.kernelBandwidth(), org.assertj.core.data.Offset.offset(lost.domainOf(1).defaultTolerance()));
+                assertThat(lost.domainOf(1).unaccounted().kernelUnits()).as("domain {1} runs it but does not count it")
+                        .isCloseTo(-ONE_OF_TEN.bandwidth().kernelUnits(), org.assertj.core.data.Offset.offset(lost.domainOf(1).defaultTolerance().kernelUnits()));
                 RepairResult r = ledger.repair(); // rebuild: recounted where it runs now
                 System.out.println("[partitions] " + r.describe());
                 assertThat(r.method()).contains("vmqos-cpu1");
@@ -321,8 +321,8 @@ class CpusetV1PartitionsKernelTest {
                 if (leaked.domainOf(1).leaked(leaked.domainOf(1).defaultTolerance())) break;
             }
             System.out.println("[partitions] leaked in vmqos-cpu1:\n" + leaked.describe());
-            assertThat(leaked.domainOf(1).unaccounted()).isCloseTo(ONE_OF_TEN.kernelBandwidth(),
-                    org.assertj.core.data.Offset.offset(leaked.domainOf(1).defaultTolerance()));
+            assertThat(leaked.domainOf(1).unaccounted().kernelUnits()).isCloseTo(ONE_OF_TEN.bandwidth().kernelUnits(),
+                    org.assertj.core.data.Offset.offset(leaked.domainOf(1).defaultTolerance().kernelUnits()));
             RepairResult r = ledger.repairIfLeaked();
             System.out.println("[partitions] " + r.describe());
             assertThat(r.success()).isTrue();

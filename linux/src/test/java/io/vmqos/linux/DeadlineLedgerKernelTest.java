@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class DeadlineLedgerKernelTest {
     static final Reservation ONE_OF_TEN = Reservation.of(1_000_000, 10_000_000);
-    static final long ONE_OF_TEN_BW = ONE_OF_TEN.kernelBandwidth(); // 104857
+    static final long ONE_OF_TEN_BW = ONE_OF_TEN.bandwidth().kernelUnits(); // 104857
 
     static final ChrtThreadScheduler chrt = new ChrtThreadScheduler();
     static DeadlineLedger ledger;
@@ -60,10 +60,10 @@ class DeadlineLedgerKernelTest {
         System.out.printf("[ledger] readOnce() mean %.2f ms over 20 reads%n", (System.nanoTime() - t0) / 20e6);
         for (RootDomainLedger d : s.domains()) {
             // default fair_server 50ms/1s per CPU: 2 CPUs -> 2 x 52428 = 104856
-            assertThat(d.serversTotal()).isEqualTo(d.cpus().size() * 52428L);
-            assertThat(d.kernelTotal() - d.threadsTotal()).as(d.describe()).isCloseTo(d.serversTotal(),
-                    org.assertj.core.data.Offset.offset(d.defaultTolerance()));
-            assertThat(d.perCpuBw()).isEqualTo(996147); // sched_rt_runtime_us 950000 / period 1000000
+            assertThat(d.serversTotal().kernelUnits()).isEqualTo(d.cpus().size() * 52428L);
+            assertThat(d.kernelTotal().minus(d.threadsTotal()).kernelUnits()).as(d.describe()).isCloseTo(d.serversTotal().kernelUnits(),
+                    org.assertj.core.data.Offset.offset(d.defaultTolerance().kernelUnits()));
+            assertThat(d.perCpuBw().kernelUnits()).isEqualTo(996147); // sched_rt_runtime_us 950000 / period 1000000
         }
     }
 
@@ -85,17 +85,17 @@ class DeadlineLedgerKernelTest {
                 sleeper.destroyForcibly().waitFor();
             }
             // another tester's repair may have released it already; then reproduce again
-            if (leaked.leakedBandwidth() >= ONE_OF_TEN_BW - tolerance(leaked)) break;
+            if (leaked.leakedBandwidth().kernelUnits() >= ONE_OF_TEN_BW - tolerance(leaked)) break;
         }
         System.out.println("[ledger] leaked:\n" + leaked.describe());
         assertThat(leaked.leaked()).isTrue();
-        assertThat(leaked.leakedBandwidth()).isGreaterThanOrEqualTo(ONE_OF_TEN_BW - tolerance(leaked));
+        assertThat(leaked.leakedBandwidth().kernelUnits()).isGreaterThanOrEqualTo(ONE_OF_TEN_BW - tolerance(leaked));
 
         RepairResult r = ledger.repair();
         System.out.println("[ledger] " + r.describe());
         assertThat(r.success()).isTrue();
-        for (RootDomainLedger d : r.after().domains()) assertThat(Math.abs(d.unaccounted())).isLessThanOrEqualTo(d.defaultTolerance());
-        assertThat(r.released()).isGreaterThanOrEqualTo(ONE_OF_TEN_BW - tolerance(leaked) - threadsDelta(leaked, r.after()));
+        for (RootDomainLedger d : r.after().domains()) assertThat(d.consistent()).as(d.describe()).isTrue();
+        assertThat(r.released().kernelUnits()).isGreaterThanOrEqualTo(ONE_OF_TEN_BW - tolerance(leaked) - threadsDelta(leaked, r.after()));
         // kernel total minus live threads is back where it started: only the servers
         assertThat(nonThreadTotal(r.after())).isCloseTo(baseUnexplained, org.assertj.core.data.Offset.offset(tolerance(r.after())));
     }
@@ -117,10 +117,10 @@ class DeadlineLedgerKernelTest {
                         () -> new AssertionError("DL process " + p.pid() + " not found in " + s.threads()));
                 assertThat(t.pid()).isEqualTo((int) p.pid());
                 assertThat(t.reservation()).isEqualTo(ONE_OF_TEN);
-                assertThat(t.kernelBandwidth()).isEqualTo(ONE_OF_TEN_BW);
+                assertThat(t.bandwidth().kernelUnits()).isEqualTo(ONE_OF_TEN_BW);
                 RootDomainLedger d = s.domainOf(t.cpu());
-                assertThat(d.threadsTotal()).isGreaterThanOrEqualTo(2 * ONE_OF_TEN_BW);
-                assertThat(Math.abs(d.unaccounted())).as(d.describe()).isLessThanOrEqualTo(d.defaultTolerance());
+                assertThat(d.threadsTotal().kernelUnits()).isGreaterThanOrEqualTo(2 * ONE_OF_TEN_BW);
+                assertThat(d.consistent()).as(d.describe()).isTrue();
             }
         } finally {
             for (Process p : procs) p.destroyForcibly().waitFor();
@@ -143,20 +143,20 @@ class DeadlineLedgerKernelTest {
 
     private static long nonThreadTotal(LedgerSnapshot s) {
         long sum = 0;
-        for (RootDomainLedger d : s.domains()) sum += d.kernelTotal() - d.threadsTotal();
+        for (RootDomainLedger d : s.domains()) sum += d.kernelTotal().minus(d.threadsTotal()).kernelUnits();
         return sum;
     }
 
     private static long threadsDelta(LedgerSnapshot a, LedgerSnapshot b) {
         long ta = 0, tb = 0;
-        for (RootDomainLedger d : a.domains()) ta += d.threadsTotal();
-        for (RootDomainLedger d : b.domains()) tb += d.threadsTotal();
+        for (RootDomainLedger d : a.domains()) ta += d.threadsTotal().kernelUnits();
+        for (RootDomainLedger d : b.domains()) tb += d.threadsTotal().kernelUnits();
         return ta - tb;
     }
 
     private static long tolerance(LedgerSnapshot s) {
         long t = 0;
-        for (RootDomainLedger d : s.domains()) t += d.defaultTolerance();
+        for (RootDomainLedger d : s.domains()) t += d.defaultTolerance().kernelUnits();
         return t;
     }
 

@@ -30,7 +30,7 @@ class DebugFsTest {
         DebugFs fs = new DebugFs(dir, null);
         DeadlineServers.Result r = DeadlineServers.read(fs, CpuList.parse("0-1"));
         assertThat(r.warnings()).isEmpty();
-        assertThat(r.servers()).extracting(ServerBandwidth::kernelBandwidth).containsExactly(52428L, 26214L, 0L);
+        assertThat(r.servers()).extracting(s -> s.bandwidth().kernelUnits()).containsExactly(52428L, 26214L, 0L);
         assertThat(r.servers()).noneMatch(ServerBandwidth::assumed);
     }
 

@@ -46,7 +46,7 @@ class LinuxThreadSchedulerTest {
                 long c1 = proc.cpuTimeNs(tid), w1 = System.nanoTime();
                 double share = (double) (c1 - c0) / (w1 - w0);
                 System.out.printf("reservation %s: measured %.1f%% of a CPU%n", r, share * 100);
-                assertThat(share).isCloseTo(r.bandwidth(), within(0.03));
+                assertThat(share).isCloseTo(r.bandwidth().cpus(), within(0.03));
             } finally {
                 sched.set(tid, SchedAttributes.other()); // running thread: no leak
             }

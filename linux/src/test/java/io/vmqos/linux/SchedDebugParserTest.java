@@ -1,5 +1,6 @@
 package io.vmqos.linux;
 
+import io.vmqos.core.CpuBandwidth;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -23,16 +24,16 @@ class SchedDebugParserTest {
     void idleSampleOfThisMachineHasTwoCpusWithOnlyTheFairServers() throws IOException {
         SortedMap<Integer, CpuDlBandwidth> m = SchedDebugParser.parse(sample("sched-debug-6.18-idle.txt"));
         assertThat(m).containsOnlyKeys(0, 1);
-        assertThat(m.get(0)).isEqualTo(new CpuDlBandwidth(0, 996147, 104856));
-        assertThat(m.get(1)).isEqualTo(new CpuDlBandwidth(1, 996147, 104856));
+        assertThat(m.get(0)).isEqualTo(dl(0, 996147, 104856));
+        assertThat(m.get(1)).isEqualTo(dl(1, 996147, 104856));
     }
 
     @Test
     void sampleWithDeadlineThreadsAndWithLeakParse() throws IOException {
         // captured while another tester held one 2ms/10ms thread and this one a second: 104856 + 2 * 209715
-        assertThat(SchedDebugParser.parse(sample("sched-debug-6.18-one-dl-2ms-10ms.txt")).get(1).totalBw()).isEqualTo(524286);
+        assertThat(SchedDebugParser.parse(sample("sched-debug-6.18-one-dl-2ms-10ms.txt")).get(1).totalBw().kernelUnits()).isEqualTo(524286);
         // after chrt -o on the sleeping 2ms/10ms thread: the kernel still counts it
-        assertThat(SchedDebugParser.parse(sample("sched-debug-6.18-leaked-2ms-10ms.txt")).get(0).totalBw()).isEqualTo(524286);
+        assertThat(SchedDebugParser.parse(sample("sched-debug-6.18-leaked-2ms-10ms.txt")).get(0).totalBw().kernelUnits()).isEqualTo(524286);
     }
 
     @Test
@@ -47,8 +48,8 @@ class SchedDebugParserTest {
                   .dl_bw->total_bw               : 52428
                 """;
         var m = SchedDebugParser.parse(text);
-        assertThat(m.get(3)).isEqualTo(new CpuDlBandwidth(3, -1, 7));
-        assertThat(m.get(4)).isEqualTo(new CpuDlBandwidth(4, 996147, 52428));
+        assertThat(m.get(3)).isEqualTo(dl(3, -1, 7));
+        assertThat(m.get(4)).isEqualTo(dl(4, 996147, 52428));
     }
 
     @Test
@@ -59,5 +60,10 @@ class SchedDebugParserTest {
                 .hasMessageContaining("lacks .dl_bw->total_bw");
         assertThatThrownBy(() -> SchedDebugParser.parse("dl_rq[0]:\n  .dl_bw->bw : x\n"))
                 .hasMessageContaining("no integer value");
+    }
+
+    /** The block of CPU {@code cpu} as the kernel prints it, in kernel units. */
+    static CpuDlBandwidth dl(int cpu, long bw, long total) {
+        return new CpuDlBandwidth(cpu, CpuBandwidth.ofKernelUnits(bw), CpuBandwidth.ofKernelUnits(total));
     }
 }

@@ -1,6 +1,6 @@
 package io.vmqos.testing;
 
-import io.vmqos.core.Bandwidth;
+import io.vmqos.core.CpuBandwidth;
 import io.vmqos.linux.DeadlineLedger;
 import io.vmqos.linux.LedgerSnapshot;
 import io.vmqos.linux.LinuxThreadScheduler;
@@ -29,7 +29,7 @@ public final class HostGuard implements BeforeAllCallback, AfterAllCallback {
 
     @Override
     public void afterAll(ExtensionContext ctx) {
-        Long before = ctx.getStore(NS).get("total", Long.class);
+        CpuBandwidth before = ctx.getStore(NS).get("total", CpuBandwidth.class);
         if (before == null) return;
         LinuxThreadScheduler sched = new LinuxThreadScheduler();
         ProcFs proc = new ProcFs();
@@ -47,13 +47,14 @@ public final class HostGuard implements BeforeAllCallback, AfterAllCallback {
         if (!repair.success()) throw new AssertionError("ledger still leaked after the tests:\n" + repair.describe());
         // other programs' DEADLINE threads that start or exit between the thread walk and the kernel's counter make one
         // read off by their bandwidth: a real change stays, so read again a few times before failing
-        long after = total(ledger.read());
-        for (int i = 0; i < 5 && Math.abs(after - before) > Bandwidth.UNIT / 100; i++) {
+        CpuBandwidth after = total(ledger.read());
+        long tolerance = CpuBandwidth.ONE_CPU.kernelUnits() / 100;
+        for (int i = 0; i < 5 && Math.abs(after.minus(before).kernelUnits()) > tolerance; i++) {
             pause();
             after = total(ledger.read());
         }
-        if (Math.abs(after - before) > Bandwidth.UNIT / 100) {
-            throw new AssertionError("kernel deadline counter moved from " + Bandwidth.percent(before) + " to " + Bandwidth.percent(after));
+        if (Math.abs(after.minus(before).kernelUnits()) > tolerance) {
+            throw new AssertionError("kernel deadline counter moved from " + before.percent() + " to " + after.percent());
         }
     }
 
@@ -71,11 +72,11 @@ public final class HostGuard implements BeforeAllCallback, AfterAllCallback {
      * The kernel counter less what other programs' DEADLINE threads hold (other test runs may share the machine):
      * what this JVM, its children and any leak account for.
      */
-    private static long total(LedgerSnapshot s) {
-        long t = 0;
-        for (RootDomainLedger d : s.domains()) t += d.kernelTotal();
+    private static CpuBandwidth total(LedgerSnapshot s) {
+        CpuBandwidth t = CpuBandwidth.ZERO;
+        for (RootDomainLedger d : s.domains()) t = t.plus(d.kernelTotal());
         long me = ProcessHandle.current().pid();
-        for (var th : s.threads()) if (!ours(th.pid(), me)) t -= th.kernelBandwidth();
+        for (var th : s.threads()) if (!ours(th.pid(), me)) t = t.minus(th.bandwidth());
         return t;
     }
 

@@ -2,6 +2,9 @@ package io.vmqos.qemu;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vmqos.core.InvalidInputException;
+import io.vmqos.core.vm.ThreadRole;
+import io.vmqos.core.vm.VmThread;
+import io.vmqos.core.vm.VmThreads;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

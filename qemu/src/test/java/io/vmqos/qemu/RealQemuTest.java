@@ -1,6 +1,9 @@
 package io.vmqos.qemu;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.vmqos.core.vm.ThreadRole;
+import io.vmqos.core.vm.VmThread;
+import io.vmqos.core.vm.VmThreads;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

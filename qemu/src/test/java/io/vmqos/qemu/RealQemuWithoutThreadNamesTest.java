@@ -1,5 +1,6 @@
 package io.vmqos.qemu;
 
+import io.vmqos.core.vm.VmThreads;
 import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.TimeUnit;

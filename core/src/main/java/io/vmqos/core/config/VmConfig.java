@@ -4,6 +4,7 @@ import io.vmqos.core.InvalidInputException;
 import io.vmqos.core.NetworkSla;
 import io.vmqos.core.Reservation;
 import io.vmqos.core.StageKind;
+import io.vmqos.core.net.ShapingSpec;
 
 import java.util.Collections;
 import java.util.EnumMap;
@@ -18,10 +19,10 @@ import java.util.Optional;
  * @param rx SLA of host → VM traffic, if any
  * @param tx SLA of VM → host traffic, if any
  * @param explicit reservations the operator fixed per stage; sizing leaves those stages alone (may be empty)
- * @param shaping the VM's link share for tc, if any
+ * @param shaping the VM's link share for tc, if any (the file gives no leaf qdisc)
  */
 public record VmConfig(String name, VmLocator locator, Optional<DirectionSla> rx, Optional<DirectionSla> tx,
-                       Map<StageKind, Reservation> explicit, Optional<ShapingConfig> shaping) {
+                       Map<StageKind, Reservation> explicit, Optional<ShapingSpec> shaping) {
     public VmConfig {
         if (name == null || name.isBlank()) throw new InvalidInputException("vms.name", "is missing", "give every VM a name");
         if (locator == null) throw new InvalidInputException("vms." + name, "has no qmp, pid or domain", "give exactly one of them");

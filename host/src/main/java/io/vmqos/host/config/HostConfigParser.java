@@ -8,9 +8,9 @@ import io.vmqos.core.StageKind;
 import io.vmqos.core.config.DirectionSla;
 import io.vmqos.core.config.HostConfig;
 import io.vmqos.core.config.HostSection;
-import io.vmqos.core.config.ShapingConfig;
 import io.vmqos.core.config.VmConfig;
 import io.vmqos.core.config.VmLocator;
+import io.vmqos.core.net.ShapingSpec;
 import io.vmqos.host.config.YamlTree.Entry;
 import io.vmqos.host.config.YamlTree.ListNode;
 import io.vmqos.host.config.YamlTree.MapNode;
@@ -192,7 +192,7 @@ public final class HostConfigParser {
                 explicit.put(StageKind.valueOf(e.key().toUpperCase(Locale.ROOT)), r);
             }
         }
-        Optional<ShapingConfig> shaping = in.opt(m, "shaping").map(e -> shaping(in, e.value(), path + ".shaping"));
+        Optional<ShapingSpec> shaping = in.opt(m, "shaping").map(e -> shaping(in, e.value(), path + ".shaping"));
         if (rx.isEmpty() && tx.isEmpty() && explicit.isEmpty()) {
             throw in.error(m, path, "VM '" + name + "' has neither an sla nor reservations: nothing to plan",
                     "give sla: {rx: ..., tx: ...} (sized from the cost model) or reservations: {vcpu: 2ms/10ms, io: 1ms/10ms}");
@@ -285,7 +285,7 @@ public final class HostConfigParser {
         }
     }
 
-    private static ShapingConfig shaping(Located in, Node node, String path) {
+    private static ShapingSpec shaping(Located in, Node node, String path) {
         MapNode m = in.map(node, path, SHAPING_KEYS);
         Entry rateE = in.req(m, path, "rate", "100mbit");
         long rate = bits(in, rateE.value(), path + ".rate");
@@ -299,10 +299,10 @@ public final class HostConfigParser {
             Node at = m.entries().get("ceil").value();
             throw in.error(at, path + ".ceil", NetUnits.formatRate(ceil) + " is below the rate " + NetUnits.formatRate(rate), "make ceil >= rate (equal for a hard limit)");
         }
-        if (burst < ShapingConfig.MIN_BURST_BYTES) {
+        if (burst < ShapingSpec.MIN_BURST_BYTES) {
             throw in.error(m.entries().get("burst").value(), path + ".burst", burst + " bytes is below one full frame", "give at least 1600b; 15k suits up to about 1gbit");
         }
-        return new ShapingConfig(rate, ceil, burst);
+        return new ShapingSpec(rate, ceil, burst, Optional.empty());
     }
 
     private static long bits(Located in, Node node, String path) {

@@ -107,15 +107,20 @@ public record HostRecord(int version, long generation, List<VmEntry> vms, List<T
      * Per-CPU root domains vmqos made for partitioned EDF.
      *
      * @param cpus the CPUs made their own root domains
-     * @param change what was changed, as the cpuset adapter needs it to undo exactly (JSON)
+     * @param domain the root domain they were split from
+     * @param change what was changed, as the cpuset adapter needs it to undo exactly (JSON); null while the change is
+     *     being made (a crash then: the adapter undoes what it finds of its own)
      */
-    public record PartitionEntry(SortedSet<Integer> cpus, String change, List<Owner> owners) {
+    public record PartitionEntry(SortedSet<Integer> cpus, SortedSet<Integer> domain, String change, List<Owner> owners) {
         public PartitionEntry {
             cpus = java.util.Collections.unmodifiableSortedSet(new TreeSet<>(cpus));
+            domain = java.util.Collections.unmodifiableSortedSet(new TreeSet<>(domain == null ? cpus : domain));
             owners = sorted(owners, Comparator.naturalOrder());
         }
 
-        public PartitionEntry withOwners(List<Owner> o) { return new PartitionEntry(cpus, change, o); }
+        public PartitionEntry withOwners(List<Owner> o) { return new PartitionEntry(cpus, domain, change, o); }
+
+        public PartitionEntry withChange(String c) { return new PartitionEntry(cpus, domain, c, owners); }
     }
 
     /**

@@ -23,7 +23,7 @@ class RecordStoreTest {
                         StoredAttrs.of(SchedAttributes.deadline(Reservation.of(1_000_000, 10_000_000))), "/", "/vmqos-cpu1", List.of(o)))
                 .withNapi(new HostRecord.NapiEntry(new DeviceRef("veth0", "lab"), "0", false, true, List.of(o)))
                 .withIrq(new HostRecord.IrqEntry(35, "virtio0-input.0", new DeviceRef("eth0", null), "0-1", "1", List.of(o)))
-                .withPartition(new HostRecord.PartitionEntry(new TreeSet<>(List.of(1)), "{\"cpus\":[1]}", List.of(o)))
+                .withPartition(new HostRecord.PartitionEntry(new TreeSet<>(List.of(1)), new TreeSet<>(List.of(0, 1)), "{\"cpus\":[1]}", List.of(o)))
                 .withShaping(new HostRecord.ShapingEntry(new DeviceRef("tap0", null), "egress", 100_000_000, 200_000_000, 15360,
                         List.of(), List.of("1:10"), null, List.of(o)))
                 .withVm(new HostRecord.VmEntry(o, 4240, 123400, "qmp /run/web1.qmp"));

@@ -1,8 +1,9 @@
 package io.vmqos.lab.calibrate;
 
-import io.vmqos.lab.BootGuard;
-
 import io.vmqos.core.StageKind;
+import io.vmqos.core.net.KernelThread;
+import io.vmqos.core.vm.VmThreads;
+import io.vmqos.lab.BootGuard;
 import io.vmqos.lab.Commands;
 import io.vmqos.lab.GuestImage;
 import io.vmqos.lab.LabNetwork;
@@ -14,10 +15,8 @@ import io.vmqos.lab.load.ChildLoadRun;
 import io.vmqos.lab.load.LoadResult;
 import io.vmqos.lab.load.LoadSpec;
 import io.vmqos.linux.ProcFs;
-import io.vmqos.linux.net.KernelThread;
 import io.vmqos.linux.net.KernelThreads;
 import io.vmqos.qemu.VmDiscovery;
-import io.vmqos.qemu.VmThreads;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;

@@ -1,11 +1,10 @@
 package io.vmqos.lab.calibrate;
 
 import io.vmqos.core.StageKind;
+import io.vmqos.core.net.KernelThread;
+import io.vmqos.core.vm.VmThread;
+import io.vmqos.core.vm.VmThreads;
 import io.vmqos.linux.ProcFs;
-import io.vmqos.linux.net.KernelThread;
-import io.vmqos.qemu.ThreadRole;
-import io.vmqos.qemu.VmThread;
-import io.vmqos.qemu.VmThreads;
 
 import java.util.Collections;
 import java.util.EnumMap;
@@ -28,14 +27,13 @@ public record StageThreads(Map<StageKind, List<Integer>> tids) {
         tids = Collections.unmodifiableMap(copy);
     }
 
-    /** Groups the VM's threads and the NAPI threads by stage; threads of role OTHER are not counted. */
+    /** Groups the VM's threads by their role's stage and the NAPI threads; threads without a stage are not counted. */
     public static StageThreads of(VmThreads vm, List<KernelThread> napi) {
         EnumMap<StageKind, List<Integer>> m = new EnumMap<>(StageKind.class);
         m.put(StageKind.NAPI, napi.stream().map(KernelThread::pid).toList());
-        m.put(StageKind.IO, vm.threads().stream()
-                .filter(t -> t.role() == ThreadRole.MAIN_LOOP || t.role() == ThreadRole.IOTHREAD || t.role() == ThreadRole.VHOST)
-                .map(VmThread::tid).toList());
-        m.put(StageKind.VCPU, vm.threads().stream().filter(t -> t.role() == ThreadRole.VCPU).map(VmThread::tid).toList());
+        for (StageKind k : List.of(StageKind.IO, StageKind.VCPU)) {
+            m.put(k, vm.threads().stream().filter(t -> t.role().stage().orElse(null) == k).map(VmThread::tid).toList());
+        }
         return new StageThreads(m);
     }
 

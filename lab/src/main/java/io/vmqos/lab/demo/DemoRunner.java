@@ -5,6 +5,9 @@ import io.vmqos.core.Durations;
 import io.vmqos.core.Reservation;
 import io.vmqos.core.StageKind;
 import io.vmqos.core.ThreadChange;
+import io.vmqos.core.vm.ThreadRole;
+import io.vmqos.core.vm.VmThread;
+import io.vmqos.core.vm.VmThreads;
 import io.vmqos.host.KernelLedgerAccess;
 import io.vmqos.host.Reserver;
 import io.vmqos.host.VmReservationPlan;
@@ -28,10 +31,7 @@ import io.vmqos.linux.DeadlineLedger;
 import io.vmqos.linux.KernelParameters;
 import io.vmqos.linux.LinuxThreadScheduler;
 import io.vmqos.linux.ProcFs;
-import io.vmqos.qemu.ThreadRole;
 import io.vmqos.qemu.VmDiscovery;
-import io.vmqos.qemu.VmThread;
-import io.vmqos.qemu.VmThreads;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -118,8 +118,8 @@ public final class DemoRunner {
                         flood = FloodScenarios.start(net, image, reserver, sched, o.rate(), o.noiseWorkers(), new KernelParameters().limits(), progress);
                         flood.protect(spec.mac());
                     }
-                    step("noisy+vmqos reserves each vCPU " + vcpu + " (" + pct(vcpu.bandwidth()) + ") and the main loop/iothreads/vhost "
-                            + io + " (" + pct(io.bandwidth()) + ")");
+                    step("noisy+vmqos reserves each vCPU " + vcpu + " (" + vcpu.bandwidth().percent() + ") and the main loop/iothreads/vhost "
+                            + io + " (" + io.bandwidth().percent() + ")");
                     Map<Scenario, List<LoadResult>> rounds = new LinkedHashMap<>();
                     for (Scenario s : o.scenarios()) rounds.put(s, new ArrayList<>());
                     for (int r = 0; r < o.rounds(); r++) {
@@ -200,8 +200,9 @@ public final class DemoRunner {
         double vcpuUse = 0, ioUse = 0;
         for (VmThread t : threads.threads()) {
             double share = Math.max(0, proc.cpuTimeNs(t.tid()) - c0.get(t.tid())) / (double) wall;
-            if (t.role() == ThreadRole.VCPU) vcpuUse = Math.max(vcpuUse, share);
-            else if (t.role() == ThreadRole.MAIN_LOOP || t.role() == ThreadRole.IOTHREAD || t.role() == ThreadRole.VHOST) ioUse = Math.max(ioUse, share);
+            StageKind stage = t.role().stage().orElse(null);
+            if (stage == StageKind.VCPU) vcpuUse = Math.max(vcpuUse, share);
+            else if (stage == StageKind.IO) ioUse = Math.max(ioUse, share);
         }
         step(String.format(Locale.ROOT, "measured: busiest vCPU thread %s, busiest main-loop/io thread %s of a CPU", pct(vcpuUse), pct(ioUse)));
         measuredVcpu = vcpuUse;
@@ -235,7 +236,7 @@ public final class DemoRunner {
     private static String describe(VmThreads t) {
         StringBuilder b = new StringBuilder("VM threads:");
         for (Map.Entry<ThreadRole, List<VmThread>> e : t.byRole().entrySet()) {
-            if (e.getKey() == ThreadRole.OTHER || e.getValue().isEmpty()) continue;
+            if (e.getKey().stage().isEmpty() || e.getValue().isEmpty()) continue;
             b.append(' ').append(e.getKey().name().toLowerCase(Locale.ROOT)).append(' ');
             b.append(e.getValue().stream().map(v -> String.valueOf(v.tid())).toList());
         }

@@ -11,6 +11,9 @@ import io.vmqos.core.NetworkSla;
 import io.vmqos.core.Reservation;
 import io.vmqos.core.StageCost;
 import io.vmqos.core.StageKind;
+import io.vmqos.core.net.KernelThread;
+import io.vmqos.core.net.ShapingSpec;
+import io.vmqos.core.vm.VmThreads;
 import io.vmqos.host.PathRequest;
 import io.vmqos.host.PathStateStore;
 import io.vmqos.host.PathThreadSizing;
@@ -28,17 +31,14 @@ import io.vmqos.lab.load.NoisyNeighbour;
 import io.vmqos.linux.ProcFs;
 import io.vmqos.linux.ThreadScheduler;
 import io.vmqos.linux.net.IpRoute;
-import io.vmqos.linux.net.KernelThread;
 import io.vmqos.linux.net.LinkShaper;
 import io.vmqos.linux.net.NapiChange;
 import io.vmqos.linux.net.NetUnits;
 import io.vmqos.linux.net.ShapedLink;
-import io.vmqos.linux.net.ShapingSpec;
 import io.vmqos.linux.net.TapDiscovery;
 import io.vmqos.linux.net.ThreadedNapi;
 import io.vmqos.linux.net.VmShare;
 import io.vmqos.qemu.VmDiscovery;
-import io.vmqos.qemu.VmThreads;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -91,9 +91,9 @@ final class FloodScenarios implements AutoCloseable {
     static final long WARMUP_NS = 5_000_000_000L;
     static final long PROBE_NS = 3_000_000_000L;
     /** The flooded VM's share: 10mbit guaranteed, 20mbit ceiling. */
-    static final ShapingSpec FLOOD_CEILING = ShapingSpec.of("10mbit", "20mbit", "15k");
+    static final ShapingSpec FLOOD_CEILING = NetUnits.shaping("10mbit", "20mbit", "15k");
     /** The protected VM's share: 20mbit guaranteed, borrowing up to 100mbit. */
-    static final ShapingSpec PROTECTED = ShapingSpec.of("20mbit", "100mbit", "15k");
+    static final ShapingSpec PROTECTED = NetUnits.shaping("20mbit", "100mbit", "15k");
     static final int FLOOD_SIZE = 1400;
     static final int FLOOD_WINDOW = 256;
 
@@ -189,7 +189,7 @@ final class FloodScenarios implements AutoCloseable {
                     .orElseThrow(() -> new DemoAbortedException("no reservation of " + t.comm() + " carries both VMs' SLAs at "
                             + Math.round(cost) + " ns per packet; the machine is too slow for the flood scenarios"));
             napiSizes.put(t.pid(), r);
-            b.append(String.format(Locale.ROOT, " %s %.1f us/packet -> %s (%.1f%%);", t.comm(), cost / 1000, r, r.bandwidth() * 100));
+            b.append(String.format(Locale.ROOT, " %s %.1f us/packet -> %s (%s);", t.comm(), cost / 1000, r, r.bandwidth().percent()));
         }
         progress.accept(String.format(Locale.ROOT, "NAPI cost: %.1f Mbit/s paced to the flooded VM under noise; NAPI threads sized for the sum of the two VMs' SLAs "
                         + "(protected %d pps within %s, flooded %d pps within %s at the thread):%s",
@@ -282,7 +282,7 @@ final class FloodScenarios implements AutoCloseable {
             double wall = System.nanoTime() - wall0;
             StringBuilder use = new StringBuilder();
             cpu0.forEach((tid, c) -> use.append(String.format(Locale.ROOT, " %d %.1f%%%s;", tid, (proc.cpuTimeNs(tid) - c) / wall * 100,
-                    vmqos ? String.format(Locale.ROOT, " of %.1f%%", napiSizes.get(tid).bandwidth() * 100) : "")));
+                    vmqos ? " of " + napiSizes.get(tid).bandwidth().percent() : "")));
             progress.accept("  NAPI threads' CPU use over the run:" + use);
             try {
                 LoadResult fr = f.join();

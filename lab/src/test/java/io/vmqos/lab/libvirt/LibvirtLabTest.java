@@ -1,14 +1,14 @@
 package io.vmqos.lab.libvirt;
 
+import io.vmqos.core.vm.ThreadRole;
+import io.vmqos.core.vm.VmThread;
+import io.vmqos.core.vm.VmThreads;
 import io.vmqos.lab.Commands;
 import io.vmqos.lab.GuestImage;
 import io.vmqos.lab.GuestImageBuilder;
 import io.vmqos.lab.Packages;
-import io.vmqos.qemu.ThreadRole;
 import io.vmqos.qemu.VmDiscovery;
 import io.vmqos.qemu.VmDiscoveryException;
-import io.vmqos.qemu.VmThread;
-import io.vmqos.qemu.VmThreads;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

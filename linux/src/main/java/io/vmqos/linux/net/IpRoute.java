@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
+import io.vmqos.core.net.DeviceKind;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -132,6 +133,24 @@ public final class IpRoute {
     static String text(JsonNode n, String field) {
         JsonNode v = n == null ? MissingNode.getInstance() : n.path(field);
         return v.isMissingNode() || v.isNull() ? null : v.asText();
+    }
+
+    /**
+     * A device's kind from {@code ip -d link}: {@code linkinfo.info_kind} (may be null), {@code info_data.type} for
+     * tun/tap, the link type, and whether it has a backing {@code device} in sysfs (a NIC driver).
+     */
+    static DeviceKind deviceKind(String infoKind, String tunType, String linkType, boolean hasDevice) {
+        if ("loopback".equals(linkType)) return DeviceKind.LOOPBACK;
+        if (infoKind == null) return hasDevice ? DeviceKind.PHYSICAL : DeviceKind.OTHER;
+        return switch (infoKind) {
+            case "tun" -> "tap".equals(tunType) ? DeviceKind.TAP : DeviceKind.OTHER;
+            case "bridge" -> DeviceKind.BRIDGE;
+            case "veth" -> DeviceKind.VETH;
+            case "bond" -> DeviceKind.BOND;
+            case "vlan" -> DeviceKind.VLAN;
+            case "macvtap" -> DeviceKind.MACVTAP;
+            default -> DeviceKind.OTHER;
+        };
     }
 
     private static List<String> withNs(String tool, String ns, boolean json, String... args) {

@@ -1,5 +1,7 @@
 package io.vmqos.linux.net;
 
+import io.vmqos.core.net.KernelThread;
+
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;

@@ -1,5 +1,7 @@
 package io.vmqos.linux.net;
 
+import io.vmqos.core.net.KernelThread;
+
 import java.util.List;
 import java.util.Optional;
 

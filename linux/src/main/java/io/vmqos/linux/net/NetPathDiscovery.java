@@ -1,6 +1,11 @@
 package io.vmqos.linux.net;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.vmqos.core.net.DeviceKind;
+import io.vmqos.core.net.Irq;
+import io.vmqos.core.net.KernelThread;
+import io.vmqos.core.net.NetDevice;
+import io.vmqos.core.net.NetPath;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -168,6 +173,6 @@ public final class NetPathDiscovery {
         String tunType = IpRoute.text(info.path("info_data"), "type");
         boolean hasDevice = infoKind == null
                 && ip.existsSys(ns, "/sys/class/net/" + IpRoute.text(link, "ifname") + "/device");
-        return DeviceKind.of(infoKind, tunType, IpRoute.text(link, "link_type"), hasDevice);
+        return IpRoute.deviceKind(infoKind, tunType, IpRoute.text(link, "link_type"), hasDevice);
     }
 }

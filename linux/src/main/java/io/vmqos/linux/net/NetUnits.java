@@ -1,9 +1,11 @@
 package io.vmqos.linux.net;
 
 import io.vmqos.core.InvalidInputException;
+import io.vmqos.core.net.ShapingSpec;
 
 import java.math.BigDecimal;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -75,16 +77,12 @@ public final class NetUnits {
         return whole(field, text, bytes);
     }
 
-    /** Bits per second in the largest SI unit that keeps it exact: 100000000 → {@code 100mbit}. */
-    public static String formatRate(long bitsPerSecond) {
-        String[] units = {"bit", "kbit", "mbit", "gbit", "tbit"};
-        long v = bitsPerSecond;
-        int i = 0;
-        while (i < units.length - 1 && v != 0 && v % 1000 == 0) {
-            v /= 1000;
-            i++;
-        }
-        return v + units[i];
+    /** Bits per second in the largest SI unit that keeps it exact: 100000000 → {@code 100mbit} ({@link ShapingSpec#formatRate}). */
+    public static String formatRate(long bitsPerSecond) { return ShapingSpec.formatRate(bitsPerSecond); }
+
+    /** A link share from human units, without a leaf qdisc, e.g. {@code shaping("100mbit", "1gbit", "15k")}. */
+    public static ShapingSpec shaping(String rate, String ceil, String burst) {
+        return new ShapingSpec(parseRateBits("rate", rate), parseRateBits("ceil", ceil), parseSizeBytes("burst", burst), Optional.empty());
     }
 
     /** The kernel's (and tc JSON's) bytes per second for a rate in bits per second, rounded down. */

@@ -1,5 +1,7 @@
 package io.vmqos.linux.net;
 
+import io.vmqos.core.net.TapRef;
+
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;

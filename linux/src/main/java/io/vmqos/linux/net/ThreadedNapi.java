@@ -1,6 +1,8 @@
 package io.vmqos.linux.net;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.vmqos.core.net.DeviceKind;
+import io.vmqos.core.net.KernelThread;
 
 import java.time.Duration;
 import java.util.List;
@@ -165,7 +167,7 @@ public final class ThreadedNapi {
         JsonNode arr = ip.ipJson(ns, "-d", "link", "show", "dev", device);
         JsonNode link = arr.path(0);
         JsonNode info = link.path("linkinfo");
-        return DeviceKind.of(IpRoute.text(info, "info_kind"), IpRoute.text(info.path("info_data"), "type"),
+        return IpRoute.deviceKind(IpRoute.text(info, "info_kind"), IpRoute.text(info.path("info_data"), "type"),
                 IpRoute.text(link, "link_type"), false);
     }
 

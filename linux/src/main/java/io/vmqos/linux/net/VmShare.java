@@ -1,5 +1,7 @@
 package io.vmqos.linux.net;
 
+import io.vmqos.core.net.ShapingSpec;
+
 /**
  * One VM's class on a device shared by several VMs (bridge uplink, veth): the VM's name (for messages), the MAC
  * address its traffic carries, and its {@link ShapingSpec}.

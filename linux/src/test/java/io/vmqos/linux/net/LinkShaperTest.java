@@ -1,6 +1,7 @@
 package io.vmqos.linux.net;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.vmqos.core.net.ShapingSpec;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -47,7 +48,7 @@ class LinkShaperTest {
         LinkShaper shaper = new LinkShaper(fx.ip);
         for (String dev : new String[]{tap, veth}) {
             List<QdiscState> before = shaper.qdiscs(dev, ns);
-            ShapedLink link = shaper.shapeEgress(dev, ns, "web1", ShapingSpec.of("100mbit", "1gbit", "15k"));
+            ShapedLink link = shaper.shapeEgress(dev, ns, "web1", NetUnits.shaping("100mbit", "1gbit", "15k"));
             try {
                 assertThat(link.classIds()).containsExactly("1:10");
                 ShapingStats st = shaper.stats(dev, ns);
@@ -86,7 +87,7 @@ class LinkShaperTest {
         };
         LinkShaper shaper = new LinkShaper(new IpRoute(failSecond));
         List<QdiscState> before = shaper.qdiscs(veth, ns);
-        assertThatThrownBy(() -> shaper.shapeEgress(veth, ns, "web1", ShapingSpec.of("10mbit", "20mbit", "15k")))
+        assertThatThrownBy(() -> shaper.shapeEgress(veth, ns, "web1", NetUnits.shaping("10mbit", "20mbit", "15k")))
                 .isInstanceOf(ShapingException.class)
                 .satisfies(e -> assertThat(((ShapingException) e).rolledBack()).isTrue())
                 .hasMessageContaining("step 2/3").hasMessageContaining("injected failure")
@@ -99,7 +100,7 @@ class LinkShaperTest {
     @Test
     void realTcFailureAtLastStepRollsBack() {
         LinkShaper shaper = new LinkShaper(fx.ip);
-        ShapingSpec bad = ShapingSpec.of("10mbit", "20mbit", "15k").withLeaf("vqnosuchqdisc");
+        ShapingSpec bad = NetUnits.shaping("10mbit", "20mbit", "15k").withLeaf("vqnosuchqdisc");
         List<QdiscState> before = shaper.qdiscs(tap, ns);
         for (boolean ingress : new boolean[]{false, true}) {
             assertThatThrownBy(() -> {
@@ -118,7 +119,7 @@ class LinkShaperTest {
         fx.ip.tc(ns, "qdisc", "add", "dev", veth, "root", "handle", "5:", "htb");
         LinkShaper shaper = new LinkShaper(fx.ip);
         List<QdiscState> before = shaper.qdiscs(veth, ns);
-        assertThatThrownBy(() -> shaper.shapeEgress(veth, ns, "web1", ShapingSpec.of("10mbit", "20mbit", "15k")))
+        assertThatThrownBy(() -> shaper.shapeEgress(veth, ns, "web1", NetUnits.shaping("10mbit", "20mbit", "15k")))
                 .isInstanceOf(ShapingException.class).hasMessageContaining("did not create")
                 .hasMessageContaining("qdisc del dev " + veth);
         assertThat(shaper.qdiscs(veth, ns)).isEqualTo(before);
@@ -129,8 +130,8 @@ class LinkShaperTest {
         LinkShaper shaper = new LinkShaper(fx.ip);
         List<QdiscState> before = shaper.qdiscs(veth, ns);
         List<VmShare> vms = List.of(
-                new VmShare("web1", "52:54:00:00:00:01", ShapingSpec.of("100mbit", "500mbit", "15k")),
-                new VmShare("db1", "52:54:00:00:00:02", ShapingSpec.of("200mbit", "1gbit", "30k")));
+                new VmShare("web1", "52:54:00:00:00:01", NetUnits.shaping("100mbit", "500mbit", "15k")),
+                new VmShare("db1", "52:54:00:00:00:02", NetUnits.shaping("200mbit", "1gbit", "30k")));
         ShapedLink link = shaper.shapeShared(veth, ns, 1_000_000_000L, vms, true);
         try {
             assertThat(link.classIds()).containsExactly("1:10", "1:11");
@@ -159,7 +160,7 @@ class LinkShaperTest {
     void udpThroughShapedVethStaysUnderCeil() throws Exception {
         long ceil = 10_000_000L;
         LinkShaper shaper = new LinkShaper(fx.ip);
-        ShapedLink link = shaper.shapeEgress(veth, ns, "bulk", ShapingSpec.of("5mbit", "10mbit", "15k"));
+        ShapedLink link = shaper.shapeEgress(veth, ns, "bulk", NetUnits.shaping("5mbit", "10mbit", "15k"));
         Process sender = null;
         try {
             sender = udpBlast(100_000);
@@ -186,8 +187,8 @@ class LinkShaperTest {
     void ingressOfTapShapedThroughIfbAndRemoved() {
         LinkShaper shaper = new LinkShaper(fx.ip);
         List<QdiscState> before = shaper.qdiscs(tap, ns);
-        ShapedLink egress = shaper.shapeEgress(tap, ns, "web1", ShapingSpec.of("50mbit", "100mbit", "15k"));
-        ShapedLink in = shaper.shapeIngress(tap, ns, "web1", ShapingSpec.of("20mbit", "40mbit", "15k"));
+        ShapedLink egress = shaper.shapeEgress(tap, ns, "web1", NetUnits.shaping("50mbit", "100mbit", "15k"));
+        ShapedLink in = shaper.shapeIngress(tap, ns, "web1", NetUnits.shaping("20mbit", "40mbit", "15k"));
         try {
             String ifb = in.ifb().orElseThrow();
             assertThat(in.shapedDevice()).isEqualTo(ifb);
@@ -196,7 +197,7 @@ class LinkShaperTest {
             assertThat(c.ceilBits()).isEqualTo(40_000_000L);
             assertThat(shaper.qdiscs(tap, ns)).anySatisfy(q -> assertThat(q.kind()).isEqualTo("ingress"));
             assertThat(fx.ip.tcJson(ns, "filter", "show", "dev", tap, "parent", "ffff:").toString()).contains(ifb);
-            assertThatThrownBy(() -> shaper.shapeIngress(tap, ns, "web1", ShapingSpec.of("20mbit", "40mbit", "15k")))
+            assertThatThrownBy(() -> shaper.shapeIngress(tap, ns, "web1", NetUnits.shaping("20mbit", "40mbit", "15k")))
                     .isInstanceOf(ShapingException.class).hasMessageContaining("already");
         } finally {
             shaper.remove(in);
@@ -215,7 +216,7 @@ class LinkShaperTest {
     void udpIntoIngressShapedDeviceStaysUnderCeil() throws Exception {
         long ceil = 10_000_000L;
         LinkShaper shaper = new LinkShaper(fx.ip);
-        ShapedLink link = shaper.shapeIngress(peer, peerNs, "bulk", ShapingSpec.of("5mbit", "10mbit", "15k"));
+        ShapedLink link = shaper.shapeIngress(peer, peerNs, "bulk", NetUnits.shaping("5mbit", "10mbit", "15k"));
         Process sender = null;
         try {
             String ifb = link.ifb().orElseThrow();

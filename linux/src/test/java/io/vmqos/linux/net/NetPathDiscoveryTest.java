@@ -1,5 +1,8 @@
 package io.vmqos.linux.net;
 
+import io.vmqos.core.net.DeviceKind;
+import io.vmqos.core.net.NetDevice;
+import io.vmqos.core.net.NetPath;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,7 @@
 package io.vmqos.linux.net;
 
 import io.vmqos.core.InvalidInputException;
+import io.vmqos.core.net.ShapingSpec;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -50,10 +51,10 @@ class NetUnitsTest {
 
     @Test
     void specValidates() {
-        ShapingSpec s = ShapingSpec.of("100mbit", "1gbit", "15k");
+        ShapingSpec s = NetUnits.shaping("100mbit", "1gbit", "15k");
         assertThat(s.rateBits()).isEqualTo(100_000_000L);
-        assertThatThrownBy(() -> ShapingSpec.of("100mbit", "10mbit", "15k")).hasMessageContaining("ceil");
-        assertThatThrownBy(() -> ShapingSpec.of("100mbit", "100mbit", "100b")).hasMessageContaining("burst");
+        assertThatThrownBy(() -> NetUnits.shaping("100mbit", "10mbit", "15k")).hasMessageContaining("ceil");
+        assertThatThrownBy(() -> NetUnits.shaping("100mbit", "100mbit", "100b")).hasMessageContaining("burst");
         assertThatThrownBy(() -> new VmShare("web", "nope", s)).hasMessageContaining("MAC");
     }
 }

@@ -1,5 +1,6 @@
 package io.vmqos.linux.net;
 
+import io.vmqos.core.net.KernelThread;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

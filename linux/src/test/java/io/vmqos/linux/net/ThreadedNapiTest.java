@@ -1,5 +1,7 @@
 package io.vmqos.linux.net;
 
+import io.vmqos.core.net.DeviceKind;
+import io.vmqos.core.net.NetDevice;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

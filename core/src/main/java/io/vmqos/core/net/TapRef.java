@@ -1,4 +1,4 @@
-package io.vmqos.linux.net;
+package io.vmqos.core.net;
 
 /**
  * A tap device a process holds open: its name ({@code iff:} in {@code /proc/PID/fdinfo/FD}) and the named network
@@ -11,5 +11,5 @@ public record TapRef(String name, String ns) {
     }
 
     /** "tap0" or "tap0 in netns NS", for messages. */
-    public String describe() { return name + Namespaces.describe(ns); }
+    public String describe() { return ns == null ? name : name + " in netns " + ns; }
 }

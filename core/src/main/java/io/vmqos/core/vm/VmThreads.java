@@ -1,4 +1,4 @@
-package io.vmqos.qemu;
+package io.vmqos.core.vm;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -8,8 +8,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The threads of one QEMU VM, as found by {@link VmDiscovery}: an immutable snapshot (threads may come and go
- * afterwards, e.g. thread-pool workers; vCPU, iothread and main-loop threads live as long as the VM).
+ * The threads of one QEMU VM, as discovered (through QMP or procfs, by the qemu adapter): an immutable snapshot
+ * (threads may come and go afterwards, e.g. thread-pool workers; vCPU, iothread and main-loop threads live as long as the VM).
  *
  * @param pid     the QEMU process id (host PID namespace)
  * @param name    the VM name from {@code -name} (or the libvirt domain name); empty when QEMU has none

@@ -1,4 +1,4 @@
-package io.vmqos.linux.net;
+package io.vmqos.core.net;
 
 /**
  * A kernel thread that carries packets: {@code napi/DEV-ID} (threaded NAPI poll) or {@code irq/N-NAME}

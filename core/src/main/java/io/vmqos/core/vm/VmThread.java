@@ -1,4 +1,4 @@
-package io.vmqos.qemu;
+package io.vmqos.core.vm;
 
 import java.util.Objects;
 

@@ -1,9 +1,9 @@
-package io.vmqos.linux.net;
+package io.vmqos.core.net;
 
 import java.util.List;
 
 /**
- * One device on a VM's host network path, as found by {@link NetPathDiscovery}: its name and kind, its namespace
+ * One device on a VM's host network path, as discovered (by the linux adapter): its name and kind, its namespace
  * ({@code null} = the caller's), whether threaded NAPI is on, its {@code napi/} kernel threads and its IRQs.
  */
 public record NetDevice(String name, DeviceKind kind, String ns, boolean threadedNapi,

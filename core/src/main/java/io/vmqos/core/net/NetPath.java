@@ -1,4 +1,4 @@
-package io.vmqos.linux.net;
+package io.vmqos.core.net;
 
 import java.util.List;
 import java.util.Optional;

@@ -1,9 +1,4 @@
-package io.vmqos.host;
-
-import io.vmqos.linux.net.DeviceKind;
-import io.vmqos.linux.net.NetDevice;
-import io.vmqos.linux.net.NetPath;
-import io.vmqos.linux.net.TapRef;
+package io.vmqos.core.net;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,18 +7,18 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A VM's host network path as {@link PathTransaction} found it: its taps, for each tap the path tap → bridge →
- * ports, and the far ends of veth ports ({@code peers}, e.g. the lab's client-side veth in another namespace), which
- * carry the VM's outgoing packets in their own NAPI threads. Immutable snapshot.
+ * A VM's host network as discovered: its taps, for each tap the path tap → bridge → ports, and the far ends of veth
+ * ports ({@code peers}, e.g. the lab's client-side veth in another namespace), which carry the VM's outgoing packets
+ * in their own NAPI threads. Immutable snapshot.
  *
- * @param vm the VM key ({@link PathTransaction#keyOf})
+ * @param vm the VM key (its name, or {@code pid-N} when QEMU has none)
  */
-public record PathPlan(String vm, List<TapRef> taps, List<NetPath> paths, List<NetDevice> peers) {
+public record VmNetwork(String vm, List<TapRef> taps, List<NetPath> paths, List<NetDevice> peers) {
     /** Kinds that never poll: their packets are carried by NAPI of the devices around them. */
     static final Set<DeviceKind> NO_NAPI = Set.of(DeviceKind.TAP, DeviceKind.BRIDGE, DeviceKind.BOND, DeviceKind.VLAN,
             DeviceKind.MACVTAP, DeviceKind.LOOPBACK);
 
-    public PathPlan {
+    public VmNetwork {
         taps = List.copyOf(taps);
         paths = List.copyOf(paths);
         peers = List.copyOf(peers);
@@ -39,8 +34,8 @@ public record PathPlan(String vm, List<TapRef> taps, List<NetPath> paths, List<N
 
     /**
      * The devices whose NAPI vmqos threads: veth, NIC and unknown kinds (an unknown kind that has no NAPI makes the
-     * transaction fail with a {@link io.vmqos.linux.net.NapiUnsupportedException} naming it). Taps, bridges, bonds,
-     * VLANs, macvtaps and loopback never poll and are skipped.
+     * path transaction fail, naming it). Taps, bridges, bonds, VLANs, macvtaps and loopback never poll and are
+     * skipped ({@link #NO_NAPI}).
      */
     public List<NetDevice> napiDevices() {
         List<NetDevice> out = new ArrayList<>();
