@@ -17,7 +17,7 @@ import java.util.TreeSet;
  * @param heldByOthers the bandwidth already admitted in this domain by threads vmqos does not plan
  *     ({@code dl_bw->total_bw} minus vmqos's own), not negative
  * @param heldPerCpu for partitioned placement: the density (as a bandwidth) held by others' threads pinned to
- *     each CPU; CPUs absent hold nothing. Its sum must not exceed {@code heldByOthers}
+ *     each CPU (a density Q/D may exceed the thread's Q/P counted in {@code heldByOthers}); CPUs absent hold nothing
  */
 public record RootDomain(String name, SortedSet<Integer> cpus, long rtRuntimeNs, long rtPeriodNs,
                          CpuBandwidth heldByOthers, SortedMap<Integer, CpuBandwidth> heldPerCpu) {
@@ -29,13 +29,10 @@ public record RootDomain(String name, SortedSet<Integer> cpus, long rtRuntimeNs,
         if (heldByOthers == null) throw new InvalidInputException("rootDomain " + name + " heldByOthers", "is missing", "give 0 or more");
         if (heldByOthers.isNegative()) throw new InvalidInputException("rootDomain " + name + " heldByOthers", "is negative", "give 0 or more");
         heldPerCpu = heldPerCpu == null ? new TreeMap<>() : new TreeMap<>(heldPerCpu);
-        CpuBandwidth sum = CpuBandwidth.ZERO;
         for (var e : heldPerCpu.entrySet()) {
             if (!cpus.contains(e.getKey())) throw new InvalidInputException("rootDomain " + name + " heldPerCpu", "names CPU " + e.getKey() + " outside the domain", "only give CPUs of the domain");
             if (e.getValue().isNegative()) throw new InvalidInputException("rootDomain " + name + " heldPerCpu", "is negative on CPU " + e.getKey(), "give 0 or more");
-            sum = sum.plus(e.getValue());
         }
-        if (sum.exceeds(heldByOthers)) throw new InvalidInputException("rootDomain " + name + " heldPerCpu", "sums to more than heldByOthers", "make heldByOthers the domain total");
         cpus = Collections.unmodifiableSortedSet(new TreeSet<>(cpus));
         heldPerCpu = Collections.unmodifiableSortedMap(heldPerCpu);
     }

@@ -28,7 +28,7 @@ import io.vmqos.core.vm.ThreadRole;
 import io.vmqos.core.vm.VmThread;
 import io.vmqos.core.vm.VmThreads;
 import io.vmqos.host.config.CostModelFile;
-import io.vmqos.linux.CpuList;
+import io.vmqos.core.CpuList;
 import io.vmqos.linux.DeadlineThread;
 import io.vmqos.linux.RootDomainLedger;
 import io.vmqos.linux.SchedException;

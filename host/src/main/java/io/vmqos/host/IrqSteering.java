@@ -2,7 +2,7 @@ package io.vmqos.host;
 
 import io.vmqos.core.net.Irq;
 import io.vmqos.core.net.NetDevice;
-import io.vmqos.linux.CpuList;
+import io.vmqos.core.CpuList;
 import io.vmqos.linux.net.Interrupts;
 
 import java.util.BitSet;

@@ -12,7 +12,7 @@ import io.vmqos.core.net.TapRef;
 import io.vmqos.core.net.VmNetwork;
 import io.vmqos.core.vm.VmThread;
 import io.vmqos.core.vm.VmThreads;
-import io.vmqos.linux.CpuList;
+import io.vmqos.core.CpuList;
 import io.vmqos.linux.ProcFs;
 import io.vmqos.linux.SchedException;
 import io.vmqos.linux.ThreadScheduler;

@@ -17,6 +17,9 @@ public final class PlanRefusedException extends RuntimeException {
         this.requested = requested;
     }
 
+    /** A refusal that is not about one root domain's room (e.g. two scopes wanting one thing differently). */
+    public PlanRefusedException(String message) { this(message, null, CpuBandwidth.ZERO); }
+
     /** The root domain that had no room. */
     public DomainBudget budget() { return budget; }
 

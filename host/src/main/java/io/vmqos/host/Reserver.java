@@ -121,6 +121,23 @@ public final class Reserver {
         return changes.isEmpty() ? new ApplyReport(List.of(), ledger.repairIfLeaked()) : apply(changes);
     }
 
+    /**
+     * Like {@link #apply}, skipping threads that exited meanwhile (an exited thread holds nothing): for reconcile steps
+     * and their undo, whose threads may exit between the observation and the change. Nothing left: nothing happens.
+     */
+    public ApplyReport restore(List<ThreadChange> changes) {
+        List<ThreadChange> alive = new ArrayList<>();
+        for (ThreadChange c : changes) {
+            try {
+                scheduler.get(c.tid());
+                alive.add(c);
+            } catch (SchedException.ThreadGone gone) {
+                // exited: nothing to put back
+            }
+        }
+        return alive.isEmpty() ? new ApplyReport(List.of(), LedgerRepair.NOTHING) : apply(alive);
+    }
+
     private void validate(List<ThreadChange> changes) {
         if (changes == null || changes.isEmpty()) {
             throw new InvalidInputException("threads", "no thread to change", "give at least one thread id (--tid) or a process (--pid)");

@@ -1,5 +1,6 @@
 package io.vmqos.linux;
 
+import io.vmqos.core.CpuList;
 import io.vmqos.linux.PartitionChange.Step;
 
 import java.io.IOException;
@@ -155,9 +156,9 @@ abstract sealed class CgroupPartitions implements CpuPartitions permits CpusetV1
         return new BitSet();
     }
 
-    BitSet online() { return CpuList.read(cpuDir.resolve("online"), true); }
+    BitSet online() { return CpuFiles.read(cpuDir.resolve("online"), true); }
 
-    BitSet isolated() { return CpuList.read(cpuDir.resolve("isolated"), false); }
+    BitSet isolated() { return CpuFiles.read(cpuDir.resolve("isolated"), false); }
 
     /**
      * The CPUs of {@code cpus} as a list, refusing an empty set and CPUs that are offline or isolated (isolcpus

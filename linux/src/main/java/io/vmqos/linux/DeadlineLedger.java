@@ -1,5 +1,6 @@
 package io.vmqos.linux;
 
+import io.vmqos.core.CpuList;
 import io.vmqos.core.CpuBandwidth;
 
 import java.nio.file.Path;
@@ -179,7 +180,7 @@ public final class DeadlineLedger {
         }
     }
 
-    private BitSet cpuSet(String file, boolean required) { return CpuList.read(cpuDir.resolve(file), required); }
+    private BitSet cpuSet(String file, boolean required) { return CpuFiles.read(cpuDir.resolve(file), required); }
 
     private static void sleep(Duration d) {
         try {

@@ -96,6 +96,9 @@ public final class ProcFs {
         }
     }
 
+    /** The thread's start time in clock ticks since boot ({@code /proc/TID/stat} field 22); empty if gone. */
+    public Optional<Long> startTime(int tid) { return stat(tid).map(ProcStat::startTime); }
+
     /** The process's command line, arguments joined by spaces. */
     public Optional<String> cmdline(int pid) {
         try {

@@ -1,5 +1,6 @@
 package io.vmqos.linux;
 
+import io.vmqos.core.CpuList;
 import io.vmqos.core.CpuBandwidth;
 import io.vmqos.core.Reservation;
 import io.vmqos.core.SchedAttributes;
@@ -70,7 +71,7 @@ class CpusetV1PartitionsKernelTest {
         Optional<CpusetHierarchy> h = CpusetHierarchy.locate();
         assumeTrue(h.isPresent() && h.get().version() == 1, "needs a cgroup v1 cpuset hierarchy (found " + h + ")");
         hierarchy = h.get();
-        BitSet online = CpuList.read(Path.of("/sys/devices/system/cpu/online"), true);
+        BitSet online = CpuFiles.read(Path.of("/sys/devices/system/cpu/online"), true);
         assumeTrue(online.get(0) && online.get(1), "needs online CPUs 0 and 1, has " + CpuList.format(online));
         assumeTrue(hierarchy.fs().read(hierarchy.root().resolve(CpusetV1Partitions.LOAD_BALANCE)).equals("1"),
                 "the root cpuset does not balance load (another tester partitioned the host?)");
@@ -358,7 +359,7 @@ class CpusetV1PartitionsKernelTest {
     }
 
     private List<String> domains() {
-        return hierarchy.rootDomains(CpuList.read(Path.of("/sys/devices/system/cpu/online"), true), new BitSet())
+        return hierarchy.rootDomains(CpuFiles.read(Path.of("/sys/devices/system/cpu/online"), true), new BitSet())
                 .stream().map(CpuList::format).toList();
     }
 

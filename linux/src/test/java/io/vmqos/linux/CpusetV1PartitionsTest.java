@@ -1,5 +1,6 @@
 package io.vmqos.linux;
 
+import io.vmqos.core.CpuList;
 import io.vmqos.linux.PartitionChange.Step;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package io.vmqos.linux;
 
+import io.vmqos.core.CpuList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

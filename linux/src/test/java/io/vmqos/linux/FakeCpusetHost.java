@@ -1,5 +1,6 @@
 package io.vmqos.linux;
 
+import io.vmqos.core.CpuList;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

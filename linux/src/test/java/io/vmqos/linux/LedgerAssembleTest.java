@@ -1,5 +1,6 @@
 package io.vmqos.linux;
 
+import io.vmqos.core.CpuList;
 import io.vmqos.core.CpuBandwidth;
 import io.vmqos.core.Reservation;
 import org.junit.jupiter.api.Test;

@@ -15,7 +15,7 @@ import java.util.Set;
  */
 public record VmNetwork(String vm, List<TapRef> taps, List<NetPath> paths, List<NetDevice> peers) {
     /** Kinds that never poll: their packets are carried by NAPI of the devices around them. */
-    static final Set<DeviceKind> NO_NAPI = Set.of(DeviceKind.TAP, DeviceKind.BRIDGE, DeviceKind.BOND, DeviceKind.VLAN,
+    public static final Set<DeviceKind> NO_NAPI = Set.of(DeviceKind.TAP, DeviceKind.BRIDGE, DeviceKind.BOND, DeviceKind.VLAN,
             DeviceKind.MACVTAP, DeviceKind.LOOPBACK);
 
     public VmNetwork {

@@ -15,7 +15,7 @@ import io.vmqos.host.config.YamlTree.Entry;
 import io.vmqos.host.config.YamlTree.ListNode;
 import io.vmqos.host.config.YamlTree.MapNode;
 import io.vmqos.host.config.YamlTree.Node;
-import io.vmqos.linux.CpuList;
+import io.vmqos.core.CpuList;
 import io.vmqos.linux.net.NetUnits;
 
 import java.math.BigDecimal;

@@ -1,5 +1,6 @@
 package io.vmqos.linux.net;
 
+import io.vmqos.core.CpuList;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -53,7 +54,7 @@ public final class Interrupts {
             throw new IrqAffinityException(irq, cpus, "writing " + f + " failed: " + e.getMessage(), e);
         }
         String now = affinity(irq);
-        if (!io.vmqos.linux.CpuList.parse(now).equals(io.vmqos.linux.CpuList.parse(cpus))) throw new IrqAffinityException(irq, cpus, "the kernel kept it on " + now, null);
+        if (!io.vmqos.core.CpuList.parse(now).equals(io.vmqos.core.CpuList.parse(cpus))) throw new IrqAffinityException(irq, cpus, "the kernel kept it on " + now, null);
     }
 
     static Map<Integer, List<String>> parse(String text) {

@@ -1,9 +1,5 @@
-package io.vmqos.linux;
+package io.vmqos.core;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.util.BitSet;
 
 /**
@@ -39,23 +35,6 @@ public final class CpuList {
             }
         }
         return cpus;
-    }
-
-    /**
-     * Reads a CPU list file such as {@code /sys/devices/system/cpu/online}.
-     *
-     * @param required when false, a missing file is the empty set (e.g. {@code isolated} on older kernels)
-     * @throws LedgerUnavailableException when the file cannot be read (or is missing and required), naming it
-     */
-    public static BitSet read(Path file, boolean required) {
-        try {
-            return parse(Files.readString(file));
-        } catch (NoSuchFileException e) {
-            if (required) throw new LedgerUnavailableException(file + " does not exist; fix: mount sysfs", e);
-            return new BitSet();
-        } catch (IOException e) {
-            throw new LedgerUnavailableException("cannot read " + file + ": " + e.getMessage(), e);
-        }
     }
 
     /** Formats a CPU set in the kernel's compact form: {0,1,2,5} → {@code 0-2,5}; empty → "". */

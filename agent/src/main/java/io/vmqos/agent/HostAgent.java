@@ -1,0 +1,155 @@
+package io.vmqos.agent;
+
+import io.vmqos.core.CostModel;
+import io.vmqos.core.config.HostConfig;
+import io.vmqos.host.service.HostService;
+import io.vmqos.host.service.Scopes;
+import io.vmqos.host.state.HostRecord;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * {@code vmqos agent}: keeps the host what its configuration file says while VMs start, stop, restart and get new
+ * threads. It reconciles (through {@link HostService}, in {@link HostService.Mode#PER_VM}: a VM that cannot be
+ * admitted keeps what it had, or nothing, never half) at start, when the file changes, when a configured VM's QEMU
+ * appears, exits or restarts, when it gets new threads, and every {@code interval} as a safety net.
+ *
+ * <p>A configuration that becomes invalid while the agent runs is logged with its file:line error and the last good
+ * one is kept. On stop the reservations stay in place (they keep protecting the VMs while the agent restarts) unless
+ * {@code releaseOnExit}. After {@code kill -9} at any point the next start converges from the record and the kernel.
+ *
+ * <p>An {@link Agent}: every method runs on the runner's one thread.
+ */
+public final class HostAgent implements Agent {
+    /** Where libvirt's system daemon keeps {@code NAME.pid}. */
+    static final List<Path> LIBVIRT_PID_DIRS = List.of(Path.of("/run/libvirt/qemu"));
+
+    private final Path file;
+    private final String scope;
+    private final HostService service;
+    private final Function<Path, HostConfig> parser;
+    private final Function<HostConfig, Optional<CostModel>> costs;
+    private final long intervalNanos;
+    private final boolean releaseOnExit;
+    private final Watches watches;
+    private final Log log;
+    private final AgentStats stats;
+    private HostConfig config;
+    private Optional<CostModel> costModel = Optional.empty();
+    private long nextDeadline;
+    private Set<String> lastNotes = Set.of();
+
+    /**
+     * @param parser reads and checks the configuration file (throws a located error for a bad one)
+     * @param costs reads the cost model the configuration names
+     */
+    public HostAgent(Path file, HostService service, Function<Path, HostConfig> parser, Function<HostConfig, Optional<CostModel>> costs,
+                     Duration interval, boolean releaseOnExit, Wakeup wakeup, Log log, AgentStats stats) {
+        this.file = file.toAbsolutePath().normalize();
+        this.scope = Scopes.config(this.file);
+        this.service = service;
+        this.parser = parser;
+        this.costs = costs;
+        this.intervalNanos = interval.toNanos();
+        this.releaseOnExit = releaseOnExit;
+        this.watches = new Watches(wakeup, log);
+        this.log = log;
+        this.stats = stats;
+    }
+
+    @Override public String roleName() { return "vmqos-agent"; }
+
+    /** The scope the agent's changes are recorded under ({@code config:/abs/path}). */
+    public String scope() { return scope; }
+
+    /** Reads the configuration; a bad file at start is an error the caller reports (the agent does not start). */
+    public void load() {
+        config = parser.apply(file);
+        costModel = costs.apply(config);
+    }
+
+    @Override
+    public void onStart() {
+        if (config == null) load();
+        log.info("managing " + config.vms().size() + " VM(s) of " + file + " (safety-net reconcile every " + Duration.ofNanos(intervalNanos).toSeconds()
+                + " s)");
+        reconcile(Set.of("start"));
+    }
+
+    @Override
+    public int doWork(Set<String> reasons) {
+        if (reasons.stream().anyMatch(r -> r.startsWith("configuration "))) reload();
+        reconcile(reasons);
+        return 1;
+    }
+
+    private void reload() {
+        try {
+            HostConfig next = parser.apply(file);
+            Optional<CostModel> nextCosts = costs.apply(next);
+            config = next;
+            costModel = nextCosts;
+            log.info("configuration " + file + " reloaded: " + config.vms().size() + " VM(s)");
+        } catch (RuntimeException e) {
+            log.warn("configuration " + file + " is not valid, keeping the last good one: " + e.getMessage());
+        }
+    }
+
+    private void reconcile(Set<String> reasons) {
+        long t0 = System.nanoTime();
+        try {
+            HostService.Outcome o = service.applyConfig(scope, config, costModel, HostService.Mode.PER_VM);
+            stats.reconciled(System.nanoTime() - t0, o);
+            if (o.changed()) log.info("reconciled (" + why(reasons) + "): " + String.join("; ", o.done()));
+            Set<String> notes = new LinkedHashSet<>(o.notes());
+            for (String n : notes) if (!lastNotes.contains(n)) log.info(n);
+            lastNotes = notes;
+            follow(o.record());
+        } catch (RuntimeException e) {
+            stats.failed();
+            log.error("reconcile (" + why(reasons) + ") failed, retried on the next event or in " + Duration.ofNanos(intervalNanos).toSeconds()
+                    + " s: " + e.getMessage(), e);
+            follow(service.record());
+        } finally {
+            nextDeadline = System.nanoTime() + intervalNanos;
+        }
+    }
+
+    private void follow(HostRecord r) {
+        Map<Integer, String> pids = new TreeMap<>();
+        for (HostRecord.VmEntry v : r.vms()) if (v.owner().scope().equals(scope)) pids.put(v.pid(), v.owner().vm());
+        watches.update(file, config, pids, LIBVIRT_PID_DIRS);
+    }
+
+    private static String why(Set<String> reasons) {
+        if (reasons.isEmpty()) return "periodic";
+        List<String> l = new ArrayList<>(reasons);
+        return l.size() <= 3 ? String.join(", ", l) : String.join(", ", l.subList(0, 3)) + " and " + (l.size() - 3) + " more";
+    }
+
+    @Override public long nextDeadlineNanos() { return nextDeadline; }
+
+    @Override
+    public void onClose() {
+        watches.close();
+        if (!releaseOnExit) {
+            log.info("stopping; the reservations stay in place (vmqos release -f " + file + " releases them)");
+            return;
+        }
+        try {
+            HostService.Outcome o = service.release(scope);
+            log.info("stopping; released: " + (o.done().isEmpty() ? "nothing held" : String.join("; ", o.done())));
+        } catch (RuntimeException e) {
+            log.error("stopping; release failed: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package io.vmqos.agent;
+
+import io.vmqos.core.config.HostConfig;
+import io.vmqos.core.config.VmConfig;
+import io.vmqos.core.config.VmLocator;
+import io.vmqos.linux.DirectoryWatch;
+import io.vmqos.linux.ProcEvent;
+import io.vmqos.linux.ProcEvents;
+import io.vmqos.linux.ProcEventsUnavailableException;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The agent's event sources, each turned into a {@link Wakeup} reason:
+ * <ul>
+ *   <li>inotify ({@link DirectoryWatch}) on the configuration file's directory, on every QMP socket's directory (a
+ *       QEMU starting re-creates its socket) and on libvirt's pid file directories (a domain starting writes
+ *       {@code NAME.pid});</li>
+ *   <li>the kernel's process events connector ({@link ProcEvents}) for the followed QEMU processes: a new thread
+ *       (vCPU hot-plug, an iothread added), a thread renamed (QEMU names a new vCPU {@code CPU n/...}), the process
+ *       exiting.</li>
+ * </ul>
+ * QMP events are not used: QEMU serves one QMP client at a time, and holding its monitor would lock the operator's
+ * and libvirt's tools out; the kernel tells the same (exit, new threads) without it.
+ *
+ * <p>{@link #update} is called by the agent's duty thread; the listeners run on the watchers' own threads and only
+ * signal. {@link #close} is idempotent.
+ */
+final class Watches implements AutoCloseable {
+    private final Wakeup wakeup;
+    private final Log log;
+    private final Map<Integer, String> followed = new ConcurrentHashMap<>();
+    private volatile Map<Path, String> files = Map.of();
+    private DirectoryWatch dirs;
+    private Set<Path> dirSet = Set.of();
+    private ProcEvents proc;
+    private boolean procTried;
+
+    Watches(Wakeup wakeup, Log log) {
+        this.wakeup = wakeup;
+        this.log = log;
+    }
+
+    /**
+     * Watches what {@code cfg} (read from {@code config}) and the running VMs ({@code pids}: QEMU pid → VM name) need.
+     */
+    void update(Path config, HostConfig cfg, Map<Integer, String> pids, Collection<Path> libvirtPidDirs) {
+        Map<Path, String> f = new ConcurrentHashMap<>();
+        f.put(config.toAbsolutePath().normalize(), "configuration " + config + " changed");
+        for (VmConfig vm : cfg.vms()) {
+            switch (vm.locator()) {
+                case VmLocator.Qmp q -> f.put(Path.of(q.path()).toAbsolutePath().normalize(), "vm " + vm.name() + ": QMP socket");
+                case VmLocator.Domain d -> {
+                    for (Path dir : libvirtPidDirs) f.put(dir.resolve(d.name() + ".pid"), "vm " + vm.name() + ": libvirt pid file");
+                }
+                case VmLocator.Pid p -> { }
+            }
+        }
+        files = f;
+        Set<Path> want = new TreeSet<>();
+        for (Path p : f.keySet()) want.add(p.getParent());
+        if (!want.equals(dirSet)) {
+            if (dirs != null) dirs.close();
+            try {
+                dirs = DirectoryWatch.open(want, this::changed);
+                dirSet = want;
+            } catch (IOException e) {
+                log.warn("cannot watch " + want + " (" + e.getMessage() + "): changes there are seen at the next periodic reconcile");
+                dirs = null;
+                dirSet = Set.of();
+            }
+        }
+        followed.clear();
+        followed.putAll(pids);
+        if (proc == null && !procTried) {
+            procTried = true;
+            try {
+                proc = ProcEvents.open(followed::containsKey, this::event);
+            } catch (ProcEventsUnavailableException e) {
+                log.warn("the kernel's process events are not available (" + e.getMessage() + "): new threads of a VM are seen at the next "
+                        + "periodic reconcile");
+            }
+        }
+    }
+
+    private void changed(Path dir, Path name, DirectoryWatch.Kind kind) {
+        if (kind == DirectoryWatch.Kind.OVERFLOW) {
+            wakeup.signal("file events lost in " + dir);
+            return;
+        }
+        String what = files.get(dir.resolve(name));
+        if (what != null) wakeup.signal(what + " " + kind.name().toLowerCase(java.util.Locale.ROOT));
+    }
+
+    private void event(ProcEvent e) {
+        switch (e) {
+            case ProcEvent.Fork f when f.isThread() && followed.containsKey(f.childTgid()) ->
+                    wakeup.signal("vm " + followed.get(f.childTgid()) + ": new thread " + f.childTid());
+            case ProcEvent.Comm c when followed.containsKey(c.tgid()) && c.tid() != c.tgid() ->
+                    wakeup.signal("vm " + followed.get(c.tgid()) + ": thread " + c.tid() + " named " + c.comm());
+            case ProcEvent.Exit x when x.tid() == x.tgid() && followed.containsKey(x.tgid()) ->
+                    wakeup.signal("vm " + followed.get(x.tgid()) + ": QEMU pid " + x.tgid() + " exited");
+            case ProcEvent.Overrun o -> wakeup.signal("process events lost");
+            default -> { }
+        }
+    }
+
+    /** True when process events arrive (else only the periodic reconcile sees new threads). */
+    boolean followsThreads() { return proc != null && proc.isOpen(); }
+
+    @Override
+    public void close() {
+        if (dirs != null) dirs.close();
+        if (proc != null) proc.close();
+        dirs = null;
+        proc = null;
+    }
+}

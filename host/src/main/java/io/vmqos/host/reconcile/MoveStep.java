@@ -1,0 +1,90 @@
+package io.vmqos.host.reconcile;
+
+import io.vmqos.host.state.HostRecord;
+import io.vmqos.host.state.Owner;
+import io.vmqos.host.state.StoredAttrs;
+import io.vmqos.linux.CpuPartitions;
+
+import java.util.List;
+
+/**
+ * Moves one thread into a partition's cpuset (pinning it: its affinity becomes the partition's one CPU, which is its
+ * root domain), or back to the cpuset it came from. Only SCHED_OTHER threads are moved (the diff releases a DEADLINE
+ * thread first): a DEADLINE thread's affinity must cover its root domain at every moment. The record keeps the cpuset
+ * it came from; moving back clears it, and drops the entry when no owner wants the thread any more.
+ */
+final class MoveStep implements Step {
+    private final LiveThread live;
+    private final String to;
+    private final boolean back;
+    private final String label;
+    private final List<Owner> owners;
+    private final CpuPartitions partitions;
+
+    /** @param back true: to the recorded cpuset before; false: into the partition {@code to} */
+    MoveStep(LiveThread live, String to, boolean back, String label, List<Owner> owners, CpuPartitions partitions) {
+        this.live = live;
+        this.to = to;
+        this.back = back;
+        this.label = label;
+        this.owners = List.copyOf(owners);
+        this.partitions = partitions;
+    }
+
+    @Override public String describe() { return (back ? "unpin " : "pin ") + label + " (tid " + live.tid() + ") to cpuset " + to; }
+
+    @Override
+    public HostRecord intend(HostRecord r) {
+        if (back) return r;
+        var e = r.thread(live.tid());
+        if (e.isPresent()) {
+            HostRecord.ThreadEntry t = e.get();
+            return r.withThread(new HostRecord.ThreadEntry(t.tid(), t.pid(), t.startTime(), t.label(), t.before(), t.applied(),
+                    t.cpusetBefore() != null ? t.cpusetBefore() : live.cpuset(), to, owners.isEmpty() ? t.owners() : owners));
+        }
+        StoredAttrs now = StoredAttrs.of(live.attrs());
+        return r.withThread(new HostRecord.ThreadEntry(live.tid(), live.pid(), live.startTime(), label, now, now, live.cpuset(), to, owners));
+    }
+
+    /** How long a moved thread may take to run once on its new CPUs (a sleeping thread gets there when it wakes). */
+    static final long ARRIVAL_WAIT_MS = 2_000;
+
+    @Override
+    public void apply() {
+        partitions.move(live.tid(), to);
+        long deadline = System.nanoTime() + ARRIVAL_WAIT_MS * 1_000_000;
+        while (!partitions.arrived(live.tid(), to)) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("thread " + live.tid() + " (" + label + ") did not run on the CPUs of " + to + " within "
+                        + ARRIVAL_WAIT_MS + " ms of being moved there (it sleeps), so it cannot get a reservation there yet; it is retried later");
+            }
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for thread " + live.tid() + " to move", e);
+            }
+        }
+    }
+
+    @Override
+    public HostRecord done(HostRecord r) {
+        if (!back) return r;
+        var e = r.thread(live.tid());
+        if (e.isEmpty()) return r;
+        HostRecord.ThreadEntry t = e.get();
+        if (owners.isEmpty() && t.applied().equals(t.before())) return r.withoutThread(live.tid());
+        return r.withThread(new HostRecord.ThreadEntry(t.tid(), t.pid(), t.startTime(), t.label(), t.before(), t.applied(), null, null,
+                owners.isEmpty() ? t.owners() : owners));
+    }
+
+    @Override
+    public void undo() {
+        try {
+            partitions.move(live.tid(), live.cpuset());
+        } catch (io.vmqos.linux.PartitionException e) {
+            if (partitions.list().isEmpty() && !back) return; // its partition was undone (and the thread moved back) already
+            throw e;
+        }
+    }
+}

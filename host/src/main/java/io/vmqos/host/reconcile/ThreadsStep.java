@@ -1,0 +1,76 @@
+package io.vmqos.host.reconcile;
+
+import io.vmqos.core.SchedAttributes;
+import io.vmqos.core.ThreadChange;
+import io.vmqos.host.Reserver;
+import io.vmqos.host.state.HostRecord;
+import io.vmqos.host.state.Owner;
+import io.vmqos.host.state.StoredAttrs;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One {@link Reserver} transaction over several threads: kernel admission for the net growth, shrinking changes
+ * first, read-back, exact rollback. The record gets each thread's value before vmqos (kept from an earlier entry),
+ * the value applied and its owners; a thread no owner wants any more (and that is in no partition) leaves the record
+ * once it is back to its value before.
+ */
+final class ThreadsStep implements Step {
+    /**
+     * @param owners the thread's owners after this step (every scope's); empty: it goes back to its value before
+     */
+    record Change(LiveThread live, SchedAttributes target, String label, List<Owner> owners) {}
+
+    private final String what;
+    private final List<Change> changes;
+    private final Reserver reserver;
+
+    ThreadsStep(String what, List<Change> changes, Reserver reserver) {
+        this.what = what;
+        this.changes = List.copyOf(changes);
+        this.reserver = reserver;
+    }
+
+    @Override public String describe() { return what + " " + changes.size() + " thread(s)"; }
+
+    @Override
+    public HostRecord intend(HostRecord r) {
+        for (Change c : changes) {
+            int tid = c.live().tid();
+            var e = r.thread(tid);
+            if (e.isPresent()) {
+                r = r.withThread(e.get().withApplied(StoredAttrs.of(c.target()), e.get().cpusetApplied()).withOwners(
+                        c.owners().isEmpty() ? e.get().owners() : c.owners()));
+            } else {
+                r = r.withThread(new HostRecord.ThreadEntry(tid, c.live().pid(), c.live().startTime(), c.label(), StoredAttrs.of(c.live().attrs()),
+                        StoredAttrs.of(c.target()), null, null, c.owners()));
+            }
+        }
+        return r;
+    }
+
+    @Override
+    public void apply() {
+        List<ThreadChange> set = new ArrayList<>();
+        for (Change c : changes) if (!c.live().attrs().sameSchedulingAs(c.target())) set.add(new ThreadChange(c.live().tid(), c.target(), c.label()));
+        if (!set.isEmpty()) reserver.restore(set); // a thread that exited meanwhile holds nothing: skipped
+    }
+
+    @Override
+    public HostRecord done(HostRecord r) {
+        for (Change c : changes) {
+            var e = r.thread(c.live().tid());
+            if (c.owners().isEmpty() && e.isPresent() && e.get().cpusetApplied() == null) r = r.withoutThread(c.live().tid());
+            else if (c.owners().isEmpty() && e.isPresent()) r = r.withThread(e.get().withOwners(List.of()));
+        }
+        return r;
+    }
+
+    @Override
+    public void undo() {
+        List<ThreadChange> back = new ArrayList<>();
+        for (Change c : changes) back.add(new ThreadChange(c.live().tid(), c.live().attrs(), c.label()));
+        reserver.restore(back);
+    }
+}

@@ -1,0 +1,191 @@
+package io.vmqos.host.service;
+
+import io.vmqos.analysis.HostPolicy;
+import io.vmqos.analysis.PolicyInput;
+import io.vmqos.core.CostModel;
+import io.vmqos.core.Refusal;
+import io.vmqos.core.config.HostConfig;
+import io.vmqos.core.desired.DesiredState;
+import io.vmqos.core.observed.ObservedVm;
+import io.vmqos.host.reconcile.CrashPoints;
+import io.vmqos.host.reconcile.Executor;
+import io.vmqos.host.reconcile.HostAdapters;
+import io.vmqos.host.reconcile.Live;
+import io.vmqos.host.reconcile.Reconcile;
+import io.vmqos.host.state.HostRecord;
+import io.vmqos.host.state.Owner;
+import io.vmqos.host.state.RecordStore;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The one pipeline every command that changes the host goes through, kubelet-style: under the host lock, read the
+ * record (rebuilt from the kernel when damaged), observe the host, let the policy compute the scope's desired state,
+ * diff it with the record and the live host into steps, and run them all-or-nothing; repeat (a change such as threaded
+ * NAPI brings new threads to reserve) until nothing is left to do, within one transaction. {@code apply -f},
+ * {@code release -f}, {@code vm reserve}, {@code vm release}, {@code reserve}, {@code release} and the agent all use
+ * it. One caller at a time per instance (the host lock serialises processes and threads).
+ */
+public final class HostService {
+    /** At most this many observe → diff → run passes per reconcile (NAPI on, then its threads reserved). */
+    static final int MAX_PASSES = 4;
+
+    private final HostAdapters adapters;
+    private final HostObserver observer;
+    private final RecordStore store;
+    private final Executor executor;
+    private final Supplier<AutoCloseable> lock;
+
+    /**
+     * @param lock takes the host lock (one writer per host) and returns what releases it
+     */
+    public HostService(HostAdapters adapters, HostObserver observer, RecordStore store, CrashPoints crash, Supplier<AutoCloseable> lock) {
+        this.adapters = adapters;
+        this.observer = observer;
+        this.store = store;
+        this.executor = new Executor(store, crash);
+        this.lock = lock;
+    }
+
+    public HostObserver observer() { return observer; }
+    public RecordStore store() { return store; }
+
+    /** How a configuration is applied when some VM is refused. */
+    public enum Mode {
+        /** {@code apply -f}: any refusal refuses everything; nothing changes. */
+        ALL_OR_NOTHING,
+        /** The agent: the admitted VMs are applied; a refused VM keeps what it had before (or nothing), never half. */
+        PER_VM
+    }
+
+    /**
+     * What a reconcile did.
+     *
+     * @param desired the (last) desired state
+     * @param done the steps run, in order
+     * @param notes remarks for people (VMs not running, changes made outside vmqos, a damaged record rebuilt, ...)
+     */
+    public record Outcome(DesiredState desired, List<String> done, List<String> notes, HostRecord record) {
+        public boolean changed() { return !done.isEmpty(); }
+    }
+
+    /** {@code plan -f}: the configuration's desired state on this host; changes nothing (no lock). */
+    public Outcome plan(String scope, HostConfig cfg, Optional<CostModel> costs) {
+        List<String> notes = new ArrayList<>();
+        HostRecord r = store.read().record();
+        HostObserver.VmsSeen seen = observer.vms(cfg);
+        notes.addAll(seen.notes());
+        seen.notRunning().forEach((vm, why) -> notes.add("vm " + vm + ": not running (" + why + "): planned as a new VM"));
+        DesiredState d = HostPolicy.desired(new PolicyInput(cfg, costs, observer.facts(r), seen.running(), seen.hostNics(), Set.of()));
+        return new Outcome(d, List.of(), merge(notes, d.notes()), r);
+    }
+
+    /**
+     * {@code apply -f} and the agent: makes the host what the configuration wants, recorded under {@code scope}.
+     *
+     * @throws ConfigRefusedException ALL_OR_NOTHING and some VM refused: nothing changed
+     * @throws io.vmqos.host.reconcile.ReconcileFailedException a step failed: everything undone
+     */
+    public Outcome applyConfig(String scope, HostConfig cfg, Optional<CostModel> costs, Mode mode) {
+        HostAdapters adapters = this.adapters.withHostReserve(cfg.host().hostReserve());
+        return locked(notes -> {
+            HostRecord start = load(notes);
+            Executor.Transaction tx = executor.begin(start);
+            Set<String> frozen = new TreeSet<>();
+            DesiredState d = null;
+            for (int pass = 0; pass < MAX_PASSES; pass++) {
+                HostObserver.VmsSeen seen = observer.vms(cfg);
+                if (pass == 0) {
+                    notes.addAll(seen.notes());
+                    seen.notRunning().forEach((vm, why) -> notes.add("vm " + vm + ": not running (" + why + ")"));
+                    seen.unobservable().forEach((vm, why) -> notes.add("vm " + vm + ": cannot be read now, left as it is (" + why + ")"));
+                    if (mode == Mode.ALL_OR_NOTHING && !(seen.notRunning().isEmpty() && seen.unobservable().isEmpty())) {
+                        throw new VmNotFoundException(seen);
+                    }
+                    frozen.addAll(seen.unobservable().keySet());
+                }
+                PolicyInput in = new PolicyInput(cfg, costs, observer.facts(tx.record()), seen.running(), seen.hostNics(), frozen);
+                d = HostPolicy.desired(in);
+                if (!d.complete()) {
+                    if (mode == Mode.ALL_OR_NOTHING) {
+                        List<String> problems = tx.abort();
+                        if (!problems.isEmpty()) notes.add("rollback: " + String.join("; ", problems));
+                        throw new ConfigRefusedException(d);
+                    }
+                    Set<String> refused = new TreeSet<>();
+                    for (Refusal x : d.plan().refusals()) refused.add(x.vm());
+                    for (String vm : refused) {
+                        notes.add("vm " + vm + ": refused, keeps what it had: " + d.plan().refusals().stream().filter(x -> x.vm().equals(vm))
+                                .findFirst().map(Refusal::message).orElse(""));
+                    }
+                    frozen.addAll(refused);
+                    d = HostPolicy.desired(in.freezing(refused));
+                }
+                List<HostRecord.VmEntry> vms = new ArrayList<>();
+                for (ObservedVm ov : seen.running().values()) {
+                    vms.add(new HostRecord.VmEntry(new Owner(scope, ov.name()), ov.threads().pid(), ov.startTime(),
+                            cfg.vm(ov.name()).map(v -> v.locator().describe()).orElse("")));
+                }
+                if (!Reconcile.run(tx, scope, d, observer.live(d, tx.record()), vms, adapters, notes)) break;
+            }
+            return new Outcome(d, tx.done(), merge(notes, d == null ? List.of() : d.notes()), tx.record());
+        });
+    }
+
+    /**
+     * Makes the host what {@code desired} says for {@code scope} (a scope without a plan: {@code vm reserve},
+     * {@code reserve --tid}, a release); {@code desiredFn} is asked again after each pass (new NAPI threads).
+     *
+     * @param vmsFn the scope's VMs as found now (for the record)
+     */
+    public Outcome reconcile(String scope, Function<HostRecord, DesiredState> desiredFn, Supplier<List<HostRecord.VmEntry>> vmsFn) {
+        return locked(notes -> {
+            Executor.Transaction tx = executor.begin(load(notes));
+            DesiredState d = null;
+            for (int pass = 0; pass < MAX_PASSES; pass++) {
+                d = desiredFn.apply(tx.record());
+                Live live = observer.live(d, tx.record());
+                if (!Reconcile.run(tx, scope, d, live, vmsFn.get(), adapters, notes)) break;
+            }
+            return new Outcome(d, tx.done(), merge(notes, d == null ? List.of() : d.notes()), tx.record());
+        });
+    }
+
+    /** Releases everything recorded under {@code scope}: every change put back as it was (shared ones handed on). */
+    public Outcome release(String scope) { return reconcile(scope, r -> DesiredState.nothing(), List::of); }
+
+    /** The record as it stands (damaged: empty), for {@code vmqos show}. */
+    public HostRecord record() { return store.read().record(); }
+
+    private Outcome locked(Function<List<String>, Outcome> body) {
+        try (AutoCloseable l = lock.get()) {
+            List<String> notes = new ArrayList<>();
+            return body.apply(notes);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("host lock: " + e.getMessage(), e);
+        }
+    }
+
+    /** The record, rebuilt from the kernel (and said so) when it cannot be trusted. */
+    private HostRecord load(List<String> notes) {
+        RecordStore.Loaded l = store.read();
+        if (l.problem().isEmpty()) return l.record();
+        HostRecord rebuilt = KernelScan.rebuild(observer, adapters.partitions());
+        notes.add(l.problem().get() + "; rebuilt from the kernel: " + KernelScan.describe(rebuilt));
+        return store.write(rebuilt);
+    }
+
+    private static List<String> merge(List<String> a, List<String> b) {
+        List<String> out = new ArrayList<>(a);
+        for (String s : b) if (!out.contains(s)) out.add(s);
+        return out;
+    }
+}
