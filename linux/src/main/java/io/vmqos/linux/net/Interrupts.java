@@ -14,7 +14,7 @@ import java.util.Map;
  * Reads {@code /proc/interrupts} (system-wide, not per network namespace) and {@code /proc/irq/N/smp_affinity_list},
  * and writes the latter ({@link #setAffinity}). Thread-safe; each call rereads.
  */
-public final class Interrupts {
+public final class Interrupts implements IrqAffinity {
     private final Path proc;
 
     public Interrupts() { this(Path.of("/proc")); }
@@ -33,6 +33,7 @@ public final class Interrupts {
     }
 
     /** The CPUs an IRQ may run on, e.g. {@code 0-1}, or "" when unreadable. */
+    @Override
     public String affinity(int irq) {
         try {
             return Files.readString(proc.resolve("irq/" + irq + "/smp_affinity_list")).strip();
@@ -46,6 +47,7 @@ public final class Interrupts {
      *
      * @throws IrqAffinityException the kernel refused it (managed IRQ, offline CPUs), or the read-back differs
      */
+    @Override
     public void setAffinity(int irq, String cpus) {
         Path f = proc.resolve("irq/" + irq + "/smp_affinity_list");
         try {

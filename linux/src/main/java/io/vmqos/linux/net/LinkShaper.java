@@ -47,7 +47,7 @@ import java.util.List;
  *
  * <p>Not thread-safe per device: one caller per device at a time. Calls on different devices are independent.
  */
-public final class LinkShaper {
+public final class LinkShaper implements Shaper {
     /** HTB minor of the per-tap VM class; also the {@code default} so all of the tap's traffic lands in it. */
     public static final int TAP_CLASS_MINOR = 0x10;
     /** Class id of the per-tap VM class. */
@@ -66,6 +66,7 @@ public final class LinkShaper {
      * @throws ShapingException when refused or failed; {@link ShapingException#rolledBack()} tells whether the device
      *     was verified back to its prior state
      */
+    @Override
     public ShapedLink shapeEgress(String device, String ns, String vm, ShapingSpec spec) {
         return apply(device, ns, "VM " + vm, egressSteps(device, spec), List.of(TAP_CLASS_ID), null);
     }
@@ -77,9 +78,9 @@ public final class LinkShaper {
      * @throws ShapingException when the tap already has an ingress/clsact qdisc, or a step failed (rolled back:
      *     ingress qdisc and ifb removed)
      */
+    @Override
     public ShapedLink shapeIngress(String tap, String ns, String vm, ShapingSpec spec) {
-        JsonNode link = ip.ipJson(ns, "link", "show", "dev", tap).path(0);
-        String ifb = "vqi" + link.path("ifindex").asInt();
+        String ifb = ifbName(tap, ns);
         if (ip.ipJson(ns, "link", "show", "type", "ifb").findValuesAsText("ifname").contains(ifb)) {
             throw new ShapingException(tap, "ifb device " + ifb + Namespaces.describe(ns) + " for tap " + tap
                     + " already exists (left over from an earlier run?); nothing was changed",
@@ -141,6 +142,7 @@ public final class LinkShaper {
      *
      * @throws ShapingException when the device's qdiscs differ from the snapshot afterwards
      */
+    @Override
     public void remove(ShapedLink link) {
         boolean ingress = link.ifb().isPresent();
         List<QdiscState> now = part(restore(link.device(), link.ns(), link.ifb().orElse(null)), ingress);
@@ -153,9 +155,17 @@ public final class LinkShaper {
     }
 
     /** Current counters and class configuration of {@code device}. */
+    /** {@code vqi<tap ifindex>}: the ifb {@link #shapeIngress} creates for the tap. */
+    @Override
+    public String ifbName(String tap, String ns) {
+        return "vqi" + ip.ipJson(ns, "link", "show", "dev", tap).path(0).path("ifindex").asInt();
+    }
+
+    @Override
     public ShapingStats stats(String device, String ns) { return ShapingStats.read(ip, device, ns); }
 
     /** The device's qdiscs as configuration (counters dropped), for before/after comparisons. */
+    @Override
     public List<QdiscState> qdiscs(String device, String ns) {
         return QdiscState.of(ip.tcJson(ns, "qdisc", "show", "dev", device));
     }

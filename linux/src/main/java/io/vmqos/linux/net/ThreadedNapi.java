@@ -27,7 +27,7 @@ import java.util.Optional;
  * <p>{@link #enable} and {@link #restore} are idempotent with respect to the device state they leave; calls for
  * different devices are independent. Not for concurrent use on the same device.
  */
-public final class ThreadedNapi {
+public final class ThreadedNapi implements NapiControl {
     private static final String GRO = "generic-receive-offload";
 
     private final IpRoute ip;
@@ -48,6 +48,7 @@ public final class ThreadedNapi {
      * @throws NapiUnsupportedException the device has no NAPI (nothing left changed)
      * @throws NetCommandException ethtool or the sysfs write failed otherwise (GRO put back)
      */
+    @Override
     public NapiChange enable(String device, String ns, Duration waitForThreads) {
         String path = path(device);
         String before;
@@ -94,12 +95,30 @@ public final class ThreadedNapi {
     }
 
     /** Puts back the {@code threaded} value and then the TSO and GRO settings recorded in {@code change}. */
+    @Override
     public void restore(NapiChange change) {
         String path = path(change.device());
         String now = ip.readSys(change.ns(), path);
         if (!now.equals(change.previousThreaded())) ip.writeSys(change.ns(), path, change.previousThreaded());
         change.previousTso().ifPresent(t -> setTso(change.device(), change.ns(), t));
         change.previousGro().ifPresent(g -> setGro(change.device(), change.ns(), g));
+    }
+
+    /**
+     * What {@link #enable} would record, changing nothing: {@code threaded} now and, for a veth, GRO (recorded when off:
+     * enable turns it on) and TSO (recorded when on: enable turns it off).
+     *
+     * @throws NetCommandException the device has no {@code threaded} file (gone, or a kernel without threaded NAPI)
+     */
+    @Override
+    public NapiChange settings(String device, String ns) {
+        String threaded = ip.readSys(ns, path(device));
+        Optional<Boolean> gro = Optional.empty(), tso = Optional.empty();
+        if (kind(device, ns) == DeviceKind.VETH) {
+            if (!groOn(device, ns)) gro = Optional.of(false);
+            if (tsoOn(device, ns)) tso = Optional.of(true);
+        }
+        return new NapiChange(device, ns, threaded, gro, tso, List.of());
     }
 
     /** True when threaded NAPI is on ({@code threaded} is neither 0 nor unreadable). */
