@@ -26,12 +26,20 @@ final class ApplyCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin ConfigFileOption config;
     @Option(names = "--json", description = "Print the plan and the changes as JSON.") boolean json;
+    @Mixin LockOptions lock;
 
     @Override
     public Integer call() {
         HostConfig cfg = config.read(Host.withReserve(0));
         Host host = Host.withReserve(cfg.host().hostReserve());
         var costs = HostPlanning.loadCosts(cfg);
+        try (var held = lock.acquire(spec)) {
+            return planAndApply(cfg, host, costs);
+        }
+    }
+
+    /** Under the host lock: the plan reads the ledger for admission, the apply changes the threads. */
+    private int planAndApply(HostConfig cfg, Host host, java.util.Optional<io.vmqos.core.CostModel> costs) {
         HostPlanning planning = ConfigFileOption.planning(host);
         PrintWriter out = spec.commandLine().getOut();
         ConfigPlan plan = planning.plan(cfg, costs, ConfigFileOption.facts(host));

@@ -31,6 +31,7 @@ final class DoctorCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Option(names = "--repair", description = "Repair a leaked deadline ledger by rebuilding root domains.") boolean repair;
     @Mixin CommonOptions common;
+    @Mixin LockOptions lock;
 
     /** One check's outcome. */
     record Check(String name, boolean ok, String detail, String fix) {}
@@ -70,10 +71,13 @@ final class DoctorCommand implements Callable<Integer> {
         Map<String, Object> result = new LinkedHashMap<>();
         RepairResult repaired = null;
         if (debugOk && root) {
-            LedgerSnapshot s = host.deadlineLedger().read();
-            if (s.leaked() && repair) {
-                repaired = host.deadlineLedger().repair();
-                s = repaired.after();
+            LedgerSnapshot s;
+            try (var held = repair ? lock.acquire(spec) : null) { // only a repair changes the host
+                s = host.deadlineLedger().read();
+                if (s.leaked() && repair) {
+                    repaired = host.deadlineLedger().repair();
+                    s = repaired.after();
+                }
             }
             boolean leaked = s.leaked();
             checks.add(new Check("ledger", !leaked, s.describe().replace("\n", "; ")

@@ -54,6 +54,7 @@ public final class Main {
                 case io.vmqos.qemu.VmDiscoveryException e -> { line.getErr().println(prefix + e.getMessage()); yield USAGE; }
                 case io.vmqos.qemu.QmpException e -> { line.getErr().println(prefix + e.getMessage()); yield REFUSED; }
                 case io.vmqos.host.PathTransactionException e -> { line.getErr().println(prefix + e.getMessage()); yield REFUSED; }
+                case io.vmqos.host.HostLockedException e -> { line.getErr().println(prefix + e.getMessage()); yield REFUSED; }
                 case io.vmqos.linux.net.NetException e -> { line.getErr().println(prefix + e.getMessage()); yield REFUSED; }
                 case CommandFailedException e -> { line.getErr().println(prefix + e.getMessage()); yield e.exitCode(); }
                 default -> {

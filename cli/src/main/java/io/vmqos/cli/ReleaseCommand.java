@@ -31,6 +31,7 @@ final class ReleaseCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin ThreadSelection threads;
     @Mixin CommonOptions common;
+    @Mixin LockOptions lock;
     @Option(names = {"-f", "--file"}, paramLabel = "HOST.YAML",
             description = "Release every DEADLINE thread of every VM of this host configuration file (instead of --tid/--pid).")
     Path file;
@@ -39,6 +40,12 @@ final class ReleaseCommand implements Callable<Integer> {
     public Integer call() {
         if (file != null) return releaseFile();
         Host host = Host.open(common);
+        try (var held = lock.acquire(spec)) {
+            return releaseThreads(host);
+        }
+    }
+
+    private int releaseThreads(Host host) {
         List<ThreadChange> changes = new ArrayList<>();
         for (int tid : threads.resolve(host.proc())) {
             try {
@@ -61,7 +68,10 @@ final class ReleaseCommand implements Callable<Integer> {
         }
         HostConfig cfg = new HostConfigParser(Host.withReserve(0).limits()).parse(file);
         Host host = Host.withReserve(cfg.host().hostReserve());
-        ConfigApply done = ConfigFileOption.planning(host).release(cfg, host.reserver(), host.ledger());
+        ConfigApply done;
+        try (var held = lock.acquire(spec)) {
+            done = ConfigFileOption.planning(host).release(cfg, host.reserver(), host.ledger());
+        }
         PrintWriter out = spec.commandLine().getOut();
         if (common.json) {
             Map<String, Object> m = new LinkedHashMap<>(Reports.applyJson(done.report()));

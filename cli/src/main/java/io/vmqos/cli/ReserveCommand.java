@@ -28,6 +28,7 @@ final class ReserveCommand implements Callable<Integer> {
     @Option(names = "--deadline", paramLabel = "D", description = "Relative deadline (default: the period).") String deadline;
     @Option(names = "--reclaim", description = "Let the threads reclaim unused bandwidth (SCHED_FLAG_RECLAIM).") boolean reclaim;
     @Mixin CommonOptions common;
+    @Mixin LockOptions lock;
 
     @Override
     public Integer call() {
@@ -38,10 +39,12 @@ final class ReserveCommand implements Callable<Integer> {
         Reservation r = new Reservation(q, d, p);
         r.validate("--runtime/--deadline/--period", host.limits());
         SchedAttributes target = SchedAttributes.deadline(r, reclaim ? EnumSet.of(SchedFlag.RECLAIM) : EnumSet.noneOf(SchedFlag.class));
-        List<ThreadChange> changes = new ArrayList<>();
-        for (int tid : threads.resolve(host.proc())) changes.add(new ThreadChange(tid, target, host.proc().comm(tid).orElse("")));
-        ApplyReport report = host.reserver().apply(changes);
-        Reports.printApply(spec.commandLine().getOut(), report, common.json, "reserved");
+        try (var held = lock.acquire(spec)) {
+            List<ThreadChange> changes = new ArrayList<>();
+            for (int tid : threads.resolve(host.proc())) changes.add(new ThreadChange(tid, target, host.proc().comm(tid).orElse("")));
+            ApplyReport report = host.reserver().apply(changes);
+            Reports.printApply(spec.commandLine().getOut(), report, common.json, "reserved");
+        }
         return Main.DONE;
     }
 }

@@ -70,7 +70,7 @@ final class ShowCommand implements Callable<Integer> {
         LedgerView.print(out, ledger);
         if (!shaping.isEmpty()) {
             out.println();
-            out.println("vmqos-shaped devices (from " + path.stateFile + "):");
+            out.println("vmqos-shaped devices (from " + path.store().file() + "):");
             for (ShapedView v : shaping) {
                 out.println(" VM " + v.vm() + ":");
                 for (PathViews.StatsLine st : v.devices()) PathViews.printStats(out, st);

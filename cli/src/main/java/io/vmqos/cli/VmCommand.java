@@ -47,6 +47,7 @@ final class VmCommand {
                 + "put back on release. Without it vmqos only warns.") boolean steerIrqs;
         @Mixin PathOptions path;
         @Mixin CommonOptions common;
+        @Mixin LockOptions lock;
 
         @Override
         public Integer call() {
@@ -55,6 +56,13 @@ final class VmCommand {
             Reservation v = Reservation.parse("--vcpu", vcpu).validate("--vcpu", limits);
             Reservation i = Reservation.parse("--io", io).validate("--io", limits);
             Reservation h = vhost == null ? null : Reservation.parse("--vhost", vhost).validate("--vhost", limits);
+            try (var held = lock.acquire(spec)) {
+                return reserve(host, v, i, h);
+            }
+        }
+
+        private int reserve(Host host, Reservation v, Reservation i, Reservation h) {
+            var limits = host.limits();
             VmThreads vm = target.discover();
             List<ThreadChange> changes = VmReservationPlan.reserve(vm, new VmReservationPlan.RoleReservations(v, i, h));
             if (napi != null || shape != null || shapeIngress != null || steerIrqs) {
@@ -78,10 +86,17 @@ final class VmCommand {
         @Mixin VmTarget target;
         @Mixin PathOptions path;
         @Mixin CommonOptions common;
+        @Mixin LockOptions lock;
 
         @Override
         public Integer call() {
             Host host = Host.open(common);
+            try (var held = lock.acquire(spec)) {
+                return release(host);
+            }
+        }
+
+        private int release(Host host) {
             VmThreads vm = target.discover();
             var store = path.store();
             if (store.read().vms().containsKey(PathTransaction.keyOf(vm))) {

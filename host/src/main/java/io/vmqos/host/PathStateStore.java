@@ -6,22 +6,21 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 
 /**
- * The {@link PathState} file, default {@value #DEFAULT_FILE}: read, replaced atomically (write a temporary file,
- * rename over), and an exclusive advisory lock ({@code path-state.json.lock} next to it) that serialises vmqos
- * processes changing paths at the same time. A missing file is an empty state. Any thread; the lock is per process
- * (hold it on one thread, as {@link PathTransaction} does).
+ * The {@link PathState} file, default {@code path-state.json} in the run directory ({@link RunDir}, normally
+ * {@value #DEFAULT_FILE}): read, replaced atomically (write a temporary file, rename over). A missing file is an
+ * empty state. Writers hold the {@link HostLock} (as {@link PathTransaction} does), which serialises vmqos processes
+ * changing the host. Any thread.
  */
 public final class PathStateStore {
-    public static final String DEFAULT_FILE = "/run/vmqos/path-state.json";
+    public static final String FILE_NAME = "path-state.json";
+    /** The file when {@value RunDir#ENV} is not set. */
+    public static final String DEFAULT_FILE = RunDir.DEFAULT + "/" + FILE_NAME;
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
@@ -29,7 +28,8 @@ public final class PathStateStore {
 
     public PathStateStore(Path file) { this.file = file; }
 
-    public static PathStateStore system() { return new PathStateStore(Path.of(DEFAULT_FILE)); }
+    /** {@value #FILE_NAME} in {@link RunDir#path()}. */
+    public static PathStateStore system() { return new PathStateStore(RunDir.path().resolve(FILE_NAME)); }
 
     public Path file() { return file; }
 
@@ -52,7 +52,7 @@ public final class PathStateStore {
                 Files.deleteIfExists(file);
                 return;
             }
-            Files.createDirectories(file.toAbsolutePath().getParent());
+            RunDir.create(file.toAbsolutePath().getParent());
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
             JSON.writeValue(tmp.toFile(), s);
             try {
@@ -62,22 +62,6 @@ public final class PathStateStore {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write vmqos path state " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Takes the exclusive lock (blocking); close the result to release it. */
-    public AutoCloseable lock() {
-        try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            FileChannel ch = FileChannel.open(file.resolveSibling(file.getFileName() + ".lock"),
-                    StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock l = ch.lock();
-            return () -> {
-                l.release();
-                ch.close();
-            };
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot lock vmqos path state " + file + ": " + e.getMessage(), e);
         }
     }
 }

@@ -63,7 +63,8 @@ import java.util.Optional;
  * release or rollback (an IRQ shared by several VMs: on the last release); a refused move (managed IRQ) fails the
  * transaction. Without it the report carries a warning with the fix.
  *
- * <p>One transaction at a time per process (the state file's lock serialises processes). Call from one thread.
+ * <p>Each transaction holds the {@link HostLock} (re-entrantly when the caller holds it already), which serialises
+ * threads and processes changing the host. Call from one thread.
  */
 public final class PathTransaction {
     private static final Duration NAPI_THREAD_WAIT = Duration.ofSeconds(2);
@@ -139,17 +140,13 @@ public final class PathTransaction {
      */
     public PathReport apply(VmThreads vm, List<ThreadChange> vmChanges, PathRequest req) {
         String key = keyOf(vm);
-        try (AutoCloseable lock = store.lock()) {
+        try (HostLock lock = HostLock.acquire("vmqos path transaction: reserve VM " + key, HostLock.DEFAULT_WAIT)) {
             PathState state = store.read();
             if (state.vms().containsKey(key)) {
                 throw new IllegalStateException("VM " + key + " already has path reservations recorded in " + store.file()
                         + " (fix: vmqos vm release first)");
             }
             return applyLocked(vm, key, vmChanges, req, state);
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException("state file lock: " + e.getMessage(), e);
         }
     }
 
@@ -269,12 +266,8 @@ public final class PathTransaction {
      */
     public PathReleaseReport release(VmThreads vm) {
         String key = keyOf(vm);
-        try (AutoCloseable lock = store.lock()) {
+        try (HostLock lock = HostLock.acquire("vmqos path transaction: release VM " + key, HostLock.DEFAULT_WAIT)) {
             return releaseLocked(vm, key);
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException("state file lock: " + e.getMessage(), e);
         }
     }
 

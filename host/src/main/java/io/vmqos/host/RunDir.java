@@ -1,0 +1,36 @@
+package io.vmqos.host;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+
+/**
+ * Where vmqos keeps its runtime state: {@value #DEFAULT} (tmpfs: a reboot forgets it, as it forgets the
+ * reservations), or the directory named by the environment variable {@value #ENV} (tests, unusual hosts). Holds
+ * the host lock ({@link HostLock}) and the path state ({@link PathStateStore}). Stateless; any thread.
+ */
+public final class RunDir {
+    public static final String DEFAULT = "/run/vmqos";
+    public static final String ENV = "VMQOS_RUN_DIR";
+
+    private RunDir() {}
+
+    /** {@code $VMQOS_RUN_DIR}, else {@value #DEFAULT}; read at each call. */
+    public static Path path() {
+        String env = System.getenv(ENV);
+        return Path.of(env == null || env.isBlank() ? DEFAULT : env);
+    }
+
+    /** Creates {@code dir} (and missing parents) as 0700 when it does not exist; an existing one is left as it is. */
+    public static void create(Path dir) {
+        if (Files.isDirectory(dir)) return;
+        try {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create vmqos run directory " + dir + ": " + e.getMessage()
+                    + " (fix: run as root, or point " + ENV + " at a writable directory)", e);
+        }
+    }
+}
