@@ -1,6 +1,6 @@
 package io.vmqos.cli;
 
-import io.vmqos.core.Bandwidth;
+import io.vmqos.core.CpuBandwidth;
 import io.vmqos.core.Reservation;
 import io.vmqos.core.SchedAttributes;
 import io.vmqos.core.SchedPolicy;
@@ -66,16 +66,17 @@ class HostLockCliTest extends io.vmqos.testing.CliTestSupport {
                 assertThat(++attempts).as("repetitions disturbed by other testers: " + log).isLessThanOrEqualTo(MAX_ATTEMPTS);
                 LedgerSnapshot before = ledger.read();
                 RootDomainLedger d = before.domains().getFirst();
-                long limit = d.capacity() - (long) Math.ceil(d.capacity() * HOST_RESERVE);
-                long free = limit - d.kernelTotal();
-                long reserveRoom = d.capacity() - limit;
+                long capacity = d.capacity().kernelUnits(), total = d.kernelTotal().kernelUnits();
+                long limit = capacity - (long) Math.ceil(capacity * HOST_RESERVE);
+                long free = limit - total;
+                long reserveRoom = capacity - limit;
                 // each process asks more than half of what is free, both less than what the kernel would still admit
                 long perProcess = (free + reserveRoom / 2) / 2;
-                long runtime = (perProcess / THREADS) * PERIOD_NS >> Bandwidth.SHIFT;
-                long asked = THREADS * Reservation.of(runtime, PERIOD_NS).kernelBandwidth();
+                long runtime = (perProcess / THREADS) * PERIOD_NS >> CpuBandwidth.SHIFT;
+                long asked = THREADS * Reservation.of(runtime, PERIOD_NS).bandwidth().kernelUnits();
                 assertThat(asked).as("each alone fits").isLessThanOrEqualTo(free);
                 assertThat(2 * asked).as("both break the host reserve").isGreaterThan(free);
-                assertThat(d.kernelTotal() + 2 * asked).as("the kernel alone would admit both").isLessThanOrEqualTo(d.capacity());
+                assertThat(total + 2 * asked).as("the kernel alone would admit both").isLessThanOrEqualTo(capacity);
 
                 Process pa = reserve(a, runtime), pb = reserve(b, runtime);
                 int ca = exit(pa), cb = exit(pb);
@@ -85,9 +86,9 @@ class HostLockCliTest extends io.vmqos.testing.CliTestSupport {
                 run("release", "--tid", tids(a) + "," + tids(b));
                 assertThat(allOther(a) && allOther(b)).as("everything released: " + err).isTrue();
                 if (before.domains().size() != 1 || after.domains().size() != 1
-                        || Math.abs(othersHold(before) - othersHold(after)) > d.defaultTolerance()) {
-                    log.add("attempt " + attempts + ": others' hold moved " + Bandwidth.percent(othersHold(before)) + " -> "
-                            + Bandwidth.percent(othersHold(after)));
+                        || Math.abs(othersHold(before) - othersHold(after)) > d.defaultTolerance().kernelUnits()) {
+                    log.add("attempt " + attempts + ": others' hold moved " + CpuBandwidth.ofKernelUnits(othersHold(before)) + " -> "
+                            + CpuBandwidth.ofKernelUnits(othersHold(after)));
                     continue;
                 }
                 counted++;
@@ -97,7 +98,7 @@ class HostLockCliTest extends io.vmqos.testing.CliTestSupport {
                 assertThat(refusedErr).contains("refused, nothing changed").contains("host reserve");
                 assertThat(ca == Main.DONE ? aDl && !bDl : bDl && !aDl).as("the winner's threads are reserved, the loser's unchanged").isTrue();
                 RootDomainLedger da = after.domains().getFirst();
-                assertThat(da.kernelTotal()).as("host reserve holds: " + da.describe()).isLessThanOrEqualTo(limit);
+                assertThat(da.kernelTotal().kernelUnits()).as("host reserve holds: " + da.describe()).isLessThanOrEqualTo(limit);
             }
         }
         System.out.printf("two reserve processes x %d: exactly one refused every time (%d attempts, %d disturbed)%n",
@@ -164,8 +165,8 @@ class HostLockCliTest extends io.vmqos.testing.CliTestSupport {
     /** The kernel's count less this JVM's DEADLINE threads: servers, other programs' threads, any leak. */
     private static long othersHold(LedgerSnapshot s) {
         long me = ProcessHandle.current().pid(), sum = 0;
-        for (RootDomainLedger d : s.domains()) sum += d.kernelTotal();
-        for (var th : s.threads()) if (th.pid() == me) sum -= th.kernelBandwidth();
+        for (RootDomainLedger d : s.domains()) sum += d.kernelTotal().kernelUnits();
+        for (var th : s.threads()) if (th.pid() == me) sum -= th.bandwidth().kernelUnits();
         return sum;
     }
 
