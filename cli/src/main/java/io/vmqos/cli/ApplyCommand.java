@@ -1,9 +1,8 @@
 package io.vmqos.cli;
 
 import io.vmqos.core.config.HostConfig;
-import io.vmqos.host.ConfigApply;
-import io.vmqos.host.ConfigPlan;
-import io.vmqos.host.HostPlanning;
+import io.vmqos.host.service.ConfigRefusedException;
+import io.vmqos.host.service.HostService;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -16,12 +15,12 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * {@code vmqos apply -f host.yaml}: plans the file and reserves every VM's threads in one all-or-nothing
- * transaction. When any VM is refused, prints the plan and changes nothing (exit 1). Applying the same file twice
- * changes nothing the second time.
+ * {@code vmqos apply -f host.yaml}: makes the host what the file says (every VM's reservations, NAPI, IRQ affinity,
+ * partitions, shaping) in one all-or-nothing reconcile, recorded with the values before. When any VM is refused, prints
+ * the plan and changes nothing (exit 1). Applying the same file twice changes nothing the second time.
  */
 @Command(name = "apply", mixinStandardHelpOptions = true,
-        description = "Plan a host configuration file and reserve every VM's threads, all or nothing.")
+        description = "Make the host what a configuration file says (reservations, NAPI, IRQs, partitions, shaping), all or nothing.")
 final class ApplyCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin ConfigFileOption config;
@@ -32,41 +31,37 @@ final class ApplyCommand implements Callable<Integer> {
     public Integer call() {
         HostConfig cfg = config.read(Host.withReserve(0));
         Host host = Host.withReserve(cfg.host().hostReserve());
-        var costs = HostPlanning.loadCosts(cfg);
-        try (var held = lock.acquire(spec)) {
-            return planAndApply(cfg, host, costs);
-        }
-    }
-
-    /** Under the host lock: the plan reads the ledger for admission, the apply changes the threads. */
-    private int planAndApply(HostConfig cfg, Host host, java.util.Optional<io.vmqos.core.CostModel> costs) {
-        HostPlanning planning = ConfigFileOption.planning(host);
+        var costs = ConfigFileOption.costs(cfg);
         PrintWriter out = spec.commandLine().getOut();
-        ConfigPlan plan = planning.plan(cfg, costs, ConfigFileOption.facts(host));
-        if (!plan.complete()) {
+        HostService.Outcome done;
+        try (var held = lock.acquire(spec)) {
+            done = host.service("vmqos apply -f " + config.file, lock.wait(spec)).applyConfig(config.scope(), cfg, costs, HostService.Mode.ALL_OR_NOTHING);
+        } catch (ConfigRefusedException refused) {
+            PlanReports.PlanView view = PlanReports.PlanView.of(cfg, refused.desired(), refused.desired().notes());
             if (json) {
                 Map<String, Object> m = new LinkedHashMap<>();
-                m.put("plan", PlanReports.json(cfg, plan));
+                m.put("plan", PlanReports.json(cfg, view));
                 m.put("changed", 0);
                 Json.print(out, m);
             } else {
-                PlanReports.printText(out, cfg, plan);
+                PlanReports.printText(out, cfg, view);
                 out.println("apply: refused, nothing changed");
                 out.flush();
             }
             return Main.REFUSED;
         }
-        ConfigApply done = planning.apply(cfg, costs, ConfigFileOption.facts(host), host.reserver());
+        PlanReports.PlanView view = PlanReports.PlanView.of(cfg, done.desired(), done.notes());
         if (json) {
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("plan", PlanReports.json(cfg, done.plan()));
+            m.put("plan", PlanReports.json(cfg, view));
             m.putAll(Reports.applyJson(done.report()));
+            m.put("steps", done.done());
             m.put("notes", done.notes());
             Json.print(out, m);
         } else {
-            PlanReports.printText(out, cfg, done.plan());
-            for (String n : done.notes()) out.printf("note: %s%n", n);
-            Reports.printApplyText(out, done.report(), "reserved");
+            PlanReports.printText(out, cfg, view);
+            Reports.printSteps(out, done);
+            Reports.printApplyText(out, done.report(), "reserved", !done.desired().threads().isEmpty());
         }
         return Main.DONE;
     }

@@ -1,14 +1,14 @@
 package io.vmqos.cli;
 
+import io.vmqos.core.CostModel;
 import io.vmqos.core.config.HostConfig;
-import io.vmqos.host.HostFacts;
-import io.vmqos.host.HostPlanning;
-import io.vmqos.host.PathNapiThreads;
-import io.vmqos.host.VmFinder;
+import io.vmqos.host.config.CostModelFile;
 import io.vmqos.host.config.HostConfigParser;
+import io.vmqos.host.service.Scopes;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.Optional;
 
 /** {@code -f/--file host.yaml}: the host configuration file, read strictly before anything touches the host. */
 final class ConfigFileOption {
@@ -19,9 +19,9 @@ final class ConfigFileOption {
     /** The parsed file; throws a located ConfigException (exit 2) for anything wrong in it. */
     HostConfig read(Host host) { return new HostConfigParser(host.limits()).parse(file); }
 
-    static HostPlanning planning(Host host) {
-        return new HostPlanning(VmFinder.system(), PathNapiThreads.system(VmFinder.system()), host.scheduler());
-    }
+    /** The cost model the file names, if any. */
+    static Optional<CostModel> costs(HostConfig cfg) { return CostModelFile.modelOf(cfg); }
 
-    static HostFacts facts(Host host) { return HostFacts.read(host.deadlineLedger(), host.params()); }
+    /** The scope the file's changes are recorded under. */
+    String scope() { return Scopes.config(file); }
 }

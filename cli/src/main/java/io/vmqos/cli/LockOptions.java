@@ -23,7 +23,12 @@ public final class LockOptions {
      * @throws io.vmqos.host.HostLockedException still held by another vmqos after the wait (exit 1)
      */
     HostLock acquire(CommandSpec spec) {
-        Duration wait = Duration.ofNanos(Durations.parseNanos("--lock-wait", lockWait));
-        return HostLock.acquire("vmqos " + String.join(" ", spec.root().commandLine().getParseResult().originalArgs()), wait);
+        return HostLock.acquire(what(spec), wait(spec));
     }
+
+    /** The {@code --lock-wait} duration. */
+    Duration wait(CommandSpec spec) { return Duration.ofNanos(Durations.parseNanos("--lock-wait", lockWait)); }
+
+    /** The command line, as the lock file names its holder. */
+    static String what(CommandSpec spec) { return "vmqos " + String.join(" ", spec.root().commandLine().getParseResult().originalArgs()); }
 }

@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
 @Command(name = "vmqos", mixinStandardHelpOptions = true, version = "vmqos 0.1.0",
         description = "Network QoS guarantees for virtual machines through SCHED_DEADLINE CPU reservations.",
         subcommands = {ReserveCommand.class, ReleaseCommand.class, ShowCommand.class, DoctorCommand.class, VmCommand.class,
-                PlanCommand.class, ApplyCommand.class,
+                PlanCommand.class, ApplyCommand.class, AgentCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
     public static final int DONE = 0;
@@ -27,12 +27,36 @@ public final class Main {
 
     /** Runs the command line and returns the exit code (tests call this instead of main). */
     public static int run(String... args) {
-        CommandLine cl = commandLine();
-        return cl.execute(args);
+        return run(new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true), args);
     }
 
-    /** Runs the command line writing to the given streams (for tests). */
+    /**
+     * Runs the command line writing to the given streams. A command that changes the host goes to the agent when one
+     * runs (see {@link Agents}), so that it is serialised with the agent's reconciles; otherwise it runs here.
+     */
     public static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+        if (Agents.changesHost(args)) {
+            java.util.Optional<io.vmqos.agent.control.ControlResponse> r;
+            try {
+                r = Agents.forward(args);
+            } catch (RuntimeException e) {
+                err.println("vmqos: " + e.getMessage());
+                err.flush();
+                return REFUSED;
+            }
+            if (r.isPresent()) {
+                out.print(r.get().out());
+                out.flush();
+                err.print(r.get().err());
+                err.flush();
+                return r.get().exit();
+            }
+        }
+        return runLocal(out, err, args);
+    }
+
+    /** Runs the command line in this process, whatever runs elsewhere. */
+    static int runLocal(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
         CommandLine cl = commandLine();
         cl.setOut(out);
         cl.setErr(err);
@@ -53,7 +77,10 @@ public final class Main {
                 case SchedException e -> { line.getErr().println(prefix + e.getMessage()); yield REFUSED; }
                 case io.vmqos.qemu.VmDiscoveryException e -> { line.getErr().println(prefix + e.getMessage()); yield USAGE; }
                 case io.vmqos.qemu.QmpException e -> { line.getErr().println(prefix + e.getMessage()); yield REFUSED; }
-                case io.vmqos.host.PathTransactionException e -> { line.getErr().println(prefix + e.getMessage()); yield REFUSED; }
+                case io.vmqos.host.service.ConfigRefusedException e -> { line.getErr().println(prefix + "refused, nothing changed: " + e.getMessage()); yield REFUSED; }
+                case io.vmqos.host.service.VmNotFoundException e -> { line.getErr().println(prefix + e.getMessage()); yield USAGE; }
+                case io.vmqos.host.reconcile.ReconcileFailedException e -> { line.getErr().println(prefix + "failed: " + e.getMessage()); yield REFUSED; }
+                case io.vmqos.linux.PartitionException e -> { line.getErr().println(prefix + e.getMessage()); yield REFUSED; }
                 case io.vmqos.host.HostLockedException e -> { line.getErr().println(prefix + e.getMessage()); yield REFUSED; }
                 case io.vmqos.linux.net.NetException e -> { line.getErr().println(prefix + e.getMessage()); yield REFUSED; }
                 case CommandFailedException e -> { line.getErr().println(prefix + e.getMessage()); yield e.exitCode(); }

@@ -2,20 +2,11 @@ package io.vmqos.cli;
 
 import io.vmqos.core.InvalidInputException;
 import io.vmqos.core.net.ShapingSpec;
-import io.vmqos.host.PathStateStore;
 import io.vmqos.linux.net.NetUnits;
-import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
-
-/** The path state file option shared by {@code vm reserve/release/show} and {@code show}. */
-public final class PathOptions {
-    @Option(names = "--state-file", paramLabel = "FILE", hidden = true,
-            description = "Where vmqos records path changes (default: " + PathStateStore.FILE_NAME + " in $VMQOS_RUN_DIR, else "
-                    + PathStateStore.DEFAULT_FILE + ").")
-    Path stateFile;
-
-    PathStateStore store() { return stateFile == null ? PathStateStore.system() : new PathStateStore(stateFile); }
+/** The shaping options' value ({@code --shape}, {@code --shape-ingress}). */
+final class PathOptions {
+    private PathOptions() {}
 
     /** Parses {@code RATE[,CEIL[,BURST]]}, e.g. {@code 100mbit,200mbit,15k}; CEIL defaults to RATE, BURST to 15k. */
     static ShapingSpec parseShape(String field, String text) {

@@ -4,8 +4,6 @@ import io.vmqos.core.SchedAttributes;
 import io.vmqos.core.net.KernelThread;
 import io.vmqos.core.net.NetDevice;
 import io.vmqos.core.net.NetPath;
-import io.vmqos.host.PathReleaseReport;
-import io.vmqos.host.PathReport;
 import io.vmqos.linux.SchedException;
 import io.vmqos.linux.ThreadScheduler;
 import io.vmqos.linux.net.ClassStats;
@@ -83,62 +81,6 @@ final class PathViews {
             out.printf("    qdisc %-8s %-6s bytes %d packets %d drops %d overlimits %d%n", q.kind(), q.handle(), q.bytes(), q.packets(),
                     q.drops(), q.overlimits());
         }
-    }
-
-    static void printApply(PrintWriter out, PathReport r, boolean json, ThreadScheduler sched) {
-        if (json) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("vm", r.vm());
-            m.put("changed", r.threads().changed());
-            m.put("threads", r.threads().outcomes().stream().map(o -> Map.of("tid", o.tid(), "name", o.label(), "changed", o.changed(),
-                    "before", o.before().describe(), "after", o.after().describe())).toList());
-            m.put("napi", r.napi().stream().map(PathViews::napi).toList());
-            m.put("shaped", r.shaped().stream().map(PathViews::shaped).toList());
-            m.put("irqsMoved", r.irqs());
-            m.put("path", r.network().paths().stream().map(p -> path(p, r.network().taps().stream()
-                    .filter(t -> t.name().equals(p.tap())).findFirst().map(t -> t.ns()).orElse(null), sched)).toList());
-            m.put("peers", r.network().peers().stream().map(d -> device(d, sched)).toList());
-            m.put("warnings", r.warnings());
-            Json.print(out, m);
-            return;
-        }
-        Reports.printApply(out, r.threads(), false, "reserved");
-        for (NapiChange c : r.napi()) {
-            out.printf("threaded NAPI on %s%s%s, threads %s%n", c.device(), c.ns() == null ? "" : " (netns " + c.ns() + ")",
-                    c.wasAlreadyThreaded() ? " (already on)" : "", c.threads().stream().map(KernelThread::comm).toList());
-        }
-        for (ShapedLink s : r.shaped()) {
-            out.printf("shaped %s%s%s classes %s%n", s.device(), s.ns() == null ? "" : " (netns " + s.ns() + ")",
-                    s.ifb().map(i -> " ingress via " + i).orElse(" egress"), s.classIds());
-        }
-        for (var q : r.irqs()) out.printf("IRQ %d (%s) of %s moved from CPUs %s to %s%n", q.irq(), q.name(), q.device(), q.previous(), q.steeredTo());
-        for (String w : r.warnings()) out.println("warning: " + w);
-        out.flush();
-    }
-
-    static void printRelease(PrintWriter out, PathReleaseReport r, boolean json) {
-        if (json) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("vm", r.vm());
-            m.put("recorded", r.recorded());
-            m.put("changed", r.threads().changed());
-            m.put("threads", r.threads().outcomes().stream().map(o -> Map.of("tid", o.tid(), "name", o.label(), "changed", o.changed(),
-                    "before", o.before().describe(), "after", o.after().describe())).toList());
-            m.put("shapingRemoved", r.shapingRemoved());
-            m.put("irqsRestored", r.irqsRestored());
-            m.put("napiRestored", r.napiRestored());
-            m.put("handedOver", r.handedOver());
-            m.put("problems", r.problems());
-            Json.print(out, m);
-            return;
-        }
-        for (String s : r.shapingRemoved()) out.println("tc removed: " + s);
-        for (String s : r.irqsRestored()) out.println("IRQ restored: " + s);
-        Reports.printApply(out, r.threads(), false, "released");
-        for (String s : r.napiRestored()) out.println("NAPI restored: " + s);
-        for (String s : r.handedOver()) out.println("still used by another VM, kept: " + s);
-        for (String s : r.problems()) out.println("PROBLEM: " + s);
-        out.flush();
     }
 
     private static Map<String, Object> napi(NapiChange c) {

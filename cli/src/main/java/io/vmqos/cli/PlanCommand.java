@@ -1,8 +1,7 @@
 package io.vmqos.cli;
 
 import io.vmqos.core.config.HostConfig;
-import io.vmqos.host.ConfigPlan;
-import io.vmqos.host.HostPlanning;
+import io.vmqos.host.service.HostService;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -26,13 +25,12 @@ final class PlanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Host probe = Host.withReserve(0);
-        HostConfig cfg = config.read(probe);
+        HostConfig cfg = config.read(Host.withReserve(0));
         Host host = Host.withReserve(cfg.host().hostReserve());
-        var costs = HostPlanning.loadCosts(cfg);
-        ConfigPlan plan = ConfigFileOption.planning(host).plan(cfg, costs, ConfigFileOption.facts(host));
-        if (json) Json.print(spec.commandLine().getOut(), PlanReports.json(cfg, plan));
-        else PlanReports.printText(spec.commandLine().getOut(), cfg, plan);
-        return plan.complete() ? Main.DONE : Main.REFUSED;
+        HostService.Outcome o = host.service("vmqos plan", java.time.Duration.ZERO).plan(config.scope(), cfg, ConfigFileOption.costs(cfg));
+        PlanReports.PlanView view = PlanReports.PlanView.of(cfg, o.desired(), o.notes());
+        if (json) Json.print(spec.commandLine().getOut(), PlanReports.json(cfg, view));
+        else PlanReports.printText(spec.commandLine().getOut(), cfg, view);
+        return view.complete() ? Main.DONE : Main.REFUSED;
     }
 }

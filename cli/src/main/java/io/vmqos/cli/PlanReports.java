@@ -9,8 +9,9 @@ import io.vmqos.core.StageReservation;
 import io.vmqos.core.VmPlan;
 import io.vmqos.core.config.HostConfig;
 import io.vmqos.core.config.VmConfig;
-import io.vmqos.host.ConfigPlan;
-import io.vmqos.host.HostPlanning;
+import io.vmqos.analysis.HostPolicy;
+import io.vmqos.core.HostPlan;
+import io.vmqos.core.desired.DesiredState;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -22,7 +23,16 @@ import java.util.Map;
 final class PlanReports {
     private PlanReports() {}
 
-    static void printText(PrintWriter out, HostConfig cfg, ConfigPlan plan) {
+    /** What is shown of a plan: the admitted VMs and refusals, which VMs were planned unsized, the reserve, notes. */
+    record PlanView(HostPlan result, java.util.Set<String> unsized, double hostReserve, List<String> notes) {
+        static PlanView of(HostConfig cfg, DesiredState d, List<String> notes) {
+            return new PlanView(d.plan(), d.unsized(), cfg.host().hostReserve(), notes);
+        }
+
+        boolean complete() { return result.complete(); }
+    }
+
+    static void printText(PrintWriter out, HostConfig cfg, PlanView plan) {
         Map<String, Refusal> refused = new LinkedHashMap<>();
         for (Refusal r : plan.result().refusals()) refused.put(r.vm(), r);
         List<VmConfig> vms = new ArrayList<>(cfg.vms());
@@ -35,7 +45,7 @@ final class PlanReports {
                 vm.sizingSla().ifPresent(s -> out.printf("  SLA %s%n", sla(s)));
                 out.printf("  %-6s %-16s %-8s %-12s %s%n", "STAGE", "RESERVATION", "CPU", "RATE (pps)", "LATENCY");
                 for (StageReservation s : p.stages()) {
-                    out.printf("  %-6s %-16s %-8s %-12s %s%n", HostPlanning.stageName(s.stage()), s.reservation(),
+                    out.printf("  %-6s %-16s %-8s %-12s %s%n", HostPolicy.stageName(s.stage()), s.reservation(),
                             s.reservation().bandwidth().percent(), s.guaranteedRatePps() < 0 ? "n/a" : String.valueOf(s.guaranteedRatePps()),
                             Durations.format(s.latencyNs()));
                 }
@@ -62,14 +72,14 @@ final class PlanReports {
         out.printf("host: %s of a CPU planned in total%n", plan.result().totalBandwidth().percent());
         for (var e : plan.result().remainingPerRootDomain().entrySet()) {
             out.printf("  root domain %s: %s left (after the %s host reserve and what others hold)%n", e.getKey(), e.getValue().percent(),
-                    Math.round(plan.capacity().reserveFraction() * 100) + "%");
+                    Math.round(plan.hostReserve() * 100) + "%");
         }
         for (String n : plan.notes()) out.printf("note: %s%n", n);
         out.printf("%s%n", plan.complete() ? "plan: every VM admitted" : "plan: " + plan.result().refusals().size() + " VM(s) refused");
         out.flush();
     }
 
-    static Map<String, Object> json(HostConfig cfg, ConfigPlan plan) {
+    static Map<String, Object> json(HostConfig cfg, PlanView plan) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("admitted", plan.complete());
         List<Map<String, Object>> vms = new ArrayList<>();
@@ -83,7 +93,7 @@ final class PlanReports {
             List<Map<String, Object>> stages = new ArrayList<>();
             for (StageReservation s : p.stages()) {
                 Map<String, Object> st = new LinkedHashMap<>();
-                st.put("stage", HostPlanning.stageName(s.stage()));
+                st.put("stage", HostPolicy.stageName(s.stage()));
                 st.put("reservation", s.reservation().toString());
                 st.put("runtimeNs", s.reservation().runtimeNs());
                 st.put("deadlineNs", s.reservation().deadlineNs());
@@ -128,12 +138,12 @@ final class PlanReports {
         Map<String, Object> remaining = new LinkedHashMap<>();
         plan.result().remainingPerRootDomain().forEach((k, v) -> remaining.put(k, v.cpus()));
         m.put("remainingPerRootDomain", remaining);
-        m.put("hostReserve", plan.capacity().reserveFraction());
+        m.put("hostReserve", plan.hostReserve());
         m.put("notes", plan.notes());
         return m;
     }
 
-    private static String domainOf(ConfigPlan plan, String vm) {
+    private static String domainOf(PlanView plan, String vm) {
         for (Placement p : plan.result().placements()) if (p.vm().equals(vm)) return p.rootDomain();
         return "?";
     }

@@ -53,12 +53,39 @@ final class Reports {
 
     /** The text form of an apply: one line per thread, then the count. */
     static void printApplyText(PrintWriter out, ApplyReport report, String verb) {
+        printApplyText(out, report, verb, !report.outcomes().isEmpty());
+    }
+
+    /** A reconcile's result: JSON (threads, steps, notes), or text (notes, steps, one line per thread, the count). */
+    static void printOutcome(PrintWriter out, io.vmqos.host.service.HostService.Outcome o, boolean json, String verb) {
+        if (json) {
+            Map<String, Object> m = new LinkedHashMap<>(applyJson(o.report()));
+            m.put("steps", o.done());
+            m.put("notes", o.notes());
+            Json.print(out, m);
+            return;
+        }
+        printSteps(out, o);
+        printApplyText(out, o.report(), verb, o.desired() != null && !o.desired().threads().isEmpty());
+    }
+
+    /** The steps a reconcile ran other than thread changes (NAPI, partitions, pinning, IRQs, shaping), and its notes. */
+    static void printSteps(PrintWriter out, io.vmqos.host.service.HostService.Outcome o) {
+        for (String n : o.notes()) out.printf("note: %s%n", n);
+        for (String s : o.done()) if (!s.startsWith("reserve ") && !s.startsWith("release ") && !s.startsWith("record:")) out.printf("done: %s%n", s);
+    }
+
+    /**
+     * The text form: one line per thread changed, then the count.
+     *
+     * @param asked true when some thread was to be changed (so that "0 changed" reads "already as asked")
+     */
+    static void printApplyText(PrintWriter out, ApplyReport report, String verb, boolean asked) {
         for (ThreadOutcome o : report.outcomes()) {
             out.printf("%-8d %-16s %s%s%n", o.tid(), o.label(),
                     o.changed() ? o.before().describe() + " -> " : "unchanged ", o.after().describe());
         }
-        out.printf("%s %d thread(s)%s%n", verb, report.changed(),
-                report.changed() == 0 && !report.outcomes().isEmpty() ? " (already as asked)" : "");
+        out.printf("%s %d thread(s)%s%n", verb, report.changed(), report.changed() == 0 && asked ? " (already as asked)" : "");
         if (report.repair().repaired()) {
             out.printf("ledger: the kernel had leaked %s of a CPU; root domains rebuilt (%s), leak now %s%n",
                     report.repair().leakedBefore().percent(), report.repair().method(),

@@ -4,8 +4,11 @@ import io.vmqos.core.Durations;
 import io.vmqos.core.Reservation;
 import io.vmqos.core.SchedAttributes;
 import io.vmqos.core.SchedFlag;
-import io.vmqos.core.ThreadChange;
-import io.vmqos.host.ApplyReport;
+import io.vmqos.core.desired.DesiredState;
+import io.vmqos.core.desired.DesiredThread;
+import io.vmqos.host.service.HostService;
+import io.vmqos.host.service.Scopes;
+import io.vmqos.host.state.HostRecord;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -15,9 +18,13 @@ import picocli.CommandLine.Model.CommandSpec;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
-/** {@code vmqos reserve}: put threads under one SCHED_DEADLINE reservation each, all or nothing. */
+/**
+ * {@code vmqos reserve}: put threads under one SCHED_DEADLINE reservation each, all or nothing, recorded (with the
+ * value before) under the scope {@code threads}; earlier {@code reserve}s stay as they are.
+ */
 @Command(name = "reserve", mixinStandardHelpOptions = true,
         description = "Give each selected thread a SCHED_DEADLINE reservation (runtime every period), all or nothing.")
 final class ReserveCommand implements Callable<Integer> {
@@ -39,12 +46,31 @@ final class ReserveCommand implements Callable<Integer> {
         Reservation r = new Reservation(q, d, p);
         r.validate("--runtime/--deadline/--period", host.limits());
         SchedAttributes target = SchedAttributes.deadline(r, reclaim ? EnumSet.of(SchedFlag.RECLAIM) : EnumSet.noneOf(SchedFlag.class));
+        HostService.Outcome o;
         try (var held = lock.acquire(spec)) {
-            List<ThreadChange> changes = new ArrayList<>();
-            for (int tid : threads.resolve(host.proc())) changes.add(new ThreadChange(tid, target, host.proc().comm(tid).orElse("")));
-            ApplyReport report = host.reserver().apply(changes);
-            Reports.printApply(spec.commandLine().getOut(), report, common.json, "reserved");
+            List<DesiredThread> asked = new ArrayList<>();
+            for (int tid : threads.resolve(host.proc())) {
+                asked.add(new DesiredThread(tid, host.proc().tgid(tid).orElse(tid), List.of(""), host.proc().comm(tid).orElse(""), target,
+                        DesiredThread.ANY_CPU));
+            }
+            if (asked.isEmpty()) throw new io.vmqos.core.InvalidInputException("threads", "no thread to change", "give at least one thread id (--tid) or a process (--pid)");
+            o = host.service(LockOptions.what(spec), lock.wait(spec)).reconcile(Scopes.THREADS, rec -> threadsScope(rec, asked, List.of()), List::of);
         }
+        Reports.printApply(spec.commandLine().getOut(), o.report(), common.json, "reserved");
         return Main.DONE;
+    }
+
+    /**
+     * The threads scope's desired state: what earlier {@code reserve}s recorded (as they gave it), with {@code asked}
+     * added or replacing and {@code dropped} left out.
+     */
+    static DesiredState threadsScope(HostRecord r, List<DesiredThread> asked, List<Integer> dropped) {
+        List<DesiredThread> out = new ArrayList<>(asked);
+        for (HostRecord.ThreadEntry e : r.threads()) {
+            if (e.owners().stream().noneMatch(o -> o.scope().equals(Scopes.THREADS))) continue;
+            if (dropped.contains(e.tid()) || asked.stream().anyMatch(a -> a.tid() == e.tid())) continue;
+            out.add(new DesiredThread(e.tid(), e.pid(), List.of(""), e.label(), e.applied().toAttributes(), DesiredThread.ANY_CPU));
+        }
+        return new DesiredState(out, List.of(), List.of(), List.of(), List.of(), Set.of(), null, Set.of(), List.of());
     }
 }

@@ -24,7 +24,6 @@ import java.util.concurrent.Callable;
 final class ShowCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Option(names = "--pid", paramLabel = "PID", description = "Show every thread of this process.") String pid;
-    @Mixin PathOptions path;
     @Mixin CommonOptions common;
 
     @Override
@@ -47,11 +46,14 @@ final class ShowCommand implements Callable<Integer> {
         } else {
             for (DeadlineThread t : ledger.threads()) {
                 threads.add(new ThreadView(t.tid(), t.comm(), "DEADLINE", 0, 0, t.reservation().runtimeNs(),
-                        t.reservation().deadlineNs(), t.reservation().periodNs(), t.bandwidth().cpus(), "pid " + t.pid()));
+                        t.reservation().deadlineNs(), t.reservation().periodNs(), t.bandwidth().cpus(), "pid " + t.pid(), "", ""));
             }
         }
         PrintWriter out = spec.commandLine().getOut();
-        List<ShapedView> shaping = ShapedView.read(path.store());
+        io.vmqos.host.state.HostRecord record = Host.store().read().record();
+        threads.replaceAll(t -> t.where(host.proc().cpusAllowed(t.tid()).orElse("?"), record.thread(t.tid())
+                .map(e -> String.join(", ", e.owners().stream().map(o -> o.vm().isEmpty() ? o.scope() : o.vm()).toList())).orElse("")));
+        List<ShapedView> shaping = ShapedView.read(record);
         if (common.json) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("threads", threads);
@@ -60,17 +62,17 @@ final class ShowCommand implements Callable<Integer> {
             Json.print(out, m);
             return Main.DONE;
         }
-        out.printf("%-8s %-16s %-9s %-22s %s%n", "TID", "NAME", "POLICY", "PARAMS (Q/D/P)", "BANDWIDTH");
+        out.printf("%-8s %-16s %-9s %-22s %-9s %-6s %s%n", "TID", "NAME", "POLICY", "PARAMS (Q/D/P)", "BANDWIDTH", "CPUS", "VMQOS");
         for (ThreadView t : threads) {
-            out.printf("%-8d %-16s %-9s %-22s %s%n", t.tid(), t.name(), t.policy(), t.describe(),
-                    t.policy().equals("DEADLINE") ? String.format("%.1f%%", t.bandwidth() * 100) : "-");
+            out.printf("%-8d %-16s %-9s %-22s %-9s %-6s %s%n", t.tid(), t.name(), t.policy(), t.describe(),
+                    t.policy().equals("DEADLINE") ? String.format("%.1f%%", t.bandwidth() * 100) : "-", t.cpus(), t.heldBy().isEmpty() ? "-" : t.heldBy());
         }
         if (threads.isEmpty()) out.println("(no " + (pid == null ? "DEADLINE " : "") + "threads)");
         out.println();
         LedgerView.print(out, ledger);
         if (!shaping.isEmpty()) {
             out.println();
-            out.println("vmqos-shaped devices (from " + path.store().file() + "):");
+            out.println("vmqos-shaped devices (from " + Host.store().file() + "):");
             for (ShapedView v : shaping) {
                 out.println(" VM " + v.vm() + ":");
                 for (PathViews.StatsLine st : v.devices()) PathViews.printStats(out, st);
@@ -83,24 +85,20 @@ final class ShowCommand implements Callable<Integer> {
 
     /** One VM's shaped devices with their class statistics, as recorded in the path state file. */
     record ShapedView(String vm, List<PathViews.StatsLine> devices, List<String> notes) {
-        static List<ShapedView> read(io.vmqos.host.PathStateStore store) {
-            List<ShapedView> out = new ArrayList<>();
+        static List<ShapedView> read(io.vmqos.host.state.HostRecord record) {
+            java.util.Map<String, ShapedView> byVm = new java.util.TreeMap<>();
             io.vmqos.linux.net.LinkShaper shaper = io.vmqos.linux.net.LinkShaper.system();
-            for (var e : store.read().vms().entrySet()) {
-                if (e.getValue().shaped().isEmpty()) continue;
-                List<PathViews.StatsLine> devs = new ArrayList<>();
-                List<String> notes = new ArrayList<>();
-                for (io.vmqos.host.PathState.Shaped s : e.getValue().shaped()) {
-                    String dev = s.ifb() != null ? s.ifb() : s.device();
-                    try {
-                        devs.add(PathViews.StatsLine.of(shaper.stats(dev, s.ns())));
-                    } catch (RuntimeException gone) {
-                        notes.add(dev + ": " + gone.getMessage());
-                    }
+            for (io.vmqos.host.state.HostRecord.ShapingEntry s : record.shaping()) {
+                String vm = String.join("+", s.owners().stream().map(o -> o.vm().isEmpty() ? o.scope() : o.vm()).toList());
+                ShapedView v = byVm.computeIfAbsent(vm, k -> new ShapedView(k, new ArrayList<>(), new ArrayList<>()));
+                String dev = s.ifb() != null ? s.ifb() : s.device().name();
+                try {
+                    v.devices().add(PathViews.StatsLine.of(shaper.stats(dev, s.device().ns())));
+                } catch (RuntimeException gone) {
+                    v.notes().add(dev + ": " + gone.getMessage());
                 }
-                out.add(new ShapedView(e.getKey(), devs, notes));
             }
-            return out;
+            return new ArrayList<>(byVm.values());
         }
     }
 

@@ -1,16 +1,16 @@
 package io.vmqos.cli;
 
+import io.vmqos.analysis.ExplicitPolicy;
 import io.vmqos.core.Reservation;
 import io.vmqos.core.SchedAttributes;
-import io.vmqos.core.ThreadChange;
 import io.vmqos.core.vm.VmThread;
 import io.vmqos.core.vm.VmThreads;
-import io.vmqos.host.ApplyReport;
-import io.vmqos.host.PathRequest;
-import io.vmqos.host.PathThreadSizing;
-import io.vmqos.host.PathTransaction;
-import io.vmqos.host.VmReservationPlan;
+import io.vmqos.host.service.HostService;
+import io.vmqos.host.service.Scopes;
+import io.vmqos.host.state.HostRecord;
+import io.vmqos.host.state.Owner;
 import io.vmqos.linux.SchedException;
+import io.vmqos.linux.net.TapDiscovery;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -23,6 +23,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /** {@code vmqos vm ...}: reservations on a QEMU VM's threads by role. */
@@ -45,7 +46,7 @@ final class VmCommand {
         @Option(names = "--shape-ingress", paramLabel = "RATE[,CEIL[,BURST]]", description = "Shape traffic from the VM (tap ingress, via an ifb).") String shapeIngress;
         @Option(names = "--steer-irqs", description = "Move the path's NIC IRQs that may run outside the VM's CPUs (its cpuset) onto them; "
                 + "put back on release. Without it vmqos only warns.") boolean steerIrqs;
-        @Mixin PathOptions path;
+        @Option(names = "--reclaim", description = "Let the reserved threads reclaim unused bandwidth (SCHED_FLAG_RECLAIM).") boolean reclaim;
         @Mixin CommonOptions common;
         @Mixin LockOptions lock;
 
@@ -56,56 +57,49 @@ final class VmCommand {
             Reservation v = Reservation.parse("--vcpu", vcpu).validate("--vcpu", limits);
             Reservation i = Reservation.parse("--io", io).validate("--io", limits);
             Reservation h = vhost == null ? null : Reservation.parse("--vhost", vhost).validate("--vhost", limits);
+            Reservation n = napi == null ? null : Reservation.parse("--napi", napi).validate("--napi", limits);
+            ExplicitPolicy.Request req = new ExplicitPolicy.Request(v, i, h, n, Optional.ofNullable(PathOptions.parseShape("--shape", shape)),
+                    Optional.ofNullable(PathOptions.parseShape("--shape-ingress", shapeIngress)), steerIrqs, reclaim);
+            HostService.Outcome o;
             try (var held = lock.acquire(spec)) {
-                return reserve(host, v, i, h);
+                VmThreads vm = target.discover();
+                String key = keyOf(vm);
+                HostService service = host.service(LockOptions.what(spec), lock.wait(spec));
+                boolean pathWork = n != null || req.egress().isPresent() || req.ingress().isPresent() || steerIrqs;
+                if (pathWork) new TapDiscovery().requireTaps(vm.pid(), vm.name());
+                o = service.reconcile(Scopes.vm(key), r -> ExplicitPolicy.desired(service.observer().observe(key, vm), req),
+                        () -> List.of(new HostRecord.VmEntry(new Owner(Scopes.vm(key), key), vm.pid(), host.proc().startTime(vm.pid()).orElse(-1L),
+                                vm.source() == VmThreads.Source.QMP ? "qmp" : "pid " + vm.pid())));
             }
-        }
-
-        private int reserve(Host host, Reservation v, Reservation i, Reservation h) {
-            var limits = host.limits();
-            VmThreads vm = target.discover();
-            List<ThreadChange> changes = VmReservationPlan.reserve(vm, new VmReservationPlan.RoleReservations(v, i, h));
-            if (napi != null || shape != null || shapeIngress != null || steerIrqs) {
-                Reservation n = napi == null ? null : Reservation.parse("--napi", napi).validate("--napi", limits);
-                var req = new PathRequest(n == null ? null : PathThreadSizing.explicit(n),
-                        PathOptions.parseShape("--shape", shape), PathOptions.parseShape("--shape-ingress", shapeIngress), steerIrqs);
-                var r = host.pathTransaction(path.store()).apply(vm, changes, req);
-                PathViews.printApply(spec.commandLine().getOut(), r, common.json, host.scheduler());
-                return Main.DONE;
-            }
-            ApplyReport report = host.reserver().apply(changes);
-            Reports.printApply(spec.commandLine().getOut(), report, common.json, "reserved");
+            Reports.printOutcome(spec.commandLine().getOut(), o, common.json, "reserved");
             return Main.DONE;
         }
     }
 
+    /** The record's name of a VM: its name, or {@code pid-N} when QEMU has none. */
+    static String keyOf(VmThreads vm) { return vm.name() == null || vm.name().isEmpty() ? "pid-" + vm.pid() : vm.name(); }
+
     @Command(name = "release", mixinStandardHelpOptions = true,
-            description = "Put the VM's DEADLINE/real-time threads back to SCHED_OTHER; repair the ledger if it leaked.")
+            description = "Put back what vm reserve did (threads, NAPI, IRQs, shaping) and any DEADLINE/real-time thread of the VM; repair the ledger if it leaked.")
     static final class Release implements Callable<Integer> {
         @Spec CommandSpec spec;
         @Mixin VmTarget target;
-        @Mixin PathOptions path;
         @Mixin CommonOptions common;
         @Mixin LockOptions lock;
 
         @Override
         public Integer call() {
             Host host = Host.open(common);
+            HostService.Outcome o;
             try (var held = lock.acquire(spec)) {
-                return release(host);
+                VmThreads vm = target.discover();
+                HostService service = host.service(LockOptions.what(spec), lock.wait(spec));
+                o = service.release(Scopes.vm(keyOf(vm)));
+                List<Integer> tids = vm.threads().stream().map(VmThread::tid).toList();
+                o = ReleaseCommand.merge(o, service.releaseThreads(tids, true));
+                if (o.threads().isEmpty()) o = ReleaseCommand.withRepair(o, host.reserver().release(List.of()));
             }
-        }
-
-        private int release(Host host) {
-            VmThreads vm = target.discover();
-            var store = path.store();
-            if (store.read().vms().containsKey(PathTransaction.keyOf(vm))) {
-                var r = host.pathTransaction(store).release(vm);
-                PathViews.printRelease(spec.commandLine().getOut(), r, common.json);
-                return r.problems().isEmpty() ? Main.DONE : Main.REFUSED;
-            }
-            ApplyReport report = host.reserver().release(VmReservationPlan.release(vm, host.scheduler()));
-            Reports.printApply(spec.commandLine().getOut(), report, common.json, "released");
+            Reports.printOutcome(spec.commandLine().getOut(), o, common.json, "released");
             return Main.DONE;
         }
     }
@@ -117,7 +111,6 @@ final class VmCommand {
         @Mixin VmTarget target;
         @Option(names = "--sample", defaultValue = "500ms", paramLabel = "DURATION",
                 description = "How long to sample CPU use (default: ${DEFAULT-VALUE}).") String sample;
-        @Mixin PathOptions path;
         @Mixin CommonOptions common;
 
         /** One thread of the VM with its role and CPU use (share of one CPU over the sample). */
@@ -144,7 +137,7 @@ final class VmCommand {
                         c1 < 0 ? 0 : (double) (c1 - c0.get(t.tid())) / w, c1));
             }
             PrintWriter out = spec.commandLine().getOut();
-            VmNetworkView network = VmNetworkView.of(vm, host, path.store());
+            VmNetworkView network = VmNetworkView.of(vm, host, Host.store().read().record());
             if (common.json) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("pid", vm.pid());

@@ -2,9 +2,7 @@ package io.vmqos.cli;
 
 import io.vmqos.core.net.TapRef;
 import io.vmqos.core.vm.VmThreads;
-import io.vmqos.host.PathState;
-import io.vmqos.host.PathStateStore;
-import io.vmqos.host.PathTransaction;
+import io.vmqos.host.state.HostRecord;
 import io.vmqos.linux.net.LinkShaper;
 import io.vmqos.linux.net.NetException;
 import io.vmqos.linux.net.NetPathDiscovery;
@@ -21,7 +19,7 @@ import java.util.Map;
  * tc statistics of the tap (and of the ifb when vmqos shapes the VM's ingress), or why there is none.
  */
 record VmNetworkView(List<PathViews.PathLine> paths, List<PathViews.StatsLine> shaping, List<String> notes) {
-    static VmNetworkView of(VmThreads vm, Host host, PathStateStore store) {
+    static VmNetworkView of(VmThreads vm, Host host, HostRecord record) {
         List<PathViews.PathLine> paths = new ArrayList<>();
         List<PathViews.StatsLine> stats = new ArrayList<>();
         List<String> notes = new ArrayList<>();
@@ -35,8 +33,9 @@ record VmNetworkView(List<PathViews.PathLine> paths, List<PathViews.StatsLine> s
         NetPathDiscovery discovery = NetPathDiscovery.system();
         LinkShaper shaper = LinkShaper.system();
         List<String> shapedDevices = new ArrayList<>();
-        PathState.VmEntry entry = store.read().vms().get(PathTransaction.keyOf(vm));
-        if (entry != null) for (PathState.Shaped s : entry.shaped()) if (s.ifb() != null) shapedDevices.add(s.ifb());
+        for (HostRecord.ShapingEntry s : record.shaping()) {
+            if (s.ifb() != null && taps.stream().anyMatch(t -> s.device().sameAs(t.name(), t.ns()))) shapedDevices.add(s.ifb());
+        }
         for (TapRef t : taps) {
             try {
                 paths.add(PathViews.path(discovery.discover(t.name(), t.ns()), t.ns(), host.scheduler()));

@@ -32,7 +32,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p><b>Threads.</b> A file lock belongs to a process, and the JDK refuses a second lock on the same file within one
  * JVM ({@link OverlappingFileLockException}). So the lock is also JVM-wide: threads of one process queue on a fair
  * in-JVM mutex first and only its owner touches the file. It is re-entrant: the thread that holds it may
- * {@link #acquire} again (e.g. a command that holds it calls a {@link PathTransaction}, which takes it too), which
+ * {@link #acquire} again (e.g. a command that holds it runs a reconcile, which takes it too), which
  * returns at once; the host is unlocked when the last of that thread's handles is closed, in any order.
  * {@link #acquire} may be called from any thread; a handle must be closed by the thread that acquired it (the mutex
  * is owned by a thread); {@link #close()} is idempotent (a closed handle's close does nothing, on any thread).

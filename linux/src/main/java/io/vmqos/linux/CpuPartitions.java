@@ -36,6 +36,29 @@ public interface CpuPartitions {
      */
     static CpuPartitions host() { return of(CpusetHierarchy.locate()); }
 
+    /** The host's partitions, or empty when no cpuset controller is mounted. */
+    static Optional<CpuPartitions> available() { return CpusetHierarchy.locate().map(h -> of(Optional.of(h))); }
+
+    /**
+     * For a host without a cpuset controller: no partition exists, and asking for one is refused with the fix
+     * (partitioned EDF needs exclusive cpusets). Threads are all in {@code /}.
+     */
+    static CpuPartitions none() {
+        return new CpuPartitions() {
+            private PartitionException refused() {
+                return new PartitionException("cpuset", "no cpuset controller is mounted, so CPUs cannot be made root domains of their own "
+                        + "for partitioned EDF; fix: mount -t cgroup -o cpuset cpuset /sys/fs/cgroup/cpuset, or set host.partitioned: false");
+            }
+            @Override public SortedMap<String, BitSet> list() { return new java.util.TreeMap<>(); }
+            @Override public PartitionChange plan(BitSet cpus) { throw refused(); }
+            @Override public void apply(PartitionChange change) { throw refused(); }
+            @Override public void undo(PartitionChange change) { throw refused(); }
+            @Override public String cpusetOf(int tid) { return "/"; }
+            @Override public void move(int tid, String path) { if (!path.equals("/")) throw refused(); }
+            @Override public boolean arrived(int tid, String path) { return path.equals("/"); }
+        };
+    }
+
     /**
      * The partitions of the located cpuset hierarchy, v1 or v2 ({@link CpusetHierarchy#locate(String, CgroupFs)}).
      *

@@ -48,6 +48,11 @@ public final class CostModelFile {
      * @throws ConfigException naming the place and the fix for a missing file, bad YAML, unknown keys or
      *     impossible costs
      */
+    /** The cost model a host configuration names ({@code costModel:}), read; empty when it names none. */
+    public static java.util.Optional<io.vmqos.core.CostModel> modelOf(io.vmqos.core.config.HostConfig cfg) {
+        return cfg.costModelPath().map(p -> read(Path.of(p)).model());
+    }
+
     public static CostModelDocument read(Path file) {
         Located in = new Located(file.toString());
         MapNode top = in.map(YamlTree.read(file, file.toString()), "", TOP_KEYS);

@@ -36,6 +36,7 @@ public final class Executor {
         private HostRecord record;
         private final List<Step> applied = new ArrayList<>();
         private final List<String> done = new ArrayList<>();
+        private final List<Step> completed = new ArrayList<>();
 
         private Transaction(HostRecord start) {
             this.start = start;
@@ -47,6 +48,20 @@ public final class Executor {
 
         /** What the transaction did so far, step by step. */
         public List<String> done() { return List.copyOf(done); }
+
+        /** What the thread steps that ran did to each thread (in order). */
+        public List<io.vmqos.host.ThreadOutcome> threadOutcomes() {
+            List<io.vmqos.host.ThreadOutcome> out = new ArrayList<>();
+            for (Step s : completed) if (s instanceof ThreadsStep t) out.addAll(t.outcomes());
+            return out;
+        }
+
+        /** The ledger repairs the thread steps made (a leak found and repaired). */
+        public List<io.vmqos.host.LedgerRepair> repairs() {
+            List<io.vmqos.host.LedgerRepair> out = new ArrayList<>();
+            for (Step s : completed) if (s instanceof ThreadsStep t && t.repair().repaired()) out.add(t.repair());
+            return out;
+        }
 
         /** True when no step has run. */
         public boolean isEmpty() { return applied.isEmpty(); }
@@ -73,6 +88,7 @@ public final class Executor {
                 HostRecord after = s.done(record);
                 if (!after.equals(record)) record = store.write(after);
                 done.add(what);
+                completed.add(s);
                 point("after-done", what);
             }
         }
@@ -113,6 +129,8 @@ public final class Executor {
                 problems.add("writing the record back: " + e.getMessage());
             }
             applied.clear();
+            completed.clear();
+            done.clear();
         }
 
         private void point(String where, String what) {

@@ -24,6 +24,38 @@ public final class Reconcile {
         return true;
     }
 
+    /**
+     * Puts the given threads back to their value before vmqos (their record entry, whoever owns it, is dropped), or to
+     * SCHED_OTHER nice 0 when vmqos never recorded them (a DEADLINE thread, or with {@code realTime} also a FIFO/RR one,
+     * someone else made so): what {@code vmqos release --tid} asks. Other unrecorded threads are left alone.
+     *
+     * @return true when steps ran
+     */
+    public static boolean releaseThreads(Executor.Transaction tx, List<LiveThread> threads, boolean realTime, HostAdapters adapters,
+                                         List<String> notes) {
+        List<ThreadsStep.Change> changes = new java.util.ArrayList<>();
+        List<Step> steps = new java.util.ArrayList<>();
+        for (LiveThread t : threads) {
+            var e = tx.record().thread(t.tid()).filter(x -> x.startTime() == t.startTime());
+            io.vmqos.core.SchedAttributes target = e.map(x -> x.before().toAttributes()).orElse(io.vmqos.core.SchedAttributes.other());
+            if (e.isEmpty() && !t.attrs().isDeadline() && !(realTime && t.attrs().policy().isRealTime())) continue;
+            e.ifPresent(x -> {
+                if (!x.owners().isEmpty()) notes.add("thread " + t.tid() + " (" + x.label() + ") was held by " + x.owners() + ": released");
+            });
+            if (e.isPresent() && e.get().cpusetApplied() != null) {
+                changes.add(new ThreadsStep.Change(t, target.isDeadline() ? io.vmqos.core.SchedAttributes.other() : target, e.get().label(), List.of()));
+                LiveThread after = new LiveThread(t.tid(), t.pid(), t.startTime(), target.isDeadline() ? io.vmqos.core.SchedAttributes.other() : target, t.cpuset());
+                steps.add(new MoveStep(after, e.get().cpusetBefore(), true, e.get().label(), List.of(), adapters.partitions()));
+            } else {
+                changes.add(new ThreadsStep.Change(t, target, e.map(HostRecord.ThreadEntry::label).orElse("thread " + t.tid()), List.of()));
+            }
+        }
+        if (changes.isEmpty()) return false;
+        steps.addFirst(new ThreadsStep("release", changes, adapters.reserver()));
+        tx.run(steps);
+        return true;
+    }
+
     /** The steps a pass would run, without running them (for tests and {@code --dry-run}). */
     public static List<String> describe(String scope, DesiredState desired, HostRecord record, Live live, Collection<HostRecord.VmEntry> vms,
                                         HostAdapters adapters, List<String> notes) {

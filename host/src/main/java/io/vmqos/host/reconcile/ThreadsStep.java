@@ -2,7 +2,9 @@ package io.vmqos.host.reconcile;
 
 import io.vmqos.core.SchedAttributes;
 import io.vmqos.core.ThreadChange;
+import io.vmqos.host.ApplyReport;
 import io.vmqos.host.Reserver;
+import io.vmqos.host.ThreadOutcome;
 import io.vmqos.host.state.HostRecord;
 import io.vmqos.host.state.Owner;
 import io.vmqos.host.state.StoredAttrs;
@@ -25,6 +27,7 @@ final class ThreadsStep implements Step {
     private final String what;
     private final List<Change> changes;
     private final Reserver reserver;
+    private ApplyReport report = new ApplyReport(List.of(), io.vmqos.host.LedgerRepair.NOTHING);
 
     ThreadsStep(String what, List<Change> changes, Reserver reserver) {
         this.what = what;
@@ -54,7 +57,7 @@ final class ThreadsStep implements Step {
     public void apply() {
         List<ThreadChange> set = new ArrayList<>();
         for (Change c : changes) if (!c.live().attrs().sameSchedulingAs(c.target())) set.add(new ThreadChange(c.live().tid(), c.target(), c.label()));
-        if (!set.isEmpty()) reserver.restore(set); // a thread that exited meanwhile holds nothing: skipped
+        if (!set.isEmpty()) report = reserver.restore(set); // a thread that exited meanwhile holds nothing: skipped
     }
 
     @Override
@@ -66,6 +69,12 @@ final class ThreadsStep implements Step {
         }
         return r;
     }
+
+    /** What the apply did to each thread it changed (empty before it ran). */
+    List<ThreadOutcome> outcomes() { return report.outcomes(); }
+
+    /** The ledger repair the apply made, if any. */
+    io.vmqos.host.LedgerRepair repair() { return report.repair(); }
 
     @Override
     public void undo() {

@@ -7,6 +7,9 @@ import io.vmqos.core.Refusal;
 import io.vmqos.core.config.HostConfig;
 import io.vmqos.core.desired.DesiredState;
 import io.vmqos.core.observed.ObservedVm;
+import io.vmqos.host.ApplyReport;
+import io.vmqos.host.LedgerRepair;
+import io.vmqos.host.ThreadOutcome;
 import io.vmqos.host.reconcile.CrashPoints;
 import io.vmqos.host.reconcile.Executor;
 import io.vmqos.host.reconcile.HostAdapters;
@@ -71,8 +74,14 @@ public final class HostService {
      * @param done the steps run, in order
      * @param notes remarks for people (VMs not running, changes made outside vmqos, a damaged record rebuilt, ...)
      */
-    public record Outcome(DesiredState desired, List<String> done, List<String> notes, HostRecord record) {
+    public record Outcome(DesiredState desired, List<String> done, List<String> notes, HostRecord record, List<ThreadOutcome> threads,
+                          List<LedgerRepair> repairs) {
         public boolean changed() { return !done.isEmpty(); }
+
+        /** The threads' changes as one report (for the CLI's reserved/released lines). */
+        public ApplyReport report() {
+            return new ApplyReport(threads, repairs.isEmpty() ? LedgerRepair.NOTHING : repairs.getLast());
+        }
     }
 
     /** {@code plan -f}: the configuration's desired state on this host; changes nothing (no lock). */
@@ -83,7 +92,7 @@ public final class HostService {
         notes.addAll(seen.notes());
         seen.notRunning().forEach((vm, why) -> notes.add("vm " + vm + ": not running (" + why + "): planned as a new VM"));
         DesiredState d = HostPolicy.desired(new PolicyInput(cfg, costs, observer.facts(r), seen.running(), seen.hostNics(), Set.of()));
-        return new Outcome(d, List.of(), merge(notes, d.notes()), r);
+        return new Outcome(d, List.of(), merge(notes, d.notes()), r, List.of(), List.of());
     }
 
     /**
@@ -134,7 +143,7 @@ public final class HostService {
                 }
                 if (!Reconcile.run(tx, scope, d, observer.live(d, tx.record()), vms, adapters, notes)) break;
             }
-            return new Outcome(d, tx.done(), merge(notes, d == null ? List.of() : d.notes()), tx.record());
+            return new Outcome(d, tx.done(), merge(notes, d == null ? List.of() : d.notes()), tx.record(), tx.threadOutcomes(), tx.repairs());
         });
     }
 
@@ -153,12 +162,26 @@ public final class HostService {
                 Live live = observer.live(d, tx.record());
                 if (!Reconcile.run(tx, scope, d, live, vmsFn.get(), adapters, notes)) break;
             }
-            return new Outcome(d, tx.done(), merge(notes, d == null ? List.of() : d.notes()), tx.record());
+            return new Outcome(d, tx.done(), merge(notes, d == null ? List.of() : d.notes()), tx.record(), tx.threadOutcomes(), tx.repairs());
         });
     }
 
     /** Releases everything recorded under {@code scope}: every change put back as it was (shared ones handed on). */
     public Outcome release(String scope) { return reconcile(scope, r -> DesiredState.nothing(), List::of); }
+
+    /**
+     * Puts {@code tids} back (see {@link Reconcile#releaseThreads}): {@code release --tid}, and what a VM or file release
+     * leaves DEADLINE that vmqos never recorded. Threads that do not exist are skipped.
+     */
+    public Outcome releaseThreads(java.util.Collection<Integer> tids, boolean realTime) {
+        return locked(notes -> {
+            Executor.Transaction tx = executor.begin(load(notes));
+            List<io.vmqos.host.reconcile.LiveThread> live = new ArrayList<>();
+            for (int tid : tids) observer.thread(tid).ifPresent(live::add);
+            Reconcile.releaseThreads(tx, live, realTime, adapters, notes);
+            return new Outcome(DesiredState.nothing(), tx.done(), notes, tx.record(), tx.threadOutcomes(), tx.repairs());
+        });
+    }
 
     /** The record as it stands (damaged: empty), for {@code vmqos show}. */
     public HostRecord record() { return store.read().record(); }

@@ -10,7 +10,11 @@ import io.vmqos.core.vm.VmThread;
 import io.vmqos.core.vm.VmThreads;
 import io.vmqos.host.KernelLedgerAccess;
 import io.vmqos.host.Reserver;
-import io.vmqos.host.VmReservationPlan;
+import io.vmqos.analysis.ExplicitPolicy;
+import io.vmqos.core.SchedAttributes;
+import io.vmqos.host.HostLock;
+import io.vmqos.host.service.HostService;
+import io.vmqos.host.service.SystemHost;
 import io.vmqos.lab.BootGuard;
 import io.vmqos.lab.Cleanup;
 import io.vmqos.lab.GuestImage;
@@ -55,10 +59,11 @@ import java.util.function.Consumer;
 public final class DemoRunner {
     private final DemoOptions o;
     private final Consumer<String> progress;
-    private final LinuxThreadScheduler sched = new LinuxThreadScheduler();
-    private final ProcFs proc = new ProcFs();
-    private final DeadlineLedger ledger = new DeadlineLedger(sched);
-    private final Reserver reserver;
+    private final SystemHost host = new SystemHost();
+    private final ProcFs proc = host.proc();
+    private final DeadlineLedger ledger = host.deadlineLedger();
+    private final Reserver reserver = host.reserver(Reserver.DEFAULT_HOST_RESERVE);
+    private final HostService service = host.service(Reserver.DEFAULT_HOST_RESERVE, "vmqos demo", HostLock.DEFAULT_WAIT);
     private double measuredVcpu, measuredIo;
     /** The flood pair's second VM, booted only when a flood scenario is asked for. */
     private FloodScenarios flood;
@@ -66,8 +71,6 @@ public final class DemoRunner {
     public DemoRunner(DemoOptions options, Consumer<String> progress) {
         this.o = options;
         this.progress = progress;
-        this.reserver = new Reserver(sched, new KernelLedgerAccess(ledger, proc), new KernelParameters().limits(),
-                Reserver.DEFAULT_HOST_RESERVE);
     }
 
     public DemoResult run() throws IOException {
@@ -115,7 +118,7 @@ public final class DemoRunner {
                             + " (cost model " + (o.costModel() != null ? "calibrated" : "from the warm-up") + ": io " + Math.round(bound.costs().cpuNsPerPacket(StageKind.IO, o.sizeBytes()))
                             + " ns/packet, vcpu " + Math.round(bound.costs().cpuNsPerPacket(StageKind.VCPU, o.sizeBytes())) + " ns/packet)");
                     if (o.scenarios().stream().anyMatch(Scenario::flood)) {
-                        flood = FloodScenarios.start(net, image, reserver, sched, o.rate(), o.noiseWorkers(), new KernelParameters().limits(), progress);
+                        flood = FloodScenarios.start(net, image, service, o.rate(), o.noiseWorkers(), new KernelParameters().limits(), progress);
                         flood.protect(spec.mac());
                     }
                     step("noisy+vmqos reserves each vCPU " + vcpu + " (" + vcpu.bandwidth().percent() + ") and the main loop/iothreads/vhost "
@@ -162,8 +165,10 @@ public final class DemoRunner {
         NoisyNeighbour noise = s.noisy() ? NoisyNeighbour.start(o.noiseWorkers()) : null;
         try {
             switch (s) {
-                case NOISY_VMQOS -> reserver.apply(VmReservationPlan.reserve(threads, new VmReservationPlan.RoleReservations(vcpu, io, io)));
-                case NOISY_FIFO -> reserver.apply(VmReservationPlan.fifoVcpus(threads, o.fifoPriority()));
+                case NOISY_VMQOS -> service.reconcile(SCOPE, r -> ExplicitPolicy.desired(service.observer().observe(threads.name(), threads),
+                        ExplicitPolicy.Request.roles(vcpu, io, io)), List::of);
+                case NOISY_FIFO -> reserver.apply(threads.vcpus().stream().map(t -> new ThreadChange(t.tid(), SchedAttributes.fifo(o.fifoPriority()),
+                        threads.name() + " " + t.name())).toList());
                 default -> { }
             }
             sleep(300);
@@ -210,11 +215,13 @@ public final class DemoRunner {
         return new Reservation[] {o.vcpu() != null ? o.vcpu() : AutoSizing.size(vcpuUse), o.io() != null ? o.io() : AutoSizing.size(ioUse)};
     }
 
+    /** The scope the demo's own reservations are recorded under. */
+    static final String SCOPE = "demo:vmqos";
+
     private void releaseQuietly(VmThreads threads) {
-        List<ThreadChange> back = VmReservationPlan.release(threads, sched);
-        if (back.isEmpty()) return;
         try {
-            reserver.apply(back);
+            service.release(SCOPE);
+            service.releaseThreads(threads.threads().stream().map(VmThread::tid).toList(), true); // the FIFO scenario's
         } catch (RuntimeException e) {
             step("warning: could not release every VM thread: " + e.getMessage());
         }

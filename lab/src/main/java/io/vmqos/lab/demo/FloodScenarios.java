@@ -1,5 +1,6 @@
 package io.vmqos.lab.demo;
 
+import io.vmqos.analysis.ExplicitPolicy;
 import io.vmqos.analysis.SharedThreadSizing;
 import io.vmqos.analysis.Sizer;
 import io.vmqos.analysis.SizingOutcome;
@@ -9,17 +10,15 @@ import io.vmqos.core.Durations;
 import io.vmqos.core.KernelLimits;
 import io.vmqos.core.NetworkSla;
 import io.vmqos.core.Reservation;
+import io.vmqos.core.SchedAttributes;
 import io.vmqos.core.StageCost;
 import io.vmqos.core.StageKind;
+import io.vmqos.core.desired.DesiredState;
+import io.vmqos.core.desired.DesiredThread;
 import io.vmqos.core.net.KernelThread;
 import io.vmqos.core.net.ShapingSpec;
 import io.vmqos.core.vm.VmThreads;
-import io.vmqos.host.PathRequest;
-import io.vmqos.host.PathStateStore;
-import io.vmqos.host.PathThreadSizing;
-import io.vmqos.host.PathTransaction;
-import io.vmqos.host.Reserver;
-import io.vmqos.host.VmReservationPlan;
+import io.vmqos.host.service.HostService;
 import io.vmqos.lab.GuestImage;
 import io.vmqos.lab.LabNetwork;
 import io.vmqos.lab.LabVm;
@@ -29,22 +28,15 @@ import io.vmqos.lab.load.LoadResult;
 import io.vmqos.lab.load.LoadSpec;
 import io.vmqos.lab.load.NoisyNeighbour;
 import io.vmqos.linux.ProcFs;
-import io.vmqos.linux.ThreadScheduler;
-import io.vmqos.linux.net.IpRoute;
 import io.vmqos.linux.net.LinkShaper;
 import io.vmqos.linux.net.NapiChange;
 import io.vmqos.linux.net.NetUnits;
 import io.vmqos.linux.net.ShapedLink;
-import io.vmqos.linux.net.TapDiscovery;
 import io.vmqos.linux.net.ThreadedNapi;
 import io.vmqos.linux.net.VmShare;
 import io.vmqos.qemu.VmDiscovery;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -52,6 +44,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -69,7 +62,7 @@ import java.util.function.Supplier;
  * <ul>
  *   <li>{@link Scenario#NOISY_FLOOD}: the protected VM gets only its own thread reservations (as noisy+vmqos); the
  *       NAPI threads stay SCHED_OTHER and nothing is shaped.</li>
- *   <li>{@link Scenario#NOISY_FLOOD_VMQOS}: one {@link PathTransaction} gives the protected VM its thread
+ *   <li>{@link Scenario#NOISY_FLOOD_VMQOS}: one reconcile (scope {@code demo:NAME}) gives the protected VM its thread
  *       reservations plus one reservation per NAPI thread of its path, sized for the sum of both VMs' SLAs
  *       ({@link #sizeNapiFromSlas}); the shared path's entry (the client end of the uplink) gets one HTB class per
  *       VM ({@link #PROTECTED}, {@link #FLOOD_CEILING}); a second transaction shapes the flooded VM's tap, both
@@ -100,8 +93,7 @@ final class FloodScenarios implements AutoCloseable {
     private final LabNetwork net;
     private final LabVm floodVm;
     private final VmThreads floodThreads;
-    private final PathTransaction tx;
-    private final Path stateDir;
+    private final HostService service;
     private final Consumer<String> progress;
     /** The veth's NAPI changes that make it play the NIC ({@link #nicModel}), undone by {@link #close()}. */
     private final List<NapiChange> nic = new ArrayList<>();
@@ -114,34 +106,26 @@ final class FloodScenarios implements AutoCloseable {
     private final LinkShaper shaper = LinkShaper.system();
     private ShapedLink sharedEntry;
 
-    private FloodScenarios(LabNetwork net, LabVm floodVm, VmThreads floodThreads, PathTransaction tx, Path stateDir,
-                           Consumer<String> progress) {
+    private FloodScenarios(LabNetwork net, LabVm floodVm, VmThreads floodThreads, HostService service, Consumer<String> progress) {
         this.net = net;
         this.floodVm = floodVm;
         this.floodThreads = floodThreads;
-        this.tx = tx;
-        this.stateDir = stateDir;
+        this.service = service;
         this.progress = progress;
     }
 
     /** Boots the flooded VM on a new tap of {@code net}. */
-    static FloodScenarios start(LabNetwork net, GuestImage image, Reserver reserver, ThreadScheduler sched, long protectedRate,
+    static FloodScenarios start(LabNetwork net, GuestImage image, HostService service, long protectedRate,
                                 int noiseWorkers, KernelLimits limits, Consumer<String> progress) {
         progress.accept("flood scenarios: booting a second VM to flood");
         LabVm vm = new VmLauncher().launch(net.nextVm(image).withCpus(1));
         try {
             VmThreads threads = VmDiscovery.viaQmp(vm.qmpSocket());
-            Path dir = Files.createTempDirectory("vqdemo-path-");
-            PathTransaction tx = new PathTransaction(reserver, sched, IpRoute.system(), new TapDiscovery(),
-                    new PathStateStore(dir.resolve("path-state.json")));
             progress.accept("flooded VM up under " + vm.accel() + " at " + vm.guestIp() + " in " + vm.bootTime().toMillis() + " ms");
-            FloodScenarios f = new FloodScenarios(net, vm, threads, tx, dir, progress);
+            FloodScenarios f = new FloodScenarios(net, vm, threads, service, progress);
             f.nicModel();
             f.sizeNapiFromSlas(protectedRate, noiseWorkers, limits);
             return f;
-        } catch (IOException e) {
-            vm.close();
-            throw new UncheckedIOException(e);
         } catch (RuntimeException e) {
             vm.close();
             throw e;
@@ -223,13 +207,31 @@ final class FloodScenarios implements AutoCloseable {
     /** Names the protected VM's NIC, so noisy+flood+vmqos can also shape the shared path's entry per VM. */
     void protect(String mac) { this.protectedMac = mac; }
 
-    private PathThreadSizing napiSizing() {
-        return (thread, device, vms) -> {
-            Reservation r = napiSizes.get(thread.pid());
-            if (r == null) throw new DemoAbortedException("NAPI thread " + thread.comm() + " appeared after the sizing; rerun the demo");
-            return r;
-        };
+    /**
+     * What a path reservation is for: a NAPI thread carries the packets of every VM whose traffic crosses its device, so
+     * each of the protected VM's path threads gets the reservation sized for both VMs' SLAs ({@link #napiSizes}), in
+     * place of the one {@code vm reserve --napi} would give them all.
+     */
+    private DesiredState protectedDesired(VmThreads vm, Reservation vcpu, Reservation io, boolean path) {
+        ExplicitPolicy.Request req = new ExplicitPolicy.Request(vcpu, io, io, path ? Reservation.of(napiSizes.values().iterator().next().runtimeNs(),
+                napiSizes.values().iterator().next().periodNs()) : null, Optional.empty(), Optional.empty(), false, false);
+        DesiredState d = ExplicitPolicy.desired(service.observer().observe(key(vm), vm), req);
+        if (!path) return d;
+        List<DesiredThread> threads = new ArrayList<>();
+        for (DesiredThread t : d.threads()) {
+            if (t.pid() != vm.pid()) {
+                Reservation r = napiSizes.get(t.tid());
+                if (r == null) throw new DemoAbortedException("NAPI thread " + t.label() + " appeared after the sizing; rerun the demo");
+                t = new DesiredThread(t.tid(), t.pid(), t.vms(), t.label(), SchedAttributes.deadline(r), t.cpu());
+            }
+            threads.add(t);
+        }
+        return new DesiredState(threads, d.napi(), d.irqs(), d.partitions(), d.shaping(), d.kept(), d.plan(), d.unsized(), d.notes());
     }
+
+    private static String key(VmThreads vm) { return vm.name().isEmpty() ? "pid-" + vm.pid() : vm.name(); }
+
+    private static String scope(VmThreads vm) { return "demo:" + key(vm); }
 
     private List<String> floodPrefix() { return List.of("ip", "netns", "exec", net.clientNamespace()); }
 
@@ -245,9 +247,11 @@ final class FloodScenarios implements AutoCloseable {
         boolean vmqos = s == Scenario.NOISY_FLOOD_VMQOS;
         try {
             if (vmqos) {
-                var r = tx.apply(protectedVm, VmReservationPlan.reserve(protectedVm, new VmReservationPlan.RoleReservations(vcpu, io, io)),
-                        new PathRequest(napiSizing(), null, null));
-                tx.apply(floodThreads, List.of(), new PathRequest(null, FLOOD_CEILING, FLOOD_CEILING));
+                var r = service.reconcile(scope(protectedVm), rec -> protectedDesired(protectedVm, vcpu, io, true), List::of);
+                ExplicitPolicy.Request capped = new ExplicitPolicy.Request(null, null, null, null, Optional.of(FLOOD_CEILING), Optional.of(FLOOD_CEILING),
+                        false, false);
+                service.reconcile(scope(floodThreads), rec -> ExplicitPolicy.desired(service.observer().observe(key(floodThreads), floodThreads), capped),
+                        List::of);
                 if (protectedMac != null) {
                     // The taps come after the shared NAPI threads have done the work: the flood must be held back where it
                     // enters the shared path, or it still spends those threads' budget (measured, first version).
@@ -255,15 +259,14 @@ final class FloodScenarios implements AutoCloseable {
                             new VmShare("protected", protectedMac, PROTECTED),
                             new VmShare("flooded", floodVm.spec().mac(), FLOOD_CEILING)), false);
                 }
-                progress.accept("  path: " + r.threads().outcomes().size() + " threads reserved (NAPI threads on "
-                        + r.napi().stream().map(c -> c.device()).toList() + "); shared entry " + net.clientVeth() + " shaped per VM (protected "
+                progress.accept("  path: " + r.threads().size() + " threads reserved (NAPI threads on "
+                        + r.desired().napi().stream().map(c -> c.device().name()).toList() + "); shared entry " + net.clientVeth() + " shaped per VM (protected "
                         + NetUnits.formatRate(PROTECTED.rateBits()) + " ceil " + NetUnits.formatRate(PROTECTED.ceilBits()) + ", flooded "
                         + NetUnits.formatRate(FLOOD_CEILING.rateBits()) + " ceil " + NetUnits.formatRate(FLOOD_CEILING.ceilBits())
                         + "); flooded tap shaped both ways to ceil " + NetUnits.formatRate(FLOOD_CEILING.ceilBits()));
             } else {
                 // the VM's own reservations only, as in noisy+vmqos (an empty path request: no NAPI, no tc)
-                tx.apply(protectedVm, VmReservationPlan.reserve(protectedVm, new VmReservationPlan.RoleReservations(vcpu, io, io)),
-                        new PathRequest(null, null, null));
+                service.reconcile(scope(protectedVm), rec -> protectedDesired(protectedVm, vcpu, io, false), List::of);
             }
             ProcFs proc = new ProcFs();
             Map<Integer, Long> cpu0 = new TreeMap<>();
@@ -304,10 +307,9 @@ final class FloodScenarios implements AutoCloseable {
 
     private void releaseQuietly(VmThreads vm) {
         try {
-            var r = tx.release(vm);
-            for (String p : r.problems()) progress.accept("warning: release of " + r.vm() + ": " + p);
+            service.release(scope(vm));
         } catch (RuntimeException e) {
-            progress.accept("warning: could not release " + PathTransaction.keyOf(vm) + ": " + e.getMessage());
+            progress.accept("warning: could not release " + key(vm) + ": " + e.getMessage());
         }
     }
 
@@ -331,14 +333,8 @@ final class FloodScenarios implements AutoCloseable {
                     progress.accept("warning: could not restore NAPI on " + c.device() + " (its namespace goes with the lab): " + e.getMessage());
                 }
             }
-            floodVm.close();
         } finally {
-            try (var files = Files.list(stateDir)) {
-                for (Path p : files.toList()) Files.deleteIfExists(p);
-                Files.deleteIfExists(stateDir);
-            } catch (IOException e) {
-                progress.accept("warning: could not delete " + stateDir + ": " + e.getMessage());
-            }
+            floodVm.close();
         }
     }
 }

@@ -1,30 +1,42 @@
-package io.vmqos.host;
+package io.vmqos.host.service;
 
+import io.vmqos.analysis.ExplicitPolicy;
 import io.vmqos.core.KernelLimits;
 import io.vmqos.core.Reservation;
 import io.vmqos.core.SchedAttributes;
 import io.vmqos.core.SchedPolicy;
-import io.vmqos.core.ThreadChange;
 import io.vmqos.core.net.KernelThread;
 import io.vmqos.core.net.TapRef;
 import io.vmqos.core.vm.ThreadRole;
 import io.vmqos.core.vm.VmThread;
 import io.vmqos.core.vm.VmThreads;
+import io.vmqos.host.KernelLedgerAccess;
+import io.vmqos.host.PlanRefusedException;
+import io.vmqos.host.Reserver;
+import io.vmqos.host.reconcile.CrashPoints;
+import io.vmqos.host.reconcile.HostAdapters;
+import io.vmqos.host.reconcile.ReconcileFailedException;
+import io.vmqos.host.state.HostRecord;
+import io.vmqos.host.state.RecordStore;
+import io.vmqos.linux.CpuPartitions;
 import io.vmqos.linux.DeadlineLedger;
 import io.vmqos.linux.KernelParameters;
 import io.vmqos.linux.LinuxThreadScheduler;
 import io.vmqos.linux.ProcFs;
 import io.vmqos.linux.net.ClassStats;
 import io.vmqos.linux.net.CommandRunner;
+import io.vmqos.linux.net.Interrupts;
 import io.vmqos.linux.net.IpRoute;
 import io.vmqos.linux.net.KernelThreads;
 import io.vmqos.linux.net.LinkShaper;
 import io.vmqos.linux.net.NapiUnsupportedException;
+import io.vmqos.linux.net.NetPathDiscovery;
 import io.vmqos.linux.net.NetUnits;
 import io.vmqos.linux.net.ProcessCommandRunner;
-import io.vmqos.linux.net.QdiscState;
 import io.vmqos.linux.net.ShapingException;
+import io.vmqos.linux.net.SystemPathDiscovery;
 import io.vmqos.linux.net.TapDiscovery;
+import io.vmqos.linux.net.ThreadedNapi;
 import io.vmqos.testing.HostGuard;
 import io.vmqos.testing.Root;
 import io.vmqos.testing.TestThreads;
@@ -38,26 +50,28 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The path transaction on the real kernel, without QEMU: namespaces {@code vqpath<tag>b} (bridge br0, a tap, a veth
- * end) and {@code vqpath<tag>c} (the veth's other end); a fake /proc tree makes a "VM" whose fd is the tun device
- * attached to the tap and whose network namespace is the bridge namespace (symlinks into the real /proc and
- * /run/netns), and whose one "vCPU" is a real sleeping thread of this JVM. Checks apply, read-back, release and
- * rollback at every stage, comparing the host before and after.
+ * The pipeline on the real kernel with the real network adapters, without QEMU: namespaces {@code vqpath<tag>b}
+ * (bridge br0, a tap, a veth end) and {@code vqpath<tag>c} (the veth's other end); a fake /proc tree makes a "VM" whose
+ * fd is the tun device attached to the tap and whose network namespace is the bridge namespace, and whose one "vCPU"
+ * is a real sleeping thread of this JVM. {@code vm reserve}'s desired state (threads, threaded NAPI along the path, its
+ * NAPI threads, tc both ways) is applied, read back and released, and a failure at each step rolls everything back;
+ * the host is compared before and after.
  */
 @ExtendWith(HostGuard.class)
-class PathTransactionKernelTest {
+class HostServiceKernelTest {
     private static final Reservation VCPU = Reservation.of(1_000_000, 10_000_000);
     private static final Reservation NAPI = Reservation.of(500_000, 10_000_000);
 
     private final LinuxThreadScheduler sched = new LinuxThreadScheduler();
     private final KernelLimits limits = new KernelParameters().limits();
-    private final Reserver reserver = new Reserver(sched, new KernelLedgerAccess(new DeadlineLedger(sched), new ProcFs()), limits, 0.10);
+    private final DeadlineLedger ledger = new DeadlineLedger(sched);
     private final IpRoute ip = IpRoute.system();
     private final List<String> namespaces = new ArrayList<>();
     private String tag, brNs, cliNs, tap, vb, vc;
@@ -114,16 +128,33 @@ class PathTransactionKernelTest {
         return new TapDiscovery(proc, Path.of("/run/netns"));
     }
 
-    private VmThreads vm() {
-        return new VmThreads(4242, "vqpath-" + tag, VmThreads.Source.PROC, List.of(new VmThread(vcpu.tid(0), ThreadRole.VCPU, "vcpu0", 0)));
+    private VmThreads vm(String name) {
+        return new VmThreads(4242, name, VmThreads.Source.PROC, List.of(new VmThread(vcpu.tid(0), ThreadRole.VCPU, "vcpu0", 0)));
     }
 
-    private List<ThreadChange> vmChanges() {
-        return List.of(new ThreadChange(vcpu.tid(0), SchedAttributes.deadline(VCPU), "vcpu0"));
+    private LinkShaper shaper(CommandRunner runner) { return new LinkShaper(new IpRoute(runner)); }
+
+    /** The pipeline over the real kernel and network, the "VM" found through the fake /proc. */
+    private HostService service(CommandRunner runner, boolean withTap) throws Exception {
+        IpRoute ipr = new IpRoute(runner);
+        ThreadedNapi napi = new ThreadedNapi(ipr, new KernelThreads());
+        LinkShaper shaper = new LinkShaper(ipr);
+        CpuPartitions partitions = CpuPartitions.available().orElse(CpuPartitions.none());
+        HostAdapters adapters = new HostAdapters(reserve -> new Reserver(sched, new KernelLedgerAccess(ledger, new ProcFs()), limits, reserve), 0.10,
+                napi, shaper, new Interrupts(), partitions);
+        SystemPathDiscovery paths = new SystemPathDiscovery(ipr, fakeProc(withTap), new NetPathDiscovery(ipr, new KernelThreads(), new Interrupts()));
+        SystemObserver observer = new SystemObserver(l -> { throw new UnsupportedOperationException(); }, paths, new ProcFs(), sched, ledger,
+                new KernelParameters(), napi, shaper, new Interrupts(), partitions);
+        return new HostService(adapters, observer, new RecordStore(tmp.resolve("run/state.json")), CrashPoints.NONE, () -> () -> { });
     }
 
-    private PathTransaction tx(CommandRunner runner, boolean withTap) throws Exception {
-        return new PathTransaction(reserver, sched, new IpRoute(runner), fakeProc(withTap), new PathStateStore(tmp.resolve("run/path-state.json")));
+    private static HostService.Outcome reserve(HostService s, VmThreads vm, ExplicitPolicy.Request req) {
+        return s.reconcile(Scopes.vm(vm.name()), r -> ExplicitPolicy.desired(s.observer().observe(vm.name(), vm), req), List::of);
+    }
+
+    private static ExplicitPolicy.Request request(Reservation napi, boolean shape) {
+        return new ExplicitPolicy.Request(VCPU, null, null, napi, shape ? Optional.of(NetUnits.shaping("100mbit", "200mbit", "15k")) : Optional.empty(),
+                shape ? Optional.of(NetUnits.shaping("50mbit", "80mbit", "15k")) : Optional.empty(), false, false);
     }
 
     /** Everything vmqos could change, as text: NAPI + GRO of both veth ends, qdiscs of tap/veth, scheduling of the napi threads and the vCPU. */
@@ -147,21 +178,13 @@ class PathTransactionKernelTest {
     }
 
     @Test
-    void tapDiscoveryReadsFdinfoAndNamespace() throws Exception {
-        assertThat(fakeProc(true).tapsOf(4242)).containsExactly(new TapRef(tap, brNs));
-    }
-
-    @Test
-    void appliesReadsBackAndReleases() throws Exception {
+    void appliesReadsBackReleasesAndSecondApplyChangesNothing() throws Exception {
         String before = hostState();
-        PathTransaction tx = tx(new ProcessCommandRunner(), true);
-        PathReport r = tx.apply(vm(), vmChanges(), new PathRequest(PathThreadSizing.explicit(NAPI),
-                NetUnits.shaping("100mbit", "200mbit", "15k"), NetUnits.shaping("50mbit", "80mbit", "15k")));
+        HostService s = service(new ProcessCommandRunner(), true);
+        VmThreads vm = vm("vqpath-" + tag);
+        HostService.Outcome o = reserve(s, vm, request(NAPI, true));
         try {
-            System.out.println("path: " + r.network().devices().stream().map(d -> d.name() + "(" + d.kind() + ")").toList()
-                    + " napi " + r.napi() + " warnings " + r.warnings());
-            assertThat(r.network().taps()).containsExactly(new TapRef(tap, brNs));
-            assertThat(r.network().napiDevices()).extracting(d -> d.name()).containsExactly(vb, vc);
+            System.out.println("reconcile: " + o.done());
             // NAPI threads exist and are DEADLINE with the requested reservation
             for (String dev : List.of(vb, vc)) {
                 List<KernelThread> ts = new KernelThreads().napiThreads(dev);
@@ -185,66 +208,55 @@ class PathTransactionKernelTest {
             for (KernelThread t : napiThreads) {
                 assertThat(proc.cpuTimeNs(t.pid())).as(t.comm() + " ran during the flood").isGreaterThan(c0.get(t.pid()));
             }
-            // tc classes with the expected rates
-            ClassStats egress = tx.stats(tap, brNs).classById(LinkShaper.TAP_CLASS_ID).orElseThrow();
+            // tc classes with the expected rates, both ways
+            LinkShaper sh = shaper(new ProcessCommandRunner());
+            ClassStats egress = sh.stats(tap, brNs).classById(LinkShaper.TAP_CLASS_ID).orElseThrow();
             assertThat(egress.rateBits()).isEqualTo(100_000_000L);
             assertThat(egress.ceilBits()).isEqualTo(200_000_000L);
-            String ifb = r.shaped().get(1).ifb().orElseThrow();
-            ClassStats ingress = tx.stats(ifb, brNs).classById(LinkShaper.TAP_CLASS_ID).orElseThrow();
+            HostRecord r = s.record();
+            String ifb = r.shaping().stream().filter(e -> e.ifb() != null).findFirst().orElseThrow().ifb();
+            ClassStats ingress = sh.stats(ifb, brNs).classById(LinkShaper.TAP_CLASS_ID).orElseThrow();
             assertThat(ingress.rateBits()).isEqualTo(50_000_000L);
             assertThat(ingress.ceilBits()).isEqualTo(80_000_000L);
-            // state file
-            PathState st = tx.store().read();
-            assertThat(st.vms()).containsKey("vqpath-" + tag);
-            assertThat(st.vms().get("vqpath-" + tag).napi()).hasSize(2);
-            assertThat(st.vms().get("vqpath-" + tag).shaped()).hasSize(2);
-            assertThatThrownBy(() -> tx.apply(vm(), vmChanges(), new PathRequest(PathThreadSizing.explicit(NAPI), null, null)))
-                    .hasMessageContaining("already has path reservations");
+            // the record: NAPI of both veth ends, both shapings, every reserved thread with its value before
+            assertThat(r.napi()).hasSize(2);
+            assertThat(r.shaping()).hasSize(2);
+            assertThat(r.threads()).hasSize(1 + napiThreads.size());
+            assertThat(r.threads()).allMatch(t -> t.before().toAttributes().policy() == SchedPolicy.OTHER);
+            // applying again changes nothing
+            assertThat(reserve(s, vm, request(NAPI, true)).done()).isEmpty();
         } finally {
-            PathReleaseReport rel = tx.release(vm());
-            assertThat(rel.problems()).isEmpty();
-            assertThat(rel.recorded()).isTrue();
+            HostService.Outcome rel = s.release(Scopes.vm(vm.name()));
+            System.out.println("release: " + rel.done());
         }
         assertThat(hostState()).isEqualTo(before);
-        assertThat(Files.exists(tmp.resolve("run/path-state.json"))).isFalse();
+        assertThat(s.record().isEmpty()).isTrue();
     }
 
     @Test
-    void vmWithoutTapIsRefusedNamingIt() throws Exception {
-        String before = hostState();
-        PathTransaction tx = tx(new ProcessCommandRunner(), false);
-        assertThatThrownBy(() -> tx.apply(vm(), vmChanges(), new PathRequest(PathThreadSizing.explicit(NAPI), null, null)))
-                .isInstanceOf(PathTransactionException.class)
-                .hasMessageContaining("VM vqpath-" + tag).hasMessageContaining("has no tap").hasMessageContaining("-netdev tap");
-        assertThat(hostState()).isEqualTo(before);
-    }
-
-    @Test
-    void deviceWithoutNapiIsATypedErrorAndRollsBack() throws Exception {
+    void aDeviceWithoutNapiIsATypedErrorAndEverythingIsRolledBack() throws Exception {
         // an ifb as a later bridge port: the veth is threaded first, then the ifb refuses
         String ifb = "vqpi" + tag;
         ip.ip(brNs, "link", "add", ifb, "type", "ifb");
         ip.ip(brNs, "link", "set", ifb, "master", "br0");
         ip.ip(brNs, "link", "set", ifb, "up");
         String before = hostState();
-        PathTransaction tx = tx(new ProcessCommandRunner(), true);
-        assertThatThrownBy(() -> tx.apply(vm(), vmChanges(), new PathRequest(PathThreadSizing.explicit(NAPI),
-                NetUnits.shaping("100mbit", "100mbit", "15k"), null)))
-                .isInstanceOf(PathTransactionException.class)
+        HostService s = service(new ProcessCommandRunner(), true);
+        assertThatThrownBy(() -> reserve(s, vm("vqpath-" + tag), request(NAPI, true)))
+                .isInstanceOf(ReconcileFailedException.class)
                 .satisfies(e -> {
-                    PathTransactionException p = (PathTransactionException) e;
-                    assertThat(p.stage()).isEqualTo(PathTransactionException.Stage.NAPI);
-                    assertThat(p.rolledBack()).isTrue();
-                    assertThat(p.getCause()).isInstanceOf(NapiUnsupportedException.class);
-                    assertThat(((NapiUnsupportedException) p.getCause()).device()).isEqualTo(ifb);
-                    System.out.println(p.getMessage());
+                    ReconcileFailedException f = (ReconcileFailedException) e;
+                    System.out.println(f.getMessage());
+                    assertThat(f.rolledBack()).as(f.undoProblems().toString()).isTrue();
+                    assertThat(f.getCause()).isInstanceOf(NapiUnsupportedException.class);
+                    assertThat(((NapiUnsupportedException) f.getCause()).device()).isEqualTo(ifb);
                 });
         assertThat(hostState()).isEqualTo(before);
-        assertThat(tx.store().read().vms()).isEmpty();
+        assertThat(s.record().isEmpty()).isTrue();
     }
 
     @Test
-    void tcFailureMidwayRollsEverythingBack() throws Exception {
+    void aTcFailureMidwayRollsEverythingBack() throws Exception {
         String before = hostState();
         AtomicBoolean failed = new AtomicBoolean();
         ProcessCommandRunner real = new ProcessCommandRunner();
@@ -256,55 +268,75 @@ class PathTransactionKernelTest {
             }
             return real.run(argv, stdin);
         };
-        PathTransaction tx = tx(injecting, true);
-        assertThatThrownBy(() -> tx.apply(vm(), vmChanges(), new PathRequest(PathThreadSizing.explicit(NAPI),
-                NetUnits.shaping("100mbit", "200mbit", "15k"), NetUnits.shaping("50mbit", "80mbit", "15k"))))
-                .isInstanceOf(PathTransactionException.class)
+        HostService s = service(injecting, true);
+        assertThatThrownBy(() -> reserve(s, vm("vqpath-" + tag), request(NAPI, true)))
+                .isInstanceOf(ReconcileFailedException.class)
                 .satisfies(e -> {
-                    PathTransactionException p = (PathTransactionException) e;
-                    System.out.println(p.getMessage());
-                    assertThat(p.stage()).isEqualTo(PathTransactionException.Stage.SHAPE);
-                    assertThat(p.rolledBack()).as(p.rollbackProblems().toString()).isTrue();
-                    assertThat(p.getCause()).isInstanceOf(ShapingException.class);
-                    assertThat(p.getMessage()).contains("tc removed from " + tap).contains("thread(s) put back").contains("NAPI restored on " + vb);
+                    ReconcileFailedException f = (ReconcileFailedException) e;
+                    System.out.println(f.getMessage());
+                    assertThat(f.rolledBack()).as(f.undoProblems().toString()).isTrue();
+                    assertThat(f.getCause()).isInstanceOf(ShapingException.class);
+                    assertThat(f.undone()).anyMatch(u -> u.startsWith("shape egress of " + tap)).anyMatch(u -> u.startsWith("reserve"))
+                            .anyMatch(u -> u.equals("threaded NAPI on " + vb + " in netns " + brNs));
                 });
         assertThat(failed).isTrue();
         assertThat(hostState()).isEqualTo(before);
-        assertThat(tx.store().read().vms()).isEmpty();
+        assertThat(s.record().isEmpty()).isTrue();
     }
 
     @Test
-    void refusedReservationRestoresNapi() throws Exception {
+    void aRefusedReservationPutsNapiBack() throws Exception {
         String before = hostState();
-        PathTransaction tx = tx(new ProcessCommandRunner(), true);
+        HostService s = service(new ProcessCommandRunner(), true);
         // 99% per path thread cannot be admitted
-        assertThatThrownBy(() -> tx.apply(vm(), vmChanges(), new PathRequest(PathThreadSizing.explicit(Reservation.of(9_900_000, 10_000_000)), null, null)))
-                .isInstanceOf(PathTransactionException.class)
+        assertThatThrownBy(() -> reserve(s, vm("vqpath-" + tag), request(Reservation.of(9_900_000, 10_000_000), false)))
+                .isInstanceOf(ReconcileFailedException.class)
                 .satisfies(e -> {
-                    assertThat(((PathTransactionException) e).stage()).isEqualTo(PathTransactionException.Stage.RESERVE);
                     assertThat(e.getCause()).isInstanceOf(PlanRefusedException.class);
-                    assertThat(e.getMessage()).contains("NAPI restored on " + vb);
+                    assertThat(((ReconcileFailedException) e).undone()).anyMatch(u -> u.startsWith("threaded NAPI on " + vb));
                 });
         assertThat(hostState()).isEqualTo(before);
     }
 
     @Test
-    void sharedPathThreadsStayUntilTheLastVmReleases() throws Exception {
+    void sharedPathThreadsStayUntilTheLastScopeReleases() throws Exception {
         String before = hostState();
-        PathTransaction tx = tx(new ProcessCommandRunner(), true);
-        VmThreads a = vm();
+        HostService s = service(new ProcessCommandRunner(), true);
+        VmThreads a = vm("vqpath-" + tag);
         VmThreads b = new VmThreads(4242, "vqpath-" + tag + "-2", VmThreads.Source.PROC, List.of());
-        tx.apply(a, vmChanges(), new PathRequest(PathThreadSizing.explicit(NAPI), null, null));
+        ExplicitPolicy.Request onlyNapi = new ExplicitPolicy.Request(null, null, null, NAPI, Optional.empty(), Optional.empty(), false, false);
+        reserve(s, a, request(NAPI, false));
         try {
-            tx.apply(b, List.of(), new PathRequest(PathThreadSizing.explicit(NAPI), null, null));
-            PathReleaseReport ra = tx.release(a);
-            assertThat(ra.handedOver()).isNotEmpty();
+            reserve(s, b, onlyNapi);
+            s.release(Scopes.vm(a.name()));
             for (KernelThread t : new KernelThreads().napiThreads(vb)) assertThat(sched.get(t.pid()).isDeadline()).isTrue();
             assertThat(ip.readSys(brNs, "/sys/class/net/" + vb + "/threaded")).isEqualTo("1");
+            assertThat(sched.get(vcpu.tid(0)).policy()).isEqualTo(SchedPolicy.OTHER);
         } finally {
-            tx.release(b);
-            tx.release(a);
+            s.release(Scopes.vm(b.name()));
+            s.release(Scopes.vm(a.name()));
+        }
+        assertThat(hostState()).isEqualTo(before);
+        assertThat(s.record().isEmpty()).isTrue();
+    }
+
+    @Test
+    void twoScopesWantingAThreadDifferentlyIsAConflictThatChangesNothing() throws Exception {
+        HostService s = service(new ProcessCommandRunner(), true);
+        VmThreads a = vm("vqpath-" + tag);
+        String before = hostState();
+        reserve(s, a, request(null, false));
+        try {
+            VmThreads other = new VmThreads(4242, "vqpath-" + tag + "-x", VmThreads.Source.PROC, a.threads());
+            ExplicitPolicy.Request more = new ExplicitPolicy.Request(Reservation.of(2_000_000, 10_000_000), null, null, null, Optional.empty(),
+                    Optional.empty(), false, false);
+            String held = hostState();
+            assertThatThrownBy(() -> reserve(s, other, more)).isInstanceOf(PlanRefusedException.class).hasMessageContaining("also reserved by");
+            assertThat(hostState()).isEqualTo(held);
+        } finally {
+            s.release(Scopes.vm(a.name()));
         }
         assertThat(hostState()).isEqualTo(before);
     }
+
 }
