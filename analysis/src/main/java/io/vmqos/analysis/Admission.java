@@ -133,20 +133,24 @@ public final class Admission {
         long planDensity = 0, planMax = 0;
         for (StageReservation s : plan.stages()) {
             long dens = density(s);
-            planDensity += dens;
+            planDensity += dens * s.threads();
             planMax = Math.max(planMax, dens);
         }
         List<Placement> placements = new ArrayList<>(plan.stages().size());
         if (host.partitioned()) {
             long cpuCap = d.perCpuCapacity().minus(host.reserveOf(d.perCpuCapacity())).kernelUnits();
-            int[] cpus = domainCpus[i];
+            // with hostCpu, the last CPU of a domain of several stays unpartitioned, for the host
+            int[] cpus = host.hostCpu() && domainCpus[i].length > 1 ? Arrays.copyOf(domainCpus[i], domainCpus[i].length - 1) : domainCpus[i];
             long[] held = domainHeld[i];
-            List<StageReservation> order = new ArrayList<>(plan.stages());
-            order.sort(Comparator.comparingLong(Admission::density).reversed().thenComparing(StageReservation::stage));
+            // every thread of every stage is placed on its own (first-fit decreasing by density)
+            List<ThreadItem> order = new ArrayList<>();
+            for (StageReservation s : plan.stages()) for (int t = 0; t < s.threads(); t++) order.add(new ThreadItem(s, t));
+            order.sort(Comparator.comparingLong((ThreadItem x) -> density(x.stage())).reversed()
+                    .thenComparing(x -> x.stage().stage()).thenComparingInt(ThreadItem::index));
             int[] chosenCpu = new int[order.size()];
             long[] chosenDensity = new long[order.size()];
             for (int s = 0; s < order.size(); s++) {
-                long dens = density(order.get(s));
+                long dens = density(order.get(s).stage());
                 int chosen = -1;
                 long emptiest = Long.MAX_VALUE;
                 for (int c = 0; c < cpus.length; c++) {
@@ -159,13 +163,13 @@ public final class Admission {
                     CpuBandwidth best = CpuBandwidth.ofKernelUnits(Math.max(0, cpuCap - emptiest));
                     CpuBandwidth needed = CpuBandwidth.ofKernelUnits(dens);
                     return new AdmissionDecision.Rejected(d.name(), Constraint.CPU_DENSITY, needed, best,
-                            "no CPU of root domain " + d.name() + " has room for the " + order.get(s).stage() + " thread's density "
-                                    + needed.percent() + " (Q/D of " + order.get(s).reservation() + "); the emptiest CPU has "
+                            "no CPU of root domain " + d.name() + " has room for the " + order.get(s).stage().stage() + " thread's density "
+                                    + needed.percent() + " (Q/D of " + order.get(s).stage().reservation() + "); the emptiest CPU has "
                                     + best.percent() + " left of " + CpuBandwidth.ofKernelUnits(cpuCap).percent());
                 }
                 chosenCpu[s] = chosen;
                 chosenDensity[s] = dens;
-                placements.add(new Placement(plan.vm(), order.get(s).stage(), d.name(), chosen));
+                placements.add(new Placement(plan.vm(), order.get(s).stage().stage(), order.get(s).index(), d.name(), chosen));
             }
             if (commit) {
                 for (int s = 0; s < order.size(); s++) cpuUsed[chosenCpu[s]] += chosenDensity[s];
@@ -181,7 +185,9 @@ public final class Admission {
                         "global EDF on root domain " + d.name() + " cannot guarantee deadlines: total density " + totalDensity.percent()
                                 + " exceeds m − (m−1)·δmax = " + bound.percent() + " (Goossens-Funk-Baruah); use partitioned placement or smaller densities");
             }
-            for (StageReservation s : plan.stages()) placements.add(new Placement(plan.vm(), s.stage(), d.name(), Placement.ANY_CPU));
+            for (StageReservation s : plan.stages()) {
+                for (int t = 0; t < s.threads(); t++) placements.add(new Placement(plan.vm(), s.stage(), t, d.name(), Placement.ANY_CPU));
+            }
             if (commit) {
                 usedDensity[i] += planDensity;
                 maxDensity[i] = dMax;
@@ -190,6 +196,9 @@ public final class Admission {
         if (commit) usedBw[i] += need.kernelUnits();
         return new AdmissionDecision.Admitted(d.name(), placements);
     }
+
+    /** One thread of a stage, to place. */
+    private record ThreadItem(StageReservation stage, int index) {}
 
     /** Density Q/D of a stage in kernel units, rounded up ({@link io.vmqos.core.Reservation#density()}). */
     static long density(StageReservation s) { return s.reservation().density().kernelUnits(); }

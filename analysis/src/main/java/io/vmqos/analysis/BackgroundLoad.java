@@ -34,7 +34,7 @@ public final class BackgroundLoad {
         List<StageReservation> out = new ArrayList<>(plan.stages().size());
         for (StageReservation s : plan.stages()) {
             double bg = costs.kinds().contains(s.stage()) ? costs.cost(s.stage()).backgroundNsPerSecond() : 0;
-            out.add(new StageReservation(s.stage(), widen(s.reservation(), bg), s.guaranteedRatePps(), s.latencyNs()));
+            out.add(new StageReservation(s.stage(), widen(s.reservation(), bg), s.guaranteedRatePps(), s.latencyNs(), s.threads()));
         }
         return new VmPlan(plan.vm(), plan.sla(), out, plan.delayBoundNs(), plan.backlogBoundPackets());
     }

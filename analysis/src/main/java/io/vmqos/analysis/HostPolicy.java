@@ -74,8 +74,9 @@ import java.util.TreeSet;
  * host NICs runs threaded (so that it has threads to reserve); its IRQs are moved onto the CPUs its threads run on
  * when their affinity reaches other CPUs; {@code vms[].shaping} shapes each of the VM's taps (traffic towards the VM).
  *
- * <p><b>Partitioned.</b> With {@code host.partitioned}, every thread is pinned to the CPU the plan placed its stage
- * on, and those CPUs become root domains of their own.
+ * <p><b>Partitioned.</b> With {@code host.partitioned}, every thread is placed on a CPU of its own choosing
+ * (first-fit decreasing by density, every thread of a stage on its own), pinned to it, and those CPUs become root
+ * domains of their own; the last CPU of each root domain of several stays the host's (load balanced, unpartitioned).
  */
 public final class HostPolicy {
     private HostPolicy() {}
@@ -123,7 +124,7 @@ public final class HostPolicy {
                                 "remove this reservation or add the stage's cost to the cost model (vmqos calibrate)");
                     }
                 }
-                sized.add(new VmRequest(vm.name(), sla.get(), in.costs().get(), vm.explicit(), null));
+                sized.add(new VmRequest(vm.name(), sla.get(), in.costs().get(), vm.explicit(), null, threadCounts(in.running().get(vm.name()))));
             } else {
                 if (sla.isPresent()) {
                     notes.add("vm " + vm.name() + ": no cost model, so the SLA is not checked: only its explicit reservations ("
@@ -132,7 +133,7 @@ public final class HostPolicy {
                     notes.add("vm " + vm.name() + ": no SLA: only its explicit reservations are planned");
                 }
                 unsized.add(vm.name());
-                fixed.add(fixedPlan(vm, sla.orElse(null), cfg.overheadPerActivationNs()));
+                fixed.add(fixedPlan(vm, sla.orElse(null), cfg.overheadPerActivationNs()).withThreads(threadCounts(in.running().get(vm.name()))));
             }
         }
         HostPlan plan = planAll(capacity, sizer, sized, fixed);
@@ -140,7 +141,7 @@ public final class HostPolicy {
         Desired out = new Desired();
         Map<Integer, String> owner = new HashMap<>();
         Map<String, Placement> placed = new HashMap<>();
-        for (Placement p : plan.placements()) placed.put(p.vm() + "/" + p.stage(), p);
+        for (Placement p : plan.placements()) placed.put(p.vm() + "/" + p.stage() + "/" + p.thread(), p);
         for (VmPlan vp : plan.vms()) {
             ObservedVm ov = in.running().get(vp.vm());
             if (ov == null) continue;
@@ -153,8 +154,9 @@ public final class HostPolicy {
                 }
                 List<VmThread> threads = ov.threads().threads().stream().filter(t -> t.role().stage().orElse(null) == s.stage()).toList();
                 if (threads.isEmpty()) notes.add("vm " + vp.vm() + ": " + stageName(s.stage()) + " stage: the VM has no such thread; nothing reserved for it");
-                Placement p = placed.get(vp.vm() + "/" + s.stage());
+                int index = 0;
                 for (VmThread t : threads) {
+                    Placement p = placed.get(vp.vm() + "/" + s.stage() + "/" + Math.min(index++, s.threads() - 1));
                     String prev = owner.putIfAbsent(t.tid(), vp.vm() + " " + stageName(s.stage()));
                     if (prev != null) {
                         throw new InvalidInputException("vms." + vp.vm() + "." + stageName(s.stage()), "thread " + t.tid() + " (" + t.name()
@@ -213,7 +215,7 @@ public final class HostPolicy {
             }
             Optional<Reservation> r = napiReservation(tid, shares, in.costs(), cfg, in.facts(), notes);
             if (r.isEmpty()) continue;
-            Placement p = placed.get(shares.get(0).vm() + "/" + StageKind.NAPI);
+            Placement p = placed.get(shares.get(0).vm() + "/" + StageKind.NAPI + "/0");
             out.threads.add(new DesiredThread(tid, tid, shares.stream().map(VmPlan::vm).toList(), vmNames(shares, "+") + " napi " + tid,
                     SchedAttributes.deadline(r.get()), p != null && p.pinned() ? p.cpu() : DesiredThread.ANY_CPU));
         }
@@ -351,11 +353,11 @@ public final class HostPolicy {
             rest.add(new RootDomain(d.name(), d.cpus(), d.rtRuntimeNs(), d.rtPeriodNs(),
                     d.heldByOthers().plus(heldByFixed.getOrDefault(d.name(), CpuBandwidth.ZERO)), held));
         }
-        HostPlan hp = new Planner(sizer).plan(new HostCapacity(rest, capacity.reserveFraction(), capacity.partitioned()), sized);
+        HostPlan hp = new Planner(sizer).plan(new HostCapacity(rest, capacity.reserveFraction(), capacity.partitioned(), capacity.hostCpu()), sized);
         admitted.addAll(hp.vms());
         admitted.sort(Comparator.comparing(VmPlan::vm));
         placements.addAll(hp.placements());
-        placements.sort(Comparator.comparing(Placement::vm).thenComparing(Placement::stage));
+        placements.sort(Comparator.comparing(Placement::vm).thenComparing(Placement::stage).thenComparingInt(Placement::thread));
         refusals.addAll(hp.refusals());
         refusals.sort(Comparator.comparing(Refusal::vm));
         CpuBandwidth total = CpuBandwidth.ZERO;
@@ -363,6 +365,14 @@ public final class HostPolicy {
         TreeMap<Integer, CpuBandwidth> usedPerCpu = new TreeMap<>(hp.usedPerCpu());
         perCpuFixed.forEach((cpu, v) -> usedPerCpu.merge(cpu, v, CpuBandwidth::plus));
         return new HostPlan(admitted, placements, total, hp.remainingPerRootDomain(), usedPerCpu, refusals);
+    }
+
+    /** How many threads each of a running VM's stages has (a VM not running: one each); the napi stage counts as one. */
+    private static Map<StageKind, Integer> threadCounts(ObservedVm ov) {
+        Map<StageKind, Integer> n = new java.util.EnumMap<>(StageKind.class);
+        if (ov == null) return n;
+        for (VmThread t : ov.threads().threads()) t.role().stage().ifPresent(s -> n.merge(s, 1, Integer::sum));
+        return n;
     }
 
     /** A plan of explicit reservations only: latency per stage from the reservation, rates and bounds unknown (-1). */
@@ -419,7 +429,7 @@ public final class HostPolicy {
             }
         }
         if (domains.isEmpty()) throw new InvalidInputException("host.cpus", "no root domain to plan on", "check /sys/devices/system/cpu/online");
-        return new HostCapacity(domains, cfg.host().hostReserve(), cfg.host().partitioned());
+        return new HostCapacity(domains, cfg.host().hostReserve(), cfg.host().partitioned(), true);
     }
 
     // ---- helpers ----------------------------------------------------------------------------------------------------

@@ -46,7 +46,7 @@ public final class Planner {
         for (VmRequest r : sorted) {
             SizingOutcome out = sizer.size(r.vm(), r.sla(), r.costs(), r.explicit());
             switch (out) {
-                case SizingOutcome.Fits f -> sized.add(new Sized(r, BackgroundLoad.widen(f.plan(), r.costs())));
+                case SizingOutcome.Fits f -> sized.add(new Sized(r, BackgroundLoad.widen(f.plan(), r.costs()).withThreads(r.threads())));
                 case SizingOutcome.Refused x -> refusals.add(x.refusal());
             }
         }
@@ -66,7 +66,7 @@ public final class Planner {
             }
         }
         admitted.sort(Comparator.comparing(VmPlan::vm));
-        placements.sort(Comparator.comparing(Placement::vm).thenComparing(Placement::stage));
+        placements.sort(Comparator.comparing(Placement::vm).thenComparing(Placement::stage).thenComparingInt(Placement::thread));
         TreeMap<String, CpuBandwidth> remaining = new TreeMap<>();
         TreeMap<Integer, CpuBandwidth> perCpu = new TreeMap<>();
         for (RootDomain d : host.rootDomains()) {
@@ -91,7 +91,7 @@ public final class Planner {
 
     private boolean admits(Admission admission, VmRequest r, io.vmqos.core.NetworkSla sla) {
         SizingOutcome.Fits f = sizer.trySize(r.vm(), sla, r.costs(), r.explicit());
-        return f != null && admission.check(BackgroundLoad.widen(f.plan(), r.costs()), r.rootDomain()) instanceof AdmissionDecision.Admitted;
+        return f != null && admission.check(BackgroundLoad.widen(f.plan(), r.costs()).withThreads(r.threads()), r.rootDomain()) instanceof AdmissionDecision.Admitted;
     }
 
     private record Sized(VmRequest request, VmPlan plan) {}

@@ -120,6 +120,25 @@ class HostPolicyTest {
     }
 
     @Test
+    void admissionCountsEveryThreadOfAStageAndPartitionedPlacesEachOnItsOwn() {
+        HostConfig cfg = config(HostSection.DEFAULT, explicit("web1", Map.of(StageKind.VCPU, VCPU, StageKind.IO, IO)));
+        DesiredState d = HostPolicy.desired(input(cfg, Optional.empty(), facts(Map.of()), vm("web1", 100, List.of())));
+        // two vCPUs at 10% and main loop, iothread and vhost at 5%: what the kernel will hold
+        assertThat(d.plan().totalBandwidth()).isEqualTo(VCPU.bandwidth().times(2).plus(IO.bandwidth().times(3)));
+        // partitioned: one placement per thread, on every CPU but the domain's last (the host's): two 30% vCPUs share
+        // CPU 0, two 60% ones cannot
+        HostConfig part = config(new HostSection("", true, 0.10, List.of()), explicit("web1", Map.of(StageKind.VCPU, Reservation.of(3_000_000, 10_000_000))));
+        DesiredState p = HostPolicy.desired(input(part, Optional.empty(), facts(Map.of()), vm("web1", 100, List.of())));
+        assertThat(p.complete()).isTrue();
+        assertThat(thread(p, 101).cpu()).isEqualTo(0);
+        assertThat(thread(p, 102).cpu()).isEqualTo(0);
+        assertThat(p.partitions().getFirst().cpus()).containsExactly(0);
+        HostConfig big = config(new HostSection("", true, 0.10, List.of()), explicit("web1", Map.of(StageKind.VCPU, Reservation.of(6_000_000, 10_000_000))));
+        DesiredState refused = HostPolicy.desired(input(big, Optional.empty(), facts(Map.of()), vm("web1", 100, List.of())));
+        assertThat(refused.plan().refusals()).singleElement().satisfies(r -> assertThat(r.constraint()).isEqualTo(io.vmqos.core.Refusal.Constraint.CPU_DENSITY));
+    }
+
+    @Test
     void aNapiStageThreadsThePathsNapiAndReservesItsThreadOnceForAllTheVmsThatCrossIt() {
         HostConfig cfg = config(HostSection.DEFAULT, sla("web1", 4000, 8, 5_000_000), sla("web2", 1000, 32, 20_000_000));
         // before threaded NAPI: the veth is wanted threaded, there is no thread to reserve yet

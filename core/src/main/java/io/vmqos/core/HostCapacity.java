@@ -16,9 +16,16 @@ import java.util.Set;
  *     plans, in {@code [0, 1)}; default 0.10
  * @param partitioned true: each stage thread is pinned to one CPU chosen first-fit decreasing, and each CPU's
  *     density must stay within its capacity; false: global EDF over the domain
+ * @param hostCpu partitioned only: the last CPU of a domain of several is not placed on (it stays the host's, load
+ *     balanced, and a root domain cannot be split into partitions only)
  */
-public record HostCapacity(List<RootDomain> rootDomains, double reserveFraction, boolean partitioned) {
+public record HostCapacity(List<RootDomain> rootDomains, double reserveFraction, boolean partitioned, boolean hostCpu) {
     public static final double DEFAULT_RESERVE = 0.10;
+
+    /** Every CPU placeable. */
+    public HostCapacity(List<RootDomain> rootDomains, double reserveFraction, boolean partitioned) {
+        this(rootDomains, reserveFraction, partitioned, false);
+    }
 
     public HostCapacity {
         if (rootDomains == null || rootDomains.isEmpty()) throw new InvalidInputException("host.rootDomains", "is empty", "give at least one root domain");

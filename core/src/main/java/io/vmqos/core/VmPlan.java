@@ -19,11 +19,18 @@ public record VmPlan(String vm, NetworkSla sla, List<StageReservation> stages, l
         stages = List.copyOf(stages);
     }
 
-    /** Sum of the stages' bandwidths Q/P, as the kernel's admission counts them. */
+    /** Sum of the stages' bandwidths Q/P over all their threads, as the kernel's admission counts them. */
     public CpuBandwidth bandwidth() {
         CpuBandwidth sum = CpuBandwidth.ZERO;
-        for (StageReservation s : stages) sum = sum.plus(s.reservation().bandwidth());
+        for (StageReservation s : stages) sum = sum.plus(s.bandwidth());
         return sum;
+    }
+
+    /** The same plan with each stage's thread count from {@code threads} (stages absent keep theirs). */
+    public VmPlan withThreads(java.util.Map<StageKind, Integer> threads) {
+        List<StageReservation> out = new java.util.ArrayList<>();
+        for (StageReservation s : stages) out.add(threads.containsKey(s.stage()) ? s.withThreads(threads.get(s.stage())) : s);
+        return new VmPlan(vm, sla, out, delayBoundNs, backlogBoundPackets);
     }
 
     /** The reservation of a stage, or null when the VM's plan has no such stage. */

@@ -46,8 +46,11 @@ class SlaAndCostTest {
         assertThatThrownBy(() -> new HostCapacity(List.of(a, b), 0.1, false)).hasMessageContaining("CPU 1");
         assertThatThrownBy(() -> new HostCapacity(List.of(a), 1.0, false)).hasMessageContaining("host.reserve");
         assertThatThrownBy(() -> new RootDomain("c", new TreeSet<>(List.of(0)), 950_000_000L, 1_000_000_000L, CpuBandwidth.ofKernelUnits(5),
-                new java.util.TreeMap<>(Map.of(0, CpuBandwidth.ofKernelUnits(6)))))
-                .hasMessageContaining("heldPerCpu");
+                new java.util.TreeMap<>(Map.of(1, CpuBandwidth.ofKernelUnits(6)))))
+                .hasMessageContaining("heldPerCpu").hasMessageContaining("outside the domain");
+        // a constrained deadline's density Q/D held on a CPU may exceed the Q/P the domain's counter holds
+        assertThat(new RootDomain("c", new TreeSet<>(List.of(0)), 950_000_000L, 1_000_000_000L, CpuBandwidth.ofKernelUnits(5),
+                new java.util.TreeMap<>(Map.of(0, CpuBandwidth.ofKernelUnits(6)))).heldPerCpu()).containsEntry(0, CpuBandwidth.ofKernelUnits(6));
         assertThat(new HostCapacity(List.of(b, RootDomain.of("a", new TreeSet<>(List.of(0)))), 0.1, false).rootDomains())
                 .extracting(RootDomain::name).containsExactly("a", "b");
     }
