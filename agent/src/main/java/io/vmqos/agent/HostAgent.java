@@ -82,6 +82,7 @@ public final class HostAgent implements Agent {
         if (config == null) load();
         log.info("managing " + config.vms().size() + " VM(s) of " + file + " (safety-net reconcile every " + Duration.ofNanos(intervalNanos).toSeconds()
                 + " s)");
+        follow(service.record()); // watching before the first reconcile: a change made meanwhile is not missed
         reconcile(Set.of("start"));
     }
 

@@ -79,6 +79,11 @@ public final class Main {
                 case io.vmqos.qemu.QmpException e -> { line.getErr().println(prefix + e.getMessage()); yield REFUSED; }
                 case io.vmqos.host.service.ConfigRefusedException e -> { line.getErr().println(prefix + "refused, nothing changed: " + e.getMessage()); yield REFUSED; }
                 case io.vmqos.host.service.VmNotFoundException e -> { line.getErr().println(prefix + e.getMessage()); yield USAGE; }
+                case io.vmqos.host.reconcile.ReconcileFailedException e when e.rolledBack() && e.getCause() instanceof PlanRefusedException r -> {
+                    // the kernel's admission (or another scope) refused a change: everything before it was put back
+                    line.getErr().println(prefix + "refused, nothing changed: " + r.getMessage());
+                    yield REFUSED;
+                }
                 case io.vmqos.host.reconcile.ReconcileFailedException e -> { line.getErr().println(prefix + "failed: " + e.getMessage()); yield REFUSED; }
                 case io.vmqos.linux.PartitionException e -> { line.getErr().println(prefix + e.getMessage()); yield REFUSED; }
                 case io.vmqos.host.HostLockedException e -> { line.getErr().println(prefix + e.getMessage()); yield REFUSED; }

@@ -56,7 +56,7 @@ final class ReserveCommand implements Callable<Integer> {
             if (asked.isEmpty()) throw new io.vmqos.core.InvalidInputException("threads", "no thread to change", "give at least one thread id (--tid) or a process (--pid)");
             o = host.service(LockOptions.what(spec), lock.wait(spec)).reconcile(Scopes.THREADS, rec -> threadsScope(rec, asked, List.of()), List::of);
         }
-        Reports.printApply(spec.commandLine().getOut(), o.report(), common.json, "reserved");
+        Reports.printOutcome(spec.commandLine().getOut(), o, common.json, "reserved");
         return Main.DONE;
     }
 

@@ -24,6 +24,7 @@ public final class VmLauncher {
     private Duration kvmTimeout = Duration.ofSeconds(20);
     private Duration tcgTimeout = Duration.ofSeconds(60);
     private Path runRoot = Path.of(System.getProperty("java.io.tmpdir"));
+    private Path qmpSocket;
 
     /** Forces one accelerator (no fallback); null restores auto. */
     public VmLauncher accel(Accel a) { this.forced = a; return this; }
@@ -31,6 +32,9 @@ public final class VmLauncher {
     public VmLauncher tcgTimeout(Duration d) { this.tcgTimeout = d; return this; }
     /** Where per-VM run directories go (default java.io.tmpdir; keep short: QMP socket paths max 107 bytes). */
     public VmLauncher runRoot(Path p) { this.runRoot = p; return this; }
+
+    /** Puts QEMU's QMP socket at {@code p} instead of the run directory (a VM restarted on the same socket, as an operator's would). */
+    public VmLauncher qmpSocket(Path p) { this.qmpSocket = p; return this; }
 
     static Accel fromEnv() {
         String v = System.getenv("VMQOS_ACCEL");
@@ -97,6 +101,9 @@ public final class VmLauncher {
             throw new LabSetupException("cannot create a run directory in " + runRoot + ": " + e, "check permissions or free space");
         }
         QemuCommandLine.RunFiles files = QemuCommandLine.RunFiles.in(dir);
+        if (qmpSocket != null) {
+            files = new QemuCommandLine.RunFiles(dir, qmpSocket, files.pidFile(), files.consoleLog(), files.stderrLog());
+        }
         List<String> cmd = QemuCommandLine.build(spec, accel, files, vhost);
         long t0 = System.nanoTime();
         Process p;

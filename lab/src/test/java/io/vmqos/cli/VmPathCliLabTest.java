@@ -6,6 +6,8 @@ import io.vmqos.core.SchedAttributes;
 import io.vmqos.core.SchedPolicy;
 import io.vmqos.core.net.KernelThread;
 import io.vmqos.core.net.TapRef;
+import io.vmqos.host.RunDir;
+import io.vmqos.host.service.SystemHost;
 import io.vmqos.lab.Accel;
 import io.vmqos.lab.Commands;
 import io.vmqos.lab.GuestImage;
@@ -23,6 +25,7 @@ import io.vmqos.linux.net.TapDiscovery;
 import io.vmqos.testing.HostGuard;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,6 +56,12 @@ class VmPathCliLabTest {
     final IpRoute ip = IpRoute.system();
     @TempDir Path tmp;
     String out, err;
+
+    @BeforeEach
+    void ownRunDirectory() { System.setProperty(RunDir.PROPERTY, tmp.resolve("run").toString()); }
+
+    @AfterEach
+    void defaultRunDirectory() { System.clearProperty(RunDir.PROPERTY); }
 
     @BeforeAll
     static void buildImage() {
@@ -101,16 +110,16 @@ class VmPathCliLabTest {
         assertThat(new TapDiscovery().tapsOf((int) vm.pid())).containsExactly(new TapRef("tap0", net.bridgeNamespace()));
 
         String before = hostState(net);
-        String state = tmp.resolve("path-state.json").toString();
         String qmp = vm.qmpSocket().toString();
         assertThat(run("vm", "reserve", "--qmp", qmp, "--vcpu", "2ms/10ms", "--io", "1ms/10ms", "--napi", "500us/10ms",
-                "--shape", "100mbit,200mbit,15k", "--shape-ingress", "50mbit", "--steer-irqs", "--state-file", state, "--json")).as(err).isZero();
+                "--shape", "100mbit,200mbit,15k", "--shape-ingress", "50mbit", "--steer-irqs", "--json")).as(err).isZero();
         try {
             JsonNode r = new ObjectMapper().readTree(out);
             // the lab's path (tap, bridge, veth) has no NIC IRQ: --steer-irqs moves nothing and warns of nothing
-            assertThat(r.get("irqsMoved")).isEmpty();
-            assertThat(r.get("warnings").toString()).doesNotContain("IRQ");
-            System.out.println("reserve: napi " + r.get("napi") + " shaped " + r.get("shaped") + " warnings " + r.get("warnings"));
+            assertThat(r.get("steps").toString()).doesNotContain("IRQ").contains("threaded NAPI on " + net.bridgeVeth())
+                    .contains("threaded NAPI on " + net.clientVeth()).contains("shape egress of tap0").contains("shape ingress of tap0");
+            assertThat(r.get("notes").toString()).doesNotContain("IRQ");
+            System.out.println("reserve: steps " + r.get("steps") + " notes " + r.get("notes"));
             for (String dev : List.of(net.bridgeVeth(), net.clientVeth())) {
                 List<KernelThread> ts = new KernelThreads().napiThreads(dev);
                 assertThat(ts).isNotEmpty();
@@ -124,7 +133,7 @@ class VmPathCliLabTest {
                     List.of("ping", "-c", "5", "-i", "0.2", "-W", "5", vm.guestIp())), Duration.ofSeconds(30));
             assertThat(ping.exitCode()).as(ping.stdout() + ping.stderr()).isZero();
 
-            assertThat(run("vm", "show", "--qmp", qmp, "--sample", "100ms", "--state-file", state, "--json")).as(err).isZero();
+            assertThat(run("vm", "show", "--qmp", qmp, "--sample", "100ms", "--json")).as(err).isZero();
             JsonNode show = new ObjectMapper().readTree(out).get("network");
             assertThat(show.get("paths").get(0).get("bridge").asText()).isEqualTo("br0");
             assertThat(show.get("paths").get(0).toString()).contains(net.bridgeVeth()).contains("DEADLINE");
@@ -137,20 +146,20 @@ class VmPathCliLabTest {
             assertThat(vmClass.get("ceilBits").asLong()).isEqualTo(200_000_000L);
             assertThat(vmClass.get("packets").asLong()).as("ping replies went through the class").isPositive();
             assertThat(show.get("shaping").size()).as("tap and ingress ifb").isEqualTo(2);
-            assertThat(run("vm", "show", "--qmp", qmp, "--sample", "100ms", "--state-file", state)).as(err).isZero();
+            assertThat(run("vm", "show", "--qmp", qmp, "--sample", "100ms")).as(err).isZero();
             System.out.println(out);
 
-            assertThat(run("show", "--state-file", state, "--json")).as(err).isZero();
+            assertThat(run("show", "--json")).as(err).isZero();
             assertThat(new ObjectMapper().readTree(out).get("shaping").get(0).get("vm").asText()).isEqualTo(vm.spec().name());
-            assertThat(run("show", "--state-file", state)).as(err).isZero();
+            assertThat(run("show")).as(err).isZero();
             assertThat(out).contains("vmqos-shaped devices").contains("tap0");
         } finally {
-            assertThat(run("vm", "release", "--qmp", qmp, "--state-file", state)).as(err + out).isZero();
+            assertThat(run("vm", "release", "--qmp", qmp)).as(err + out).isZero();
             System.out.println(out);
         }
         assertThat(hostState(net)).isEqualTo(before);
-        assertThat(Path.of(state)).doesNotExist();
-        assertThat(run("vm", "release", "--qmp", qmp, "--state-file", state)).as("a second release is harmless").isZero();
+        assertThat(SystemHost.store().read().record().isEmpty()).as("nothing left recorded").isTrue();
+        assertThat(run("vm", "release", "--qmp", qmp)).as("a second release is harmless").isZero();
     }
 
     @Test
@@ -167,12 +176,11 @@ class VmPathCliLabTest {
         assertThat(new TapDiscovery().tapsOf(pid)).isEmpty();
         assertThatThrownBy(() -> new TapDiscovery().requireTaps(pid, "vqpathnonet"))
                 .isInstanceOf(NetPathException.class).hasMessageContaining("VM vqpathnonet").hasMessageContaining("-netdev tap");
-        String state = tmp.resolve("path-state.json").toString();
-        assertThat(run("vm", "reserve", "--qmp", sock.toString(), "--vcpu", "1ms/10ms", "--io", "1ms/10ms", "--napi", "500us/10ms",
-                "--state-file", state)).isEqualTo(Main.REFUSED);
+        assertThat(run("vm", "reserve", "--qmp", sock.toString(), "--vcpu", "1ms/10ms", "--io", "1ms/10ms", "--napi", "500us/10ms"))
+                .isEqualTo(Main.REFUSED);
         System.out.println(err);
-        assertThat(err).contains("VM vqpathnonet").contains("has no tap").contains("nothing had been changed");
+        assertThat(err).contains("VM vqpathnonet").contains("has no tap");
         for (int tid : new io.vmqos.linux.ProcFs().threadsOf(pid)) assertThat(sched.get(tid).policy()).isEqualTo(SchedPolicy.OTHER);
-        assertThat(Path.of(state)).doesNotExist();
+        assertThat(SystemHost.store().read().record().isEmpty()).as("nothing recorded").isTrue();
     }
 }

@@ -14,13 +14,20 @@ public interface CrashPoints {
 
     /**
      * {@code VMQOS_PAUSE_AT=N}: at the N-th point (counting from 1 in this process) print
-     * {@code vmqos: paused at crash point N (POINT)} to stderr and sleep until killed. Unset: {@link #NONE}.
+     * {@code vmqos: paused at crash point N (POINT)} to stderr and sleep until killed; {@code VMQOS_PAUSE_AT=count}
+     * prints {@code vmqos: crash point N (POINT)} at every point and goes on. Unset: {@link #NONE}.
      */
     static CrashPoints fromEnvironment() {
         String v = System.getenv("VMQOS_PAUSE_AT");
         if (v == null || v.isBlank()) return NONE;
-        int target = Integer.parseInt(v.strip());
         int[] count = {0};
+        if (v.strip().equals("count")) {
+            return point -> {
+                System.err.println("vmqos: crash point " + ++count[0] + " (" + point + ")");
+                System.err.flush();
+            };
+        }
+        int target = Integer.parseInt(v.strip());
         return point -> {
             if (++count[0] != target) return;
             System.err.println("vmqos: paused at crash point " + target + " (" + point + ")");

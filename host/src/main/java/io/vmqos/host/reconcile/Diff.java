@@ -173,7 +173,12 @@ final class Diff {
             Optional<DesiredPartition> same = want.stream().filter(w -> w.cpus().equals(p.cpus()) && w.domain().equals(p.domain())).findFirst();
             if (same.isPresent()) {
                 List<Owner> owners = wanted(p.owners(), List.of(""));
-                if (!owners.equals(p.owners())) edit("partition owners", r -> r.withPartition(p.withOwners(owners)));
+                if (!live.partitions().containsAll(p.cpus())) {
+                    notes.add("the partitions of CPUs " + p.cpus() + " are recorded but not there (made halfway, or removed by hand): made again");
+                    partition.add(new PartitionStep(p.withOwners(owners), true, adapters.partitions()));
+                } else if (!owners.equals(p.owners())) {
+                    edit("partition owners", r -> r.withPartition(p.withOwners(owners)));
+                }
                 continue;
             }
             for (DesiredPartition w : want) {
@@ -394,8 +399,11 @@ final class Diff {
             if (e != null && !sameSpec && !others.isEmpty()) {
                 throw new PlanRefusedException("device " + dev.describe() + " is also shaped by " + who(others) + " (fix: release it there first)");
             }
-            boolean present = e != null && now.stream().anyMatch(q -> q.isRoot() && "htb".equals(q.kind()) && "1:".equals(q.handle()));
-            if (e != null && sameSpec && (present || !DesiredShaping.EGRESS.equals(e.direction()))) {
+            // egress: vmqos's HTB at the root of the device; ingress: the ingress qdisc that redirects to the ifb
+            boolean present = e != null && (DesiredShaping.EGRESS.equals(e.direction())
+                    ? now.stream().anyMatch(q -> q.isRoot() && "htb".equals(q.kind()) && "1:".equals(q.handle()))
+                    : now.stream().anyMatch(q -> "ingress".equals(q.kind())));
+            if (e != null && sameSpec && present) {
                 if (!after.equals(owners)) edit("shaping " + dev.describe() + " owners", r -> r.withShaping(withOwners(e, after)));
                 continue;
             }

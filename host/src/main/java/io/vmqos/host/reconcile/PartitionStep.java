@@ -22,7 +22,11 @@ final class PartitionStep implements Step {
     PartitionStep(HostRecord.PartitionEntry entry, boolean make, CpuPartitions partitions) {
         this.partitions = partitions;
         this.make = make;
-        if (make) {
+        if (make && entry.change() != null) {
+            // recorded before a crash (maybe applied halfway): applied again as recorded, which is idempotent
+            this.entry = entry;
+            this.change = PartitionChange.fromJson(entry.change());
+        } else if (make) {
             BitSet cpus = new BitSet();
             entry.cpus().forEach(cpus::set);
             this.change = partitions.plan(cpus);

@@ -114,19 +114,17 @@ public final class HostService {
                     notes.addAll(seen.notes());
                     seen.notRunning().forEach((vm, why) -> notes.add("vm " + vm + ": not running (" + why + ")"));
                     seen.unobservable().forEach((vm, why) -> notes.add("vm " + vm + ": cannot be read now, left as it is (" + why + ")"));
-                    if (mode == Mode.ALL_OR_NOTHING && !(seen.notRunning().isEmpty() && seen.unobservable().isEmpty())) {
-                        throw new VmNotFoundException(seen);
-                    }
                     frozen.addAll(seen.unobservable().keySet());
                 }
                 PolicyInput in = new PolicyInput(cfg, costs, observer.facts(tx.record()), seen.running(), seen.hostNics(), frozen);
                 d = HostPolicy.desired(in);
+                if (mode == Mode.ALL_OR_NOTHING && (!d.complete() || !seen.notRunning().isEmpty() || !seen.unobservable().isEmpty())) {
+                    List<String> problems = tx.abort();
+                    if (!problems.isEmpty()) notes.add("rollback: " + String.join("; ", problems));
+                    if (!d.complete()) throw new ConfigRefusedException(d);
+                    throw new VmNotFoundException(seen);
+                }
                 if (!d.complete()) {
-                    if (mode == Mode.ALL_OR_NOTHING) {
-                        List<String> problems = tx.abort();
-                        if (!problems.isEmpty()) notes.add("rollback: " + String.join("; ", problems));
-                        throw new ConfigRefusedException(d);
-                    }
                     Set<String> refused = new TreeSet<>();
                     for (Refusal x : d.plan().refusals()) refused.add(x.vm());
                     for (String vm : refused) {

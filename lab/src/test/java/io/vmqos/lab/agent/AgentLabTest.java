@@ -1,0 +1,339 @@
+package io.vmqos.lab.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vmqos.cli.Main;
+import io.vmqos.core.SchedAttributes;
+import io.vmqos.core.SchedPolicy;
+import io.vmqos.host.RunDir;
+import io.vmqos.lab.Accel;
+import io.vmqos.lab.GuestImage;
+import io.vmqos.lab.GuestImageBuilder;
+import io.vmqos.lab.LabNetwork;
+import io.vmqos.lab.LabVm;
+import io.vmqos.lab.Packages;
+import io.vmqos.lab.VmLauncher;
+import io.vmqos.lab.VmSpec;
+import io.vmqos.linux.LinuxThreadScheduler;
+import io.vmqos.linux.ProcEvent;
+import io.vmqos.linux.ProcEvents;
+import io.vmqos.linux.ProcFs;
+import io.vmqos.linux.net.IpRoute;
+import io.vmqos.linux.net.LinkShaper;
+import io.vmqos.testing.AgentProcess;
+import io.vmqos.testing.HostGuard;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * {@code vmqos agent} on real lab VMs (TCG) and the real kernel: a VM's QEMU killed and started again on the same QMP
+ * socket is reserved again each time (and the time from its new vCPU thread's appearance to its reservation is
+ * printed), the configuration edited while the agent runs converges, bad input is logged and changes nothing for
+ * that VM, and host-changing commands go through the running agent.
+ */
+@ExtendWith(HostGuard.class)
+class AgentLabTest {
+    static GuestImage image;
+    static LabNetwork net;
+    final LinuxThreadScheduler sched = new LinuxThreadScheduler();
+    final ProcFs proc = new ProcFs();
+    final List<AutoCloseable> open = new ArrayList<>();
+    @TempDir Path tmp;
+
+    @BeforeAll
+    static void lab() {
+        assumeTrue(!"false".equals(System.getProperty("vmqos.kernel.tests")), "kernel tests disabled (-Dvmqos.kernel.tests=false)");
+        assumeTrue(Packages.isRoot(), "needs root: network namespaces, taps, SCHED_DEADLINE, the proc connector");
+        assumeTrue(Files.exists(Path.of("/dev/net/tun")), "no /dev/net/tun on this machine");
+        Packages.ensure(Packages.LAB);
+        image = new GuestImageBuilder().installMissing(true).build();
+        String id = "a" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff));
+        net = LabNetwork.create(id, 100 + ThreadLocalRandom.current().nextInt(100));
+    }
+
+    @AfterAll
+    static void closeLab() {
+        if (net != null) net.close();
+    }
+
+    @AfterEach
+    void closeAll() {
+        for (int i = open.size() - 1; i >= 0; i--) {
+            try { open.get(i).close(); } catch (Exception e) { System.err.println("cleanup: " + e); }
+        }
+        open.clear();
+    }
+
+    private LabVm boot(VmSpec spec, Path qmp) {
+        LabVm vm = new VmLauncher().accel(Accel.TCG).qmpSocket(qmp).launch(spec);
+        open.add(vm);
+        return vm;
+    }
+
+    private AgentProcess agent(Path config, Path runDir, Map<String, String> env, String... extra) throws Exception {
+        AgentProcess a = AgentProcess.start(config, runDir, tmp.resolve("agent.log"), env, extra);
+        open.add(a);
+        return a;
+    }
+
+    /** The vCPU and main-loop threads of a QEMU process. */
+    private List<Integer> vmThreads(long pid) {
+        List<Integer> out = new ArrayList<>();
+        for (int tid : proc.threadsOf((int) pid)) {
+            String comm = proc.comm(tid).orElse("");
+            if (tid == pid || comm.startsWith("CPU ")) out.add(tid);
+        }
+        return out;
+    }
+
+    private boolean allDeadline(List<Integer> tids) {
+        for (int t : tids) {
+            try {
+                if (!sched.get(t).isDeadline()) return false;
+            } catch (RuntimeException gone) {
+                return false;
+            }
+        }
+        return !tids.isEmpty();
+    }
+
+    private static boolean within(Duration d, java.util.function.BooleanSupplier cond) throws InterruptedException {
+        long end = System.nanoTime() + d.toNanos();
+        while (System.nanoTime() < end) {
+            if (cond.getAsBoolean()) return true;
+            Thread.sleep(5);
+        }
+        return cond.getAsBoolean();
+    }
+
+    private static String yaml(Path qmp, String name, String vcpu) {
+        return "vms:\n  - name: " + name + "\n    qmp: " + qmp + "\n    reservations: {vcpu: " + vcpu + ", io: 1ms/10ms}\n";
+    }
+
+    @Test
+    void aVmRestartedTwentyTimesOnTheSameSocketIsReservedAgainEachTime() throws Exception {
+        Path qmp = tmp.resolve("web1.qmp");
+        VmSpec spec = net.nextVm(image).withCpus(1);
+        LabVm vm = boot(spec, qmp);
+        Path cfg = tmp.resolve("host.yaml");
+        Files.writeString(cfg, yaml(qmp, "web1", "2ms/10ms"));
+        AgentProcess a = agent(cfg, tmp.resolve("run"), Map.of());
+        assertThat(within(Duration.ofSeconds(20), () -> allDeadline(vmThreads(vm.pid())))).as(a.log()).isTrue();
+
+        LinkedBlockingQueue<ProcEvent.Comm> named = new LinkedBlockingQueue<>();
+        List<Long> latenciesNs = new ArrayList<>();
+        try (ProcEvents events = ProcEvents.open(e -> { if (e instanceof ProcEvent.Comm c && c.comm().startsWith("CPU ")) named.add(c); })) {
+            assertThat(events.isOpen()).isTrue();
+            LabVm current = vm;
+            for (int i = 0; i < 20; i++) {
+                ProcessHandle.of(current.pid()).ifPresent(ProcessHandle::destroyForcibly);
+                assertThat(within(Duration.ofSeconds(10), () -> !ProcessHandle.of(vm.pid()).map(ProcessHandle::isAlive).orElse(false))).isTrue();
+                current.close();
+                open.remove(current);
+                named.clear();
+                CompletableFuture<LabVm> booting = CompletableFuture.supplyAsync(() -> new VmLauncher().accel(Accel.TCG).qmpSocket(qmp).launch(spec));
+                ProcEvent.Comm c = named.poll(60, TimeUnit.SECONDS);
+                assertThat(c).as("restart %d: the new QEMU's vCPU thread appeared", i).isNotNull();
+                long t0 = c.timestampNs();
+                boolean reserved = within(Duration.ofSeconds(10), () -> {
+                    try {
+                        return sched.get(c.tid()).isDeadline();
+                    } catch (RuntimeException gone) {
+                        return false;
+                    }
+                });
+                long latency = System.nanoTime() - t0;
+                current = booting.get(60, TimeUnit.SECONDS);
+                open.add(current);
+                assertThat(reserved).as("restart %d: vCPU thread %d reserved again; agent log:%n%s", i, c.tid(), a.log()).isTrue();
+                latenciesNs.add(latency);
+                LabVm now = current;
+                assertThat(within(Duration.ofSeconds(10), () -> allDeadline(vmThreads(now.pid())))).as("restart %d: main loop too", i).isTrue();
+            }
+        }
+        List<Long> sorted = new ArrayList<>(latenciesNs);
+        sorted.sort(null);
+        System.out.printf("BENCH agent restart: new vCPU thread appeared -> reserved, over %d QEMU restarts: median %.1f ms, max %.1f ms (all: %s)%n",
+                sorted.size(), sorted.get(sorted.size() / 2) / 1e6, sorted.getLast() / 1e6,
+                latenciesNs.stream().map(n -> String.format("%.0f", n / 1e6)).toList());
+        assertThat(a.term()).as("SIGTERM stops the agent").isIn(0, 143);
+        assertThat(a.log()).contains("the reservations stay in place");
+        LabVm last = (LabVm) open.getLast();
+        assertThat(allDeadline(vmThreads(last.pid()))).as("the reservations outlive the agent").isTrue();
+        release(cfg, tmp.resolve("run"));
+        assertThat(vmThreads(last.pid())).allMatch(t -> sched.get(t).policy() == SchedPolicy.OTHER);
+    }
+
+    /** {@code vmqos release -f} in this JVM with the agent's run directory. */
+    private void release(Path cfg, Path runDir) {
+        String old = System.getProperty(RunDir.PROPERTY);
+        System.setProperty(RunDir.PROPERTY, runDir.toString());
+        try {
+            StringWriter out = new StringWriter(), err = new StringWriter();
+            int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), "release", "-f", cfg.toString());
+            assertThat(code).as(err.toString()).isZero();
+        } finally {
+            if (old == null) System.clearProperty(RunDir.PROPERTY);
+            else System.setProperty(RunDir.PROPERTY, old);
+        }
+    }
+
+    @Test
+    void editingTheConfigurationWhileTheAgentRunsConverges() throws Exception {
+        Path q1 = tmp.resolve("web1.qmp"), q2 = tmp.resolve("web2.qmp");
+        LabVm v1 = boot(net.nextVm(image).withCpus(1), q1);
+        LabVm v2 = boot(net.nextVm(image).withCpus(1), q2);
+        Path cfg = tmp.resolve("host.yaml");
+        Path run = tmp.resolve("run");
+        Files.writeString(cfg, yaml(q1, "web1", "2ms/10ms"));
+        AgentProcess a = agent(cfg, run, Map.of(), "--interval", "30s");
+        List<Integer> t1 = vmThreads(v1.pid()), t2 = vmThreads(v2.pid());
+        assertThat(within(Duration.ofSeconds(20), () -> allDeadline(t1))).as(a.log()).isTrue();
+        assertThat(t2).noneMatch(t -> sched.get(t).isDeadline());
+
+        // the reservation changed
+        Files.writeString(cfg, yaml(q1, "web1", "3ms/10ms"));
+        int vcpu1 = t1.stream().filter(t -> t != v1.pid()).findFirst().orElseThrow();
+        assertThat(within(Duration.ofSeconds(10), () -> sched.get(vcpu1).runtimeNs() == 3_000_000)).as(a.log()).isTrue();
+        // a VM added, with shaping
+        Files.writeString(cfg, yaml(q1, "web1", "3ms/10ms") + yaml(q2, "web2", "1ms/10ms").replace("vms:\n", "")
+                + "    shaping: {rate: 20mbit, ceil: 40mbit}\n");
+        assertThat(within(Duration.ofSeconds(10), () -> allDeadline(t2))).as(a.log()).isTrue();
+        String tap2 = v2.spec().tap();
+        LinkShaper shaper = new LinkShaper(IpRoute.system());
+        assertThat(within(Duration.ofSeconds(10), () -> shaper.stats(tap2, net.bridgeNamespace()).classById(LinkShaper.TAP_CLASS_ID)
+                .map(c -> c.rateBits() == 20_000_000L).orElse(false))).as(a.log()).isTrue();
+        // the shaping changed
+        Files.writeString(cfg, yaml(q1, "web1", "3ms/10ms") + yaml(q2, "web2", "1ms/10ms").replace("vms:\n", "")
+                + "    shaping: {rate: 30mbit, ceil: 40mbit}\n");
+        assertThat(within(Duration.ofSeconds(10), () -> shaper.stats(tap2, net.bridgeNamespace()).classById(LinkShaper.TAP_CLASS_ID)
+                .map(c -> c.rateBits() == 30_000_000L).orElse(false))).as(a.log()).isTrue();
+        // `vmqos show` agrees with the file: both VMs' threads held by the agent's configuration
+        JsonNode shown = show(run);
+        for (int t : List.of(vcpu1, t2.getFirst())) {
+            JsonNode th = null;
+            for (JsonNode x : shown.get("threads")) if (x.get("tid").asInt() == t) th = x;
+            assertThat(th).as("show lists thread %d", t).isNotNull();
+            assertThat(th.get("heldBy").asText()).isIn("web1", "web2");
+        }
+        assertThat(shown.get("shaping").toString()).contains(tap2).contains("30000000");
+        // a VM removed: everything of it put back
+        Files.writeString(cfg, yaml(q1, "web1", "3ms/10ms"));
+        assertThat(within(Duration.ofSeconds(10), () -> t2.stream().noneMatch(t -> sched.get(t).isDeadline()))).as(a.log()).isTrue();
+        assertThat(within(Duration.ofSeconds(10), () -> shaper.stats(tap2, net.bridgeNamespace()).classById(LinkShaper.TAP_CLASS_ID).isEmpty()))
+                .as(a.log()).isTrue();
+        // a file that becomes invalid: logged with its place, the last good one kept
+        Files.writeString(cfg, "vms:\n  - name: web1\n    qmp: " + q1 + "\n    reservations: {vcpu: -3ms/10ms}\n");
+        assertThat(a.await("host.yaml:4:\\d+ .*keeping the last good one|not valid, keeping the last good one: .*host.yaml:4", Duration.ofSeconds(10)))
+                .as(a.log()).isTrue();
+        Thread.sleep(500);
+        assertThat(sched.get(vcpu1).runtimeNs()).isEqualTo(3_000_000);
+        assertThat(a.term()).isIn(0, 143);
+        release(cfg, run);
+    }
+
+    private JsonNode show(Path run) throws Exception {
+        String old = System.getProperty(RunDir.PROPERTY);
+        System.setProperty(RunDir.PROPERTY, run.toString());
+        try {
+            StringWriter out = new StringWriter(), err = new StringWriter();
+            assertThat(Main.run(new PrintWriter(out, true), new PrintWriter(err, true), "show", "--json")).as(err.toString()).isZero();
+            return new ObjectMapper().readTree(out.toString());
+        } finally {
+            if (old == null) System.clearProperty(RunDir.PROPERTY);
+            else System.setProperty(RunDir.PROPERTY, old);
+        }
+    }
+
+    @Test
+    void badInputIsLoggedAndLeavesThatVmAlone() throws Exception {
+        Path q1 = tmp.resolve("web1.qmp");
+        LabVm v1 = boot(net.nextVm(image).withCpus(1), q1);
+        // a socket that is not QMP: a server that answers garbage
+        Path garbage = tmp.resolve("junk.qmp");
+        var server = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX);
+        server.bind(java.net.UnixDomainSocketAddress.of(garbage));
+        open.add(server);
+        Thread.ofVirtual().start(() -> {
+            while (server.isOpen()) {
+                try (var c = server.accept()) {
+                    c.write(java.nio.ByteBuffer.wrap("HTTP/1.1 400 Bad Request\r\n\r\n".getBytes()));
+                } catch (Exception e) {
+                    return;
+                }
+            }
+        });
+        // a pid that another program holds
+        Process sleeper = new ProcessBuilder("sleep", "600").start();
+        open.add(sleeper::destroyForcibly);
+        Path cfg = tmp.resolve("host.yaml");
+        Files.writeString(cfg, yaml(q1, "web1", "2ms/10ms") + "  - name: junk\n    qmp: " + garbage + "\n    reservations: {vcpu: 1ms/10ms}\n"
+                + "  - name: reused\n    pid: " + sleeper.pid() + "\n    reservations: {vcpu: 1ms/10ms}\n");
+        AgentProcess a = agent(cfg, tmp.resolve("run"), Map.of());
+        assertThat(within(Duration.ofSeconds(20), () -> allDeadline(vmThreads(v1.pid())))).as(a.log()).isTrue();
+        assertThat(a.await("vm junk: .*(not QMP|QMP)", Duration.ofSeconds(10))).as(a.log()).isTrue();
+        assertThat(a.await("vm reused: .*not QEMU", Duration.ofSeconds(10))).as(a.log()).isTrue();
+        assertThat(sched.get((int) sleeper.pid()).policy()).isEqualTo(SchedPolicy.OTHER);
+        assertThat(a.alive()).isTrue();
+        System.out.println(a.log());
+        assertThat(a.term()).isIn(0, 143);
+        release(cfg, tmp.resolve("run"));
+    }
+
+    @Test
+    void hostChangingCommandsGoThroughTheRunningAgent() throws Exception {
+        Path q1 = tmp.resolve("web1.qmp"), q2 = tmp.resolve("web2.qmp");
+        LabVm v1 = boot(net.nextVm(image).withCpus(1), q1);
+        LabVm v2 = boot(net.nextVm(image).withCpus(1), q2);
+        Path cfg = tmp.resolve("host.yaml");
+        Path run = tmp.resolve("run");
+        Files.writeString(cfg, yaml(q1, "web1", "2ms/10ms"));
+        AgentProcess a = agent(cfg, run, Map.of(), "--release-on-exit");
+        assertThat(within(Duration.ofSeconds(20), () -> allDeadline(vmThreads(v1.pid())))).as(a.log()).isTrue();
+        String old = System.getProperty(RunDir.PROPERTY);
+        System.setProperty(RunDir.PROPERTY, run.toString());
+        try {
+            StringWriter out = new StringWriter(), err = new StringWriter();
+            int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), "vm", "reserve", "--qmp", q2.toString(), "--vcpu", "1ms/10ms",
+                    "--io", "500us/10ms");
+            assertThat(code).as(err.toString()).isZero();
+            assertThat(allDeadline(vmThreads(v2.pid()))).isTrue();
+            assertThat(a.log()).as("the agent ran it").doesNotContain("failed");
+            // the agent refuses to release its own file (it would put it back at once)
+            out = new StringWriter();
+            err = new StringWriter();
+            assertThat(Main.run(new PrintWriter(out, true), new PrintWriter(err, true), "release", "-f", cfg.toString())).isEqualTo(Main.REFUSED);
+            assertThat(err.toString()).contains("the agent keeps");
+            out = new StringWriter();
+            err = new StringWriter();
+            assertThat(Main.run(new PrintWriter(out, true), new PrintWriter(err, true), "vm", "release", "--qmp", q2.toString())).as(err.toString()).isZero();
+            assertThat(vmThreads(v2.pid())).allMatch(t -> sched.get(t).policy() == SchedPolicy.OTHER);
+        } finally {
+            if (old == null) System.clearProperty(RunDir.PROPERTY);
+            else System.setProperty(RunDir.PROPERTY, old);
+        }
+        assertThat(a.term()).isIn(0, 143);
+        assertThat(vmThreads(v1.pid())).as("--release-on-exit released").allMatch(t -> sched.get(t).policy() == SchedPolicy.OTHER);
+        assertThat(SchedAttributes.other().policy()).isEqualTo(SchedPolicy.OTHER);
+    }
+}
