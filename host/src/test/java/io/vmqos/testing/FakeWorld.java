@@ -186,10 +186,6 @@ public final class FakeWorld implements HostObserver, LedgerAccess, NapiControl,
         record.threads().forEach(t -> tids.add(t.tid()));
         Map<Integer, LiveThread> threads = new LinkedHashMap<>();
         for (int tid : tids) thread(tid).ifPresent(t -> threads.put(tid, t));
-        for (HostRecord.ThreadEntry e : record.threads()) {
-            LiveThread t = threads.get(e.tid());
-            if (t != null && t.startTime() != e.startTime()) threads.remove(e.tid());
-        }
         Map<DeviceRef, NapiChange> napi = new LinkedHashMap<>();
         for (DeviceRef d : threaded.keySet()) napi.put(d, settings(d.name(), d.ns()));
         return new Live(threads, napi, new TreeMap<>(irqAffinity), new TreeSet<>(), new TreeMap<>(qdiscs));

@@ -210,12 +210,15 @@ final class Diff {
             DesiredThread dt = want.get(tid);
             Optional<HostRecord.ThreadEntry> e = record.thread(tid);
             LiveThread lt = live.threads().get(tid);
-            if (lt == null) {
+            boolean reused = lt != null && e.isPresent() && e.get().startTime() >= 0 && e.get().startTime() != lt.startTime();
+            if (lt == null || reused) {
                 if (e.isPresent()) {
-                    notes.add("thread " + tid + " (" + e.get().label() + ") is gone: its record is dropped");
+                    notes.add("thread " + tid + " (" + e.get().label() + ") is gone" + (reused ? " (its tid names another thread now)" : "")
+                            + ": its record is dropped");
                     edit("thread " + tid + " gone", r -> r.withoutThread(tid));
                 }
-                continue;
+                if (lt == null || dt == null) continue;
+                e = Optional.empty(); // the new thread with that tid, as if never recorded
             }
             if (e.isPresent() && kept(e.get().owners())) continue;
             List<Owner> owners = e.map(HostRecord.ThreadEntry::owners).orElse(List.of());

@@ -11,8 +11,9 @@ public final class Reconcile {
     private Reconcile() {}
 
     /**
-     * @return true when steps ran (the caller observes again and runs another pass), false when the host already is
-     *     as desired
+     * @return true when the steps changed what the host shows the policy (threaded NAPI brings new threads to reserve,
+     *     partitions and pinning change the ledger's root domains), so the caller observes again and runs another pass;
+     *     false when the host is as desired
      * @throws ReconcileFailedException a step failed; the whole transaction was undone
      * @throws io.vmqos.host.PlanRefusedException another scope holds something with another value; nothing changed
      */
@@ -21,7 +22,7 @@ public final class Reconcile {
         List<Step> steps = Diff.steps(scope, desired, tx.record(), live, vms, adapters, notes);
         if (steps.isEmpty()) return false;
         tx.run(steps);
-        return true;
+        return steps.stream().anyMatch(s -> s instanceof NapiStep || s instanceof PartitionStep || s instanceof MoveStep);
     }
 
     /**

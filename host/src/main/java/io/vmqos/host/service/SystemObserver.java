@@ -130,7 +130,9 @@ public final class SystemObserver implements HostObserver {
      */
     @Override
     public KernelFacts facts(HostRecord record) {
-        LedgerSnapshot s = ledger.read();
+        // one read, without the confirming re-read of an inconsistent snapshot: the plan is checked again by the kernel's
+        // admission (and the Reserver's) when it is applied, and a reconcile must not wait 100 ms for a settle
+        LedgerSnapshot s = ledger.readOnce();
         long period = params.rtPeriodUs() * 1_000;
         long runtime = params.rtRuntimeUs() < 0 ? period : params.rtRuntimeUs() * 1_000;
         List<DomainFacts> domains = new ArrayList<>();
@@ -179,11 +181,6 @@ public final class SystemObserver implements HostObserver {
         record.threads().forEach(t -> tids.add(t.tid()));
         Map<Integer, LiveThread> threads = new LinkedHashMap<>();
         for (int tid : tids) thread(tid).ifPresent(t -> threads.put(tid, t));
-        // a recorded thread whose tid now names another thread is gone
-        for (HostRecord.ThreadEntry e : record.threads()) {
-            LiveThread t = threads.get(e.tid());
-            if (t != null && e.startTime() >= 0 && t.startTime() != e.startTime()) threads.remove(e.tid());
-        }
         TreeSet<DeviceRef> devs = new TreeSet<>();
         desired.napi().forEach(n -> devs.add(n.device()));
         record.napi().forEach(n -> devs.add(n.device()));

@@ -1,0 +1,95 @@
+package io.vmqos.lab.agent;
+
+import io.vmqos.cli.Main;
+import io.vmqos.host.RunDir;
+import io.vmqos.lab.Accel;
+import io.vmqos.lab.GuestImage;
+import io.vmqos.lab.GuestImageBuilder;
+import io.vmqos.lab.LabNetwork;
+import io.vmqos.lab.LabVm;
+import io.vmqos.lab.Packages;
+import io.vmqos.lab.VmLauncher;
+import io.vmqos.testing.AgentProcess;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The agent's own CPU use while idle with 10 lab VMs (target: under 0.5% of a CPU): after the start reconcile, the
+ * agent process's CPU time (utime + stime from /proc) over a window of {@code vmqos.idle.seconds} (60 s), with the
+ * safety-net reconcile at its default 10 s. Run with {@code scripts/bench.sh -pl lab -am -Dtest=AgentIdleBenchmark}.
+ */
+@Tag("benchmark")
+class AgentIdleBenchmark {
+    @TempDir Path tmp;
+
+    static long cpuTicks(long pid) throws Exception {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    }
+
+    @Test
+    void agentCpuWhileIdleWithTenVms() throws Exception {
+        assumeTrue(Packages.isRoot(), "needs root");
+        Packages.ensure(Packages.LAB);
+        GuestImage image = new GuestImageBuilder().installMissing(true).build();
+        int n = Integer.getInteger("vmqos.idle.vms", 10);
+        long seconds = Long.getLong("vmqos.idle.seconds", 60);
+        List<AutoCloseable> open = new ArrayList<>();
+        try {
+            LabNetwork net = LabNetwork.create("i" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff)),
+                    100 + ThreadLocalRandom.current().nextInt(100));
+            open.add(net);
+            StringBuilder yaml = new StringBuilder("vms:\n");
+            for (int i = 0; i < n; i++) {
+                Path qmp = tmp.resolve("vm" + i + ".qmp");
+                LabVm vm = new VmLauncher().accel(Accel.TCG).qmpSocket(qmp).launch(net.nextVm(image).withCpus(1).withMemoryMiB(96));
+                open.add(vm);
+                yaml.append("  - name: vm").append(i).append("\n    qmp: ").append(qmp).append("\n    reservations: {vcpu: 500us/10ms, io: 200us/10ms}\n");
+            }
+            Path cfg = tmp.resolve("host.yaml");
+            Files.writeString(cfg, yaml);
+            Path run = tmp.resolve("run");
+            AgentProcess agent = AgentProcess.start(cfg, run, tmp.resolve("agent.log"), Map.of());
+            open.add(agent);
+            open.add(() -> {
+                System.setProperty(RunDir.PROPERTY, run.toString());
+                try {
+                    Main.run(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()), "release", "-f", cfg.toString());
+                } finally {
+                    System.clearProperty(RunDir.PROPERTY);
+                }
+            });
+            assertThat(agent.await("reconciled \\(start\\)", Duration.ofSeconds(120))).as(agent.log()).isTrue();
+            Thread.sleep(3000);
+            long hz = 100;
+            long c0 = cpuTicks(agent.pid()), t0 = System.nanoTime();
+            int lines0 = agent.log().split("\n").length;
+            Thread.sleep(seconds * 1000);
+            long c1 = cpuTicks(agent.pid()), t1 = System.nanoTime();
+            int lines1 = agent.log().split("\n").length;
+            double share = (c1 - c0) / (double) hz / ((t1 - t0) / 1e9);
+            System.out.printf("BENCH agent idle with %d lab VMs: %.2f%% of a CPU over %d s (%d log lines meanwhile)%n", n, share * 100, seconds,
+                    lines1 - lines0);
+            agent.term();
+        } finally {
+            for (int i = open.size() - 1; i >= 0; i--) {
+                try { open.get(i).close(); } catch (Exception e) { System.err.println("cleanup: " + e); }
+            }
+        }
+    }
+}
