@@ -34,7 +34,9 @@ import java.util.Set;
  *       bandwidth changed (one read of the counters); only when they did not, checks and repairs the whole ledger.</li>
  * </ol>
  *
- * <p>One transaction at a time per instance; call from one thread. Not re-entrant.
+ * <p>One transaction at a time per instance; call from one thread. Not re-entrant. Admission is only as good as the
+ * ledger read: two processes applying at once both admit against the same free room, so callers that change the host
+ * hold the {@link HostLock} around {@link #apply} (the command line does).
  */
 public final class Reserver {
     /** Default share of each root domain's capacity kept free for the host itself. */
