@@ -35,7 +35,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link #acquire} again (e.g. a command that holds it runs a reconcile, which takes it too), which
  * returns at once; the host is unlocked when the last of that thread's handles is closed, in any order.
  * {@link #acquire} may be called from any thread; a handle must be closed by the thread that acquired it (the mutex
- * is owned by a thread); {@link #close()} is idempotent (a closed handle's close does nothing, on any thread).
+ * is owned by a thread); {@link #close()} is idempotent (a closed handle's close does nothing, on any thread). A thread
+ * that ends without closing its handle keeps the host locked until the JVM exits (waiters' messages name it).
  */
 public final class HostLock implements AutoCloseable {
     /** How long commands wait for another holder by default. */

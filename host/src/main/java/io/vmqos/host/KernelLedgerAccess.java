@@ -2,16 +2,23 @@ package io.vmqos.host;
 
 import io.vmqos.core.CpuBandwidth;
 import io.vmqos.linux.DeadlineLedger;
+import io.vmqos.linux.DeadlineCounters;
 import io.vmqos.linux.LedgerSnapshot;
 import io.vmqos.linux.ProcFs;
 import io.vmqos.linux.RepairResult;
 import io.vmqos.linux.RootDomainLedger;
 
+import java.time.Duration;
 import java.util.BitSet;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * {@link LedgerAccess} on the real kernel: budgets from {@link DeadlineLedger} (debugfs + procfs), the domain of a
- * thread from its CPU affinity. Each {@link #budgetFor} reads the ledger afresh. Called from the transaction's thread.
+ * thread from its CPU affinity. Each {@link #budgetFor} reads the ledger afresh; {@link #mark} and {@link #verify}
+ * read only the counters ({@link DeadlineLedger#readCounters}: one {@code sched/debug} read). Called from the transaction's
+ * thread.
  */
 public final class KernelLedgerAccess implements LedgerAccess {
     private final DeadlineLedger ledger;
@@ -61,6 +68,39 @@ public final class KernelLedgerAccess implements LedgerAccess {
                     + " of a CPU that no thread accounts for after " + r.method() + "; see: vmqos doctor");
         }
         return did ? new LedgerRepair(before, after, true, r.method()) : LedgerRepair.NOTHING;
+    }
+
+    /** The counters, and a CPU of each thread's root domain when the CPUs print several counters (-1: unknown). */
+    private record KernelMark(DeadlineCounters counters, Map<Integer, Integer> cpuOf) implements LedgerMark {}
+
+    @Override
+    public LedgerMark mark(Collection<Integer> tids) {
+        DeadlineCounters c = ledger.readCounters();
+        Map<Integer, Integer> cpuOf = new HashMap<>();
+        for (int tid : tids) cpuOf.put(tid, c.oneGroup() ? -1 : firstAllowedCpu(tid));
+        return new KernelMark(c, cpuOf);
+    }
+
+    @Override
+    public LedgerRepair verify(LedgerMark mark, Map<Integer, Long> moved, Duration pendingUpTo) {
+        if (!(mark instanceof KernelMark m)) return repairIfLeaked();
+        Map<Integer, Long> byCpu = new HashMap<>();
+        for (Map.Entry<Integer, Long> e : moved.entrySet()) byCpu.merge(m.cpuOf().getOrDefault(e.getKey(), -1), e.getValue(), Long::sum);
+        long tolerance = RootDomainLedger.TOLERANCE_PER_ENTITY.kernelUnits() * Math.max(1, moved.size());
+        long deadline = System.nanoTime() + pendingUpTo.toNanos();
+        for (long pause = 500_000; ; pause = Math.min(2 * pause, 10_000_000)) {
+            if (m.counters().movedBy(ledger.readCounters(), byCpu, tolerance)) return LedgerRepair.NOTHING;
+            long left = deadline - System.nanoTime();
+            if (left <= 0) break;
+            try {
+                Thread.sleep(Duration.ofNanos(Math.min(pause, left)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        // not what the change explains: a leak (or another program changed reservations meanwhile): check it all
+        return repairIfLeaked();
     }
 
     private static CpuBandwidth leaked(LedgerSnapshot s) {

@@ -26,4 +26,20 @@ public interface LedgerAccess {
      * @return what was found and done
      */
     LedgerRepair repairIfLeaked();
+
+    /**
+     * Reads the kernel's counters before a transaction changes {@code tids}, cheaply (no walk of every thread), for
+     * {@link #verify}. The default reads nothing ({@link LedgerMark#NONE}).
+     */
+    default LedgerMark mark(java.util.Collection<Integer> tids) { return LedgerMark.NONE; }
+
+    /**
+     * After a transaction: checks that the kernel's counters moved from {@code mark} by exactly what the threads' kernel
+     * bandwidths moved ({@code moved}: tid → fixed-point change since the mark), waiting up to {@code pendingUpTo} for
+     * bandwidth the kernel frees only at a thread's 0-lag time; when they did not, {@link #repairIfLeaked} (which
+     * also repairs what others leaked). The default, and a {@link LedgerMark#NONE} mark, go straight to it.
+     */
+    default LedgerRepair verify(LedgerMark mark, java.util.Map<Integer, Long> moved, java.time.Duration pendingUpTo) {
+        return repairIfLeaked();
+    }
 }

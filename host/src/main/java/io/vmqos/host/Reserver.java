@@ -23,14 +23,20 @@ import java.util.Set;
  *   <li>Validates every change (kernel parameter rules, priorities, duplicates) — before any syscall.</li>
  *   <li>Reads every thread's current attributes; a missing thread refuses the whole set.</li>
  *   <li>Drops changes that would change nothing, so applying the same set twice is a no-op.</li>
- *   <li>Admission: per root domain, what live threads and servers hold plus the plan's net growth must fit in
- *       the capacity less the host reserve. A leaked ledger is repaired first.</li>
- *   <li>Applies shrinking changes first (they free room), then growing ones, reading each back.</li>
- *   <li>On any failure, puts every changed thread back to exactly its previous attributes, in reverse order,
- *       then repairs the ledger if the kernel leaked.</li>
+ *   <li>Admission, for a plan that gives some thread DEADLINE: per root domain, what live threads and servers hold
+ *       plus the plan's net growth must fit in the capacity less the host reserve. A leaked ledger is repaired
+ *       first. A plan that only takes threads out of DEADLINE needs no admission (nor the walk of every thread).</li>
+ *   <li>Applies shrinking changes first (they free room), then growing ones, reading each back. A DEADLINE thread
+ *       leaves DEADLINE through a reservation of no bandwidth ({@link io.vmqos.linux.DeadlineExit}), so that the
+ *       kernel frees its bandwidth at once instead of leaking it.</li>
+ *   <li>On any failure, puts every changed thread back to exactly its previous attributes, in reverse order.</li>
+ *   <li>After changing a DEADLINE thread, or rolling back, verifies that the kernel's counters moved by exactly the
+ *       bandwidth changed (one read of the counters); only when they did not, checks and repairs the whole ledger.</li>
  * </ol>
  *
- * <p>One transaction at a time per instance; call from one thread. Not re-entrant.
+ * <p>One transaction at a time per instance; call from one thread. Not re-entrant. Admission is only as good as the
+ * ledger read: two processes applying at once both admit against the same free room, so callers that change the host
+ * hold the {@link HostLock} around {@link #apply} (the command line does).
  */
 public final class Reserver {
     /** Default share of each root domain's capacity kept free for the host itself. */
@@ -65,7 +71,9 @@ public final class Reserver {
         validate(changes);
         List<Integer> tids = new ArrayList<>();
         for (ThreadChange c : changes) tids.add(c.tid());
-        Map<Integer, DomainBudget> budgets = ledger.budgetsFor(tids);
+        // only a plan that gives some thread DEADLINE can grow; only growth needs the budgets (a walk of every thread)
+        boolean reserves = changes.stream().anyMatch(c -> c.target().isDeadline());
+        Map<Integer, DomainBudget> budgets = reserves ? ledger.budgetsFor(tids) : Map.of();
         refuseOverCapacity(changes, budgets);
         Map<Integer, SchedAttributes> before = snapshot(changes);
 
@@ -79,7 +87,11 @@ public final class Reserver {
             return new ApplyReport(outcomes, LedgerRepair.NOTHING);
         }
 
-        LedgerRepair preRepair = admit(effective, before, budgets);
+        LedgerRepair preRepair = reserves ? admit(effective, before, budgets) : LedgerRepair.NOTHING;
+        // A DEADLINE thread that changes moves the counters by what vmqos can verify with one read against a mark.
+        // Reserving threads that were not DEADLINE moves them by what admission just checked: no mark, no check.
+        LedgerCheck counters = new LedgerCheck(ledger, scheduler, limits, tids);
+        if (effective.stream().anyMatch(c -> before.get(c.tid()).isDeadline())) counters.markNow();
 
         // Shrinking changes first so that growing ones find the room they free.
         List<ThreadChange> order = new ArrayList<>(effective);
@@ -88,7 +100,7 @@ public final class Reserver {
         List<ThreadChange> applied = new ArrayList<>();
         for (ThreadChange c : order) {
             try {
-                scheduler.set(c.tid(), c.target());
+                counters.set(c.tid(), before.get(c.tid()), c.target());
                 applied.add(c);
                 SchedAttributes now = scheduler.get(c.tid());
                 if (!now.sameSchedulingAs(c.target())) {
@@ -96,14 +108,11 @@ public final class Reserver {
                             + " after setting " + c.target().describe());
                 }
             } catch (RuntimeException e) {
-                throw rollBack(c, e, applied, before);
+                throw rollBack(c, e, applied, before, counters);
             }
         }
 
-        // The kernel leaks only when a DEADLINE thread changes away from its parameters (see DEVELOPERS.md);
-        // reserving threads that were not DEADLINE cannot leak, so it skips the (tens of ms) ledger check.
-        boolean changedADeadlineThread = effective.stream().anyMatch(c -> before.get(c.tid()).isDeadline());
-        LedgerRepair postRepair = changedADeadlineThread ? ledger.repairIfLeaked() : LedgerRepair.NOTHING;
+        LedgerRepair postRepair = counters.marked() ? counters.verify() : LedgerRepair.NOTHING;
         Set<Integer> changedTids = new HashSet<>();
         for (ThreadChange c : effective) changedTids.add(c.tid());
         for (ThreadChange c : changes) {
@@ -238,14 +247,19 @@ public final class Reserver {
         return repair;
     }
 
-    private TransactionFailedException rollBack(ThreadChange failed, RuntimeException cause,
-                                                List<ThreadChange> applied, Map<Integer, SchedAttributes> before) {
+    private TransactionFailedException rollBack(ThreadChange failed, RuntimeException cause, List<ThreadChange> applied,
+                                                Map<Integer, SchedAttributes> before, LedgerCheck counters) {
         List<String> problems = new ArrayList<>();
         List<Integer> restored = new ArrayList<>();
+        try {
+            if (!counters.marked()) counters.markNow(); // the counters with the applied changes; the restores move them back
+        } catch (RuntimeException e) {
+            problems.add("ledger counters: " + e.getMessage());
+        }
         for (int i = applied.size() - 1; i >= 0; i--) {
             ThreadChange c = applied.get(i);
             try {
-                scheduler.set(c.tid(), before.get(c.tid()));
+                counters.set(c.tid(), c.target(), before.get(c.tid()));
                 restored.add(c.tid());
             } catch (SchedException.ThreadGone gone) {
                 restored.add(c.tid()); // nothing left to restore: an exited thread holds nothing
@@ -255,7 +269,7 @@ public final class Reserver {
         }
         LedgerRepair repair;
         try {
-            repair = ledger.repairIfLeaked();
+            repair = counters.marked() ? counters.verify() : ledger.repairIfLeaked();
         } catch (RuntimeException e) {
             problems.add("ledger repair: " + e.getMessage());
             repair = LedgerRepair.NOTHING;

@@ -8,6 +8,7 @@ import io.vmqos.core.SchedPolicy;
 import io.vmqos.core.ThreadChange;
 import io.vmqos.linux.DeadlineLedger;
 import io.vmqos.linux.KernelParameters;
+import io.vmqos.linux.LedgerSnapshot;
 import io.vmqos.linux.LinuxThreadScheduler;
 import io.vmqos.linux.ProcFs;
 import io.vmqos.linux.RootDomainLedger;
@@ -165,6 +166,58 @@ class ReserverKernelTest {
         try (TestThreads t = TestThreads.sleeping(1)) {
             reserver(ledger).apply(plan(t, "5ms/10ms"));
             reserver(ledger).apply(release(t));
+        }
+    }
+
+    @Test
+    void releaseOfSleepingAndRunningThreadsLeavesTheCounterExactWithoutARepair() throws Exception {
+        deadlineLedger.repairIfLeaked(); // start from an exact ledger even if another tester leaked
+        try (TestThreads sleeping = TestThreads.sleeping(8); TestThreads spinning = TestThreads.spinning(2)) {
+            List<ThreadChange> reserve = new ArrayList<>(plan(sleeping, "1ms/10ms")), back = new ArrayList<>(release(sleeping));
+            reserve.addAll(plan(spinning, "1ms/10ms"));
+            back.addAll(release(spinning));
+            reserver(ledger).apply(reserve);
+            Thread.sleep(100); // the sleepers block past their 0-lag time: switched directly, the kernel would leak them
+            ApplyReport rel = reserver(ledger).apply(back);
+            assertThat(rel.changed()).isEqualTo(10);
+            assertThat(rel.repair().repaired()).as("no repair needed: %s", rel.repair()).isFalse();
+            LedgerSnapshot s = deadlineLedger.read();
+            for (RootDomainLedger d : s.domains()) {
+                assertThat(Math.abs(d.unaccounted().kernelUnits())).as("kernel counter = live threads + servers: " + d.describe())
+                        .isLessThanOrEqualTo(d.defaultTolerance().kernelUnits());
+            }
+        }
+    }
+
+    @Test
+    void rollbackLeavesTheCounterExactWithoutARepair() throws Exception {
+        deadlineLedger.repairIfLeaked();
+        try (TestThreads t = TestThreads.sleeping(6)) {
+            int last = t.tid(5);
+            ThreadScheduler refusingLast = new ThreadScheduler() {
+                @Override public SchedAttributes get(int tid) { return sched.get(tid); }
+                @Override public void set(int tid, SchedAttributes a) {
+                    if (tid == last && a.isDeadline()) throw new io.vmqos.linux.SchedException.AdmissionRefused(tid, "test: refused");
+                    if (a.isDeadline()) sleepQuietly(20); // the threads changed first block past their 0-lag time meanwhile
+                    sched.set(tid, a);
+                }
+            };
+            TransactionFailedException e = org.assertj.core.api.Assertions.catchThrowableOfType(TransactionFailedException.class,
+                    () -> new Reserver(refusingLast, ledger, limits, 0.10).apply(plan(t, "1ms/10ms")));
+            assertThat(e.restored()).hasSize(5);
+            assertThat(e.repair().repaired()).as("no repair needed: %s", e.repair()).isFalse();
+            for (int tid : t.tids()) assertThat(sched.get(tid).policy()).isEqualTo(SchedPolicy.OTHER);
+            for (RootDomainLedger d : deadlineLedger.read().domains()) {
+                assertThat(Math.abs(d.unaccounted().kernelUnits())).as(d.describe()).isLessThanOrEqualTo(d.defaultTolerance().kernelUnits());
+            }
+        }
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

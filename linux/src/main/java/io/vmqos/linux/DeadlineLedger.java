@@ -86,6 +86,14 @@ public final class DeadlineLedger {
     }
 
     /**
+     * The kernel's counters only, from one {@code sched/debug} read: no walk of {@code /proc}, no cpuset tree (see
+     * {@link DeadlineCounters}). For comparing the counters before and after a change whose bandwidth is known.
+     *
+     * @throws LedgerUnavailableException when debugfs cannot be read
+     */
+    public DeadlineCounters readCounters() { return new DeadlineCounters(SchedDebugParser.parse(debugFs.readSchedDebug())); }
+
+    /**
      * Pure assembly of a snapshot from its parts: per-domain kernel values (cross-checked across the domain's
      * CPUs), servers of the domain's CPUs, threads by the CPU they last ran on.
      */
