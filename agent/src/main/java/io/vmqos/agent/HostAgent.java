@@ -47,6 +47,15 @@ public final class HostAgent implements Agent {
     private Optional<CostModel> costModel = Optional.empty();
     private long nextDeadline;
     private Set<String> lastNotes = Set.of();
+    /** Pinned threads that have not run on their CPU yet (so are not reserved yet): looked at every {@link #WAITING_POLL_NANOS}. */
+    private List<HostService.Waiting> waiting = List.of();
+    private long nextPoll = Long.MAX_VALUE;
+
+    /**
+     * How often the agent looks whether a {@link HostService.Waiting waiting} thread has run (one {@code /proc} read per
+     * thread; the kernel has no event for a thread waking up). Only while some thread waits.
+     */
+    static final long WAITING_POLL_NANOS = 50_000_000L;
 
     /**
      * @param parser reads and checks the configuration file (throws a located error for a bad one)
@@ -61,7 +70,7 @@ public final class HostAgent implements Agent {
         this.costs = costs;
         this.intervalNanos = interval.toNanos();
         this.releaseOnExit = releaseOnExit;
-        this.watches = new Watches(wakeup, log);
+        this.watches = new Watches(wakeup, log, service.observer()::pidOf);
         this.log = log;
         this.stats = stats;
     }
@@ -88,6 +97,15 @@ public final class HostAgent implements Agent {
 
     @Override
     public int doWork(Set<String> reasons) {
+        if (reasons.isEmpty() && System.nanoTime() < nextDeadline) { // the waiting threads' poll, not the safety net
+            List<String> ran = new ArrayList<>();
+            for (HostService.Waiting w : waiting) if (service.ran(w)) ran.add("thread " + w.tid() + " ran on CPU " + w.cpu());
+            if (ran.isEmpty()) {
+                nextPoll = System.nanoTime() + WAITING_POLL_NANOS;
+                return 0;
+            }
+            reasons = new LinkedHashSet<>(ran);
+        }
         if (reasons.stream().anyMatch(r -> r.startsWith("configuration "))) reload();
         reconcile(reasons);
         return 1;
@@ -114,6 +132,7 @@ public final class HostAgent implements Agent {
             Set<String> notes = new LinkedHashSet<>(o.notes());
             for (String n : notes) if (!lastNotes.contains(n)) log.info(n);
             lastNotes = notes;
+            waiting = service.waiting(o.desired());
             follow(o.record());
         } catch (RuntimeException e) {
             stats.failed();
@@ -122,6 +141,7 @@ public final class HostAgent implements Agent {
             follow(service.record());
         } finally {
             nextDeadline = System.nanoTime() + intervalNanos;
+            nextPoll = waiting.isEmpty() ? Long.MAX_VALUE : System.nanoTime() + WAITING_POLL_NANOS;
         }
     }
 
@@ -137,7 +157,7 @@ public final class HostAgent implements Agent {
         return l.size() <= 3 ? String.join(", ", l) : String.join(", ", l.subList(0, 3)) + " and " + (l.size() - 3) + " more";
     }
 
-    @Override public long nextDeadlineNanos() { return nextDeadline; }
+    @Override public long nextDeadlineNanos() { return Math.min(nextDeadline, nextPoll); }
 
     @Override
     public void onClose() {

@@ -36,28 +36,33 @@ final class Watches implements AutoCloseable {
     private final Wakeup wakeup;
     private final Log log;
     private final Map<Integer, String> followed = new ConcurrentHashMap<>();
-    private volatile Map<Path, String> files = Map.of();
+    private final java.util.function.Function<VmLocator, java.util.OptionalInt> pidOf;
+    /** What a change of each watched file means: its wake-up reason, and the VM whose QEMU it names (null: the configuration). */
+    private record Target(String reason, String vm, VmLocator locator) {}
+    private volatile Map<Path, Target> files = Map.of();
     private DirectoryWatch dirs;
     private Set<Path> dirSet = Set.of();
     private ProcEvents proc;
     private boolean procTried;
 
-    Watches(Wakeup wakeup, Log log) {
+    /** @param pidOf the pid of the QEMU a locator names now, found cheaply (no QMP exchange) */
+    Watches(Wakeup wakeup, Log log, java.util.function.Function<VmLocator, java.util.OptionalInt> pidOf) {
         this.wakeup = wakeup;
         this.log = log;
+        this.pidOf = pidOf;
     }
 
     /**
      * Watches what {@code cfg} (read from {@code config}) and the running VMs ({@code pids}: QEMU pid → VM name) need.
      */
     void update(Path config, HostConfig cfg, Map<Integer, String> pids, Collection<Path> libvirtPidDirs) {
-        Map<Path, String> f = new ConcurrentHashMap<>();
-        f.put(config.toAbsolutePath().normalize(), "configuration " + config + " changed");
+        Map<Path, Target> f = new ConcurrentHashMap<>();
+        f.put(config.toAbsolutePath().normalize(), new Target("configuration " + config + " changed", null, null));
         for (VmConfig vm : cfg.vms()) {
             switch (vm.locator()) {
-                case VmLocator.Qmp q -> f.put(Path.of(q.path()).toAbsolutePath().normalize(), "vm " + vm.name() + ": QMP socket");
+                case VmLocator.Qmp q -> f.put(Path.of(q.path()).toAbsolutePath().normalize(), new Target("vm " + vm.name() + ": QMP socket", vm.name(), q));
                 case VmLocator.Domain d -> {
-                    for (Path dir : libvirtPidDirs) f.put(dir.resolve(d.name() + ".pid"), "vm " + vm.name() + ": libvirt pid file");
+                    for (Path dir : libvirtPidDirs) f.put(dir.resolve(d.name() + ".pid"), new Target("vm " + vm.name() + ": libvirt pid file", vm.name(), d));
                 }
                 case VmLocator.Pid p -> { }
             }
@@ -78,6 +83,11 @@ final class Watches implements AutoCloseable {
         }
         followed.clear();
         followed.putAll(pids);
+        // a configured VM the reconcile could not read yet (its QEMU still starting) is followed from now on, so that
+        // the naming of its vCPU threads wakes the agent
+        for (VmConfig vm : cfg.vms()) {
+            if (!pids.containsValue(vm.name())) pidOf.apply(vm.locator()).ifPresent(pid -> followed.put(pid, vm.name()));
+        }
         if (proc == null && !procTried) {
             procTried = true;
             try {
@@ -94,8 +104,17 @@ final class Watches implements AutoCloseable {
             wakeup.signal("file events lost in " + dir);
             return;
         }
-        String what = files.get(dir.resolve(name));
-        if (what != null) wakeup.signal(what + " " + kind.name().toLowerCase(java.util.Locale.ROOT));
+        Target what = files.get(dir.resolve(name));
+        if (what == null) return;
+        if (what.locator() != null && kind != DirectoryWatch.Kind.DELETED) {
+            // a QEMU (re)starting: follow its threads before the reconcile, which may run before its vCPUs exist
+            try {
+                pidOf.apply(what.locator()).ifPresent(pid -> followed.put(pid, what.vm()));
+            } catch (RuntimeException e) {
+                log.warn("cannot tell which process serves " + dir.resolve(name) + ": " + e.getMessage());
+            }
+        }
+        wakeup.signal(what.reason() + " " + kind.name().toLowerCase(java.util.Locale.ROOT));
     }
 
     private void event(ProcEvent e) {

@@ -74,12 +74,12 @@ final class DoctorCommand implements Callable<Integer> {
             LedgerSnapshot s;
             try (var held = repair ? lock.acquire(spec) : null) { // only a repair changes the host
                 s = host.deadlineLedger().read();
-                if (s.leaked() && repair) {
+                if ((s.leaked() || s.underCounted()) && repair) {
                     repaired = host.deadlineLedger().repair();
                     s = repaired.after();
                 }
             }
-            boolean leaked = s.leaked();
+            boolean leaked = s.leaked() || s.underCounted();
             checks.add(new Check("ledger", !leaked, s.describe().replace("\n", "; ")
                     + (repaired != null ? "; repaired by " + repaired.method() : ""),
                     leaked ? (repair ? "the rebuild did not clear it: release DEADLINE threads and retry" : "run: vmqos doctor --repair") : ""));

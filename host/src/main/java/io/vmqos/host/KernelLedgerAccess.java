@@ -53,8 +53,7 @@ public final class KernelLedgerAccess implements LedgerAccess {
             }
         }
         CpuBandwidth cap = d.unlimited() ? CpuBandwidth.ONE_CPU.times(d.cpus().size()) : d.capacity();
-        // within rounding tolerance the kernel's counter is the truth; beyond it, live threads + servers are
-        CpuBandwidth accounted = d.leaked(d.defaultTolerance()) ? d.serversTotal().plus(d.threadsTotal()) : d.kernelTotal();
+        CpuBandwidth accounted = d.held();
         return new DomainBudget(d.cpuList(), cap, d.kernelTotal(), accounted);
     }
 

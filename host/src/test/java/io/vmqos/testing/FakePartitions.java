@@ -15,6 +15,8 @@ import java.util.TreeMap;
 public final class FakePartitions implements CpuPartitions {
     public final TreeMap<String, BitSet> partitions = new TreeMap<>();
     public final Map<Integer, String> cpusetOfTid = new HashMap<>();
+    /** Threads that sleep: moved, they stay on their old CPU (never {@link #arrived}) until removed from here. */
+    public final java.util.Set<Integer> asleep = new java.util.HashSet<>();
 
     @Override
     public SortedMap<String, BitSet> list() { return new TreeMap<>(partitions); }
@@ -55,5 +57,5 @@ public final class FakePartitions implements CpuPartitions {
         cpusetOfTid.put(tid, path);
     }
 
-    @Override public boolean arrived(int tid, String path) { return cpusetOf(tid).equals(path); }
+    @Override public boolean arrived(int tid, String path) { return cpusetOf(tid).equals(path) && !asleep.contains(tid); }
 }

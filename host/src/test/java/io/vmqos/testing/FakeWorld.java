@@ -188,7 +188,9 @@ public final class FakeWorld implements HostObserver, LedgerAccess, NapiControl,
         for (int tid : tids) thread(tid).ifPresent(t -> threads.put(tid, t));
         Map<DeviceRef, NapiChange> napi = new LinkedHashMap<>();
         for (DeviceRef d : threaded.keySet()) napi.put(d, settings(d.name(), d.ns()));
-        return new Live(threads, napi, new TreeMap<>(irqAffinity), new TreeSet<>(), new TreeMap<>(qdiscs));
+        TreeSet<Integer> parts = new TreeSet<>();
+        partitions.list().values().forEach(b -> b.stream().forEach(parts::add));
+        return new Live(threads, napi, new TreeMap<>(irqAffinity), parts, new TreeMap<>(qdiscs));
     }
 
     @Override

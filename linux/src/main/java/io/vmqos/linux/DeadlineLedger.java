@@ -179,11 +179,14 @@ public final class DeadlineLedger {
         return new RepairResult(method, before, after, !after.leaked());
     }
 
-    /** {@link #repair()} when {@link #read()} shows a leak; otherwise a result with method {@code none}. */
+    /**
+     * {@link #repair()} when {@link #read()} shows a leak or an under-count (a rebuild recounts both); otherwise a
+     * result with method {@code none}.
+     */
     public RepairResult repairIfLeaked() {
         synchronized (CpusetHierarchy.TREE_LOCK) {
             LedgerSnapshot now = read();
-            if (!now.leaked()) return new RepairResult("none", now, now, true);
+            if (!now.leaked() && !now.underCounted()) return new RepairResult("none", now, now, true);
             return repairFrom(now);
         }
     }

@@ -44,6 +44,12 @@ public record LedgerSnapshot(List<RootDomainLedger> domains, List<String> warnin
         return false;
     }
 
+    /** True when any domain's counter is below what its live threads and servers hold (see {@link RootDomainLedger#underCounted}). */
+    public boolean underCounted() {
+        for (RootDomainLedger d : domains) if (d.underCounted(d.defaultTolerance())) return true;
+        return false;
+    }
+
     /** The sum of leaked bandwidth over leaked domains; zero when none leaked. */
     public CpuBandwidth leakedBandwidth() {
         CpuBandwidth sum = CpuBandwidth.ZERO;

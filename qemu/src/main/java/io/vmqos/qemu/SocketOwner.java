@@ -18,9 +18,13 @@ final class SocketOwner {
     private SocketOwner() {}
 
     /** The pid of the qemu process listening on the path, or empty if not found (other netns, renamed comm). */
-    static OptionalInt find(ProcView proc, Path socket) {
+    static OptionalInt find(ProcView proc, Path socket) { return find(proc, socket, OptionalInt.empty()); }
+
+    /** As {@link #find(ProcView, Path)}, looking at {@code hint} (the owner found last time) first. */
+    static OptionalInt find(ProcView proc, Path socket, OptionalInt hint) {
         long[] inodes = inodes(proc, socket);
         if (inodes.length == 0) return OptionalInt.empty();
+        if (hint.isPresent() && proc.comm(hint.getAsInt()).startsWith("qemu") && proc.holdsSocket(hint.getAsInt(), inodes)) return hint;
         for (int pid : proc.pids()) {
             if (proc.comm(pid).startsWith("qemu") && proc.holdsSocket(pid, inodes)) return OptionalInt.of(pid);
         }

@@ -72,6 +72,31 @@ public final class VmDiscovery {
     }
 
     /**
+     * The QEMU process serving the QMP socket at {@code socket} in this network namespace, if any (nothing listens on a
+     * socket file its QEMU left behind); {@code hint} (the owner found last time) is checked first, which costs one fd
+     * scan instead of every qemu process's. Read-only; any thread.
+     */
+    public static OptionalInt qmpSocketOwner(Path socket, OptionalInt hint) { return SocketOwner.find(ProcView.system(), socket, hint); }
+
+    /**
+     * A VM found by its QMP socket, read from {@code /proc} when its QEMU names its threads ({@code -name
+     * ...,debug-threads=on}, as libvirt starts it): no monitor round trip, so it is quicker, leaves the monitor to its
+     * other clients, and works while QEMU is still starting (its monitor answers only once its main loop runs; before
+     * that, a QEMU without vCPU threads yet is {@link VmDiscoveryException.NoThreadNames still starting}). Through QMP
+     * otherwise, or when no qemu process in this namespace holds the socket.
+     *
+     * @param hint the socket's owner found last time, checked first
+     */
+    public static VmThreads viaQmpSocket(Path socket, OptionalInt hint) {
+        ProcView proc = ProcView.system();
+        OptionalInt owner = SocketOwner.find(proc, socket, hint);
+        if (owner.isPresent() && QemuCommandLine.parse(proc.cmdline(owner.getAsInt())).debugThreads()) {
+            return viaProc(owner.getAsInt(), proc, null);
+        }
+        return viaQmp(socket);
+    }
+
+    /**
      * Discovers from /proc thread names of a running QEMU.
      *
      * @param pid the QEMU process id

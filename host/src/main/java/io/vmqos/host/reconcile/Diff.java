@@ -109,14 +109,14 @@ final class Diff {
             else if (c.target().bandwidth().exceeds(c.live().attrs().bandwidth())) late.add(c);
             else early.add(c);
         }
-        if (!early.isEmpty()) out.add(new ThreadsStep("release", early, adapters.reserver()));
+        if (!early.isEmpty()) out.add(new ThreadsStep("release", early, adapters.reserver(), adapters.partitions()));
         out.addAll(movesBack);
         out.addAll(napiOff);
         out.addAll(unpartition);
         out.addAll(partition);
         out.addAll(napiOn);
         out.addAll(movesIn);
-        if (!late.isEmpty()) out.add(new ThreadsStep("reserve", late, adapters.reserver()));
+        if (!late.isEmpty()) out.add(new ThreadsStep("reserve", late, adapters.reserver(), adapters.partitions()));
         out.addAll(steer);
         out.addAll(shape);
         return out;
@@ -266,8 +266,21 @@ final class Diff {
                 else movesBack.add(new MoveStep(now, wantCpuset, true, dt.label(), after, adapters.partitions()));
             }
             boolean attrsDiffer = !now.attrs().sameSchedulingAs(dt.attrs());
+            String pinnedTo = dt.pinned() ? wantCpuset : null;
+            if (!move && attrsDiffer && pinnedTo != null && dt.attrs().isDeadline() && e.isPresent() && e.get().owners().equals(after)
+                    && !arrived(tid, pinnedTo)) {
+                continue; // pinned, and asleep since: reserved once it has run there (the reserve step would only wait again)
+            }
             boolean recordDiffers = e.isEmpty() || !e.get().owners().equals(after) || !e.get().applied().equals(StoredAttrs.of(dt.attrs()));
-            if (attrsDiffer || recordDiffers) threads.add(new ThreadsStep.Change(now, dt.attrs(), dt.label(), after));
+            if (attrsDiffer || recordDiffers) threads.add(new ThreadsStep.Change(now, dt.attrs(), dt.label(), after, pinnedTo));
+        }
+    }
+
+    private boolean arrived(int tid, String cpuset) {
+        try {
+            return adapters.partitions().arrived(tid, cpuset);
+        } catch (RuntimeException gone) {
+            return true;
         }
     }
 

@@ -46,26 +46,12 @@ final class MoveStep implements Step {
         return r.withThread(new HostRecord.ThreadEntry(live.tid(), live.pid(), live.startTime(), label, now, now, live.cpuset(), to, owners));
     }
 
-    /** How long a moved thread may take to run once on its new CPUs (a sleeping thread gets there when it wakes). */
-    static final long ARRIVAL_WAIT_MS = 2_000;
-
+    /**
+     * Moves the thread. A running or runnable thread is on its new CPU when this returns; a sleeping one gets there at
+     * its next wake-up (the {@link ThreadsStep} after this one reserves it only once it has).
+     */
     @Override
-    public void apply() {
-        partitions.move(live.tid(), to);
-        long deadline = System.nanoTime() + ARRIVAL_WAIT_MS * 1_000_000;
-        while (!partitions.arrived(live.tid(), to)) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("thread " + live.tid() + " (" + label + ") did not run on the CPUs of " + to + " within "
-                        + ARRIVAL_WAIT_MS + " ms of being moved there (it sleeps), so it cannot get a reservation there yet; it is retried later");
-            }
-            try {
-                Thread.sleep(1);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for thread " + live.tid() + " to move", e);
-            }
-        }
-    }
+    public void apply() { partitions.move(live.tid(), to); }
 
     @Override
     public HostRecord done(HostRecord r) {

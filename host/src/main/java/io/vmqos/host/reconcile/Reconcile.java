@@ -52,7 +52,7 @@ public final class Reconcile {
             }
         }
         if (changes.isEmpty()) return false;
-        steps.addFirst(new ThreadsStep("release", changes, adapters.reserver()));
+        steps.addFirst(new ThreadsStep("release", changes, adapters.reserver(), adapters.partitions()));
         tx.run(steps);
         return true;
     }

@@ -17,22 +17,33 @@ import java.util.List;
  * first, read-back, exact rollback. The record gets each thread's value before vmqos (kept from an earlier entry),
  * the value applied and its owners; a thread no owner wants any more (and that is in no partition) leaves the record
  * once it is back to its value before.
+ *
+ * <p>A thread pinned into a partition that has not run there since (it sleeps: the kernel moves a sleeping thread at
+ * its next wake-up, and until then refuses it DEADLINE, its old CPU's root domain not being covered by its affinity) is
+ * not changed: it is left pinned, recorded as it is, and {@link #waiting() reported}; a later reconcile reserves it
+ * once it has run.
  */
 final class ThreadsStep implements Step {
     /**
      * @param owners the thread's owners after this step (every scope's); empty: it goes back to its value before
+     * @param pinnedTo the partition cpuset the thread is pinned to, or null
      */
-    record Change(LiveThread live, SchedAttributes target, String label, List<Owner> owners) {}
+    record Change(LiveThread live, SchedAttributes target, String label, List<Owner> owners, String pinnedTo) {
+        Change(LiveThread live, SchedAttributes target, String label, List<Owner> owners) { this(live, target, label, owners, null); }
+    }
 
     private final String what;
     private final List<Change> changes;
     private final Reserver reserver;
+    private final io.vmqos.linux.CpuPartitions partitions;
+    private final List<Change> waiting = new ArrayList<>();
     private ApplyReport report = new ApplyReport(List.of(), io.vmqos.host.LedgerRepair.NOTHING);
 
-    ThreadsStep(String what, List<Change> changes, Reserver reserver) {
+    ThreadsStep(String what, List<Change> changes, Reserver reserver, io.vmqos.linux.CpuPartitions partitions) {
         this.what = what;
         this.changes = List.copyOf(changes);
         this.reserver = reserver;
+        this.partitions = partitions;
     }
 
     @Override public String describe() { return what + " " + changes.size() + " thread(s)"; }
@@ -56,12 +67,35 @@ final class ThreadsStep implements Step {
     @Override
     public void apply() {
         List<ThreadChange> set = new ArrayList<>();
-        for (Change c : changes) if (!c.live().attrs().sameSchedulingAs(c.target())) set.add(new ThreadChange(c.live().tid(), c.target(), c.label()));
+        waiting.clear();
+        for (Change c : changes) {
+            if (c.live().attrs().sameSchedulingAs(c.target())) continue;
+            if (c.pinnedTo() != null && c.target().isDeadline() && !arrived(c)) {
+                waiting.add(c);
+                continue;
+            }
+            set.add(new ThreadChange(c.live().tid(), c.target(), c.label()));
+        }
         if (!set.isEmpty()) report = reserver.restore(set); // a thread that exited meanwhile holds nothing: skipped
     }
 
+    private boolean arrived(Change c) {
+        try {
+            return partitions.arrived(c.live().tid(), c.pinnedTo());
+        } catch (io.vmqos.linux.PartitionException gone) {
+            return true; // exited (the Reserver skips it) or its cpuset went: let the Reserver say what is wrong
+        }
+    }
+
+    /** The threads left as they were because they have not run on their partition's CPU yet (empty before the apply). */
+    List<Change> waiting() { return List.copyOf(waiting); }
+
     @Override
     public HostRecord done(HostRecord r) {
+        for (Change c : waiting) {
+            var e = r.thread(c.live().tid());
+            if (e.isPresent()) r = r.withThread(e.get().withApplied(StoredAttrs.of(c.live().attrs()), e.get().cpusetApplied()));
+        }
         for (Change c : changes) {
             var e = r.thread(c.live().tid());
             if (c.owners().isEmpty() && e.isPresent() && e.get().cpusetApplied() == null) r = r.withoutThread(c.live().tid());

@@ -23,6 +23,9 @@ import java.util.Optional;
  * fresh snapshot.
  */
 public interface HostObserver {
+    /** The pid of the QEMU {@code locator} names now, found cheaply (see {@link io.vmqos.host.VmFinder#pidOf}). Any thread. */
+    default java.util.OptionalInt pidOf(io.vmqos.core.config.VmLocator locator) { return java.util.OptionalInt.empty(); }
+
     /**
      * The configured VMs found, by name: {@code running}; those not running (QEMU gone: their changes are dropped) with
      * the reason; those {@code unobservable} now (QMP busy or not QMP: they are kept as they are) with the reason; and

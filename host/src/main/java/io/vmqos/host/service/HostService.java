@@ -84,6 +84,39 @@ public final class HostService {
         }
     }
 
+    /**
+     * A thread the desired state pins to a partition's CPU and reserves there, left unreserved because it has not run
+     * on that CPU since it was pinned: it sleeps, and the kernel moves a sleeping thread (and admits it to DEADLINE in
+     * its new root domain) only once it wakes up. A later reconcile reserves it.
+     */
+    public record Waiting(int tid, String label, int cpu, String cpuset) {
+        public String describe() {
+            return "thread " + tid + " (" + label + ") is pinned to CPU " + cpu + " but has slept since: it is reserved once it runs there";
+        }
+    }
+
+    /** The threads of {@code d} {@link Waiting waiting} to run on their partition's CPU. Read-only. */
+    public List<Waiting> waiting(DesiredState d) {
+        List<Waiting> out = new ArrayList<>();
+        if (d == null) return out;
+        for (var t : d.threads()) {
+            if (!t.pinned() || !t.attrs().isDeadline()) continue;
+            var live = observer.thread(t.tid());
+            if (live.isEmpty() || live.get().attrs().isDeadline()) continue;
+            adapters.partitions().partitionOf(t.cpu()).ifPresent(path -> out.add(new Waiting(t.tid(), t.label(), t.cpu(), path)));
+        }
+        return out;
+    }
+
+    /** True when {@code w} has run on its CPU since (or exited): a reconcile now reserves it (or forgets it). Read-only. */
+    public boolean ran(Waiting w) {
+        try {
+            return adapters.partitions().arrived(w.tid(), w.cpuset());
+        } catch (RuntimeException gone) {
+            return true;
+        }
+    }
+
     /** {@code plan -f}: the configuration's desired state on this host; changes nothing (no lock). */
     public Outcome plan(String scope, HostConfig cfg, Optional<CostModel> costs) {
         List<String> notes = new ArrayList<>();
@@ -141,6 +174,7 @@ public final class HostService {
                 }
                 if (!Reconcile.run(tx, scope, d, observer.live(d, tx.record()), vms, adapters, notes)) break;
             }
+            for (Waiting w : waiting(d)) notes.add(w.describe() + " (the agent does it; without one, run apply again)");
             return new Outcome(d, tx.done(), merge(notes, d == null ? List.of() : d.notes()), tx.record(), tx.threadOutcomes(), tx.repairs());
         });
     }

@@ -79,6 +79,9 @@ public final class SystemObserver implements HostObserver {
         this.partitions = partitions;
     }
 
+    @Override
+    public java.util.OptionalInt pidOf(io.vmqos.core.config.VmLocator locator) { return finder.pidOf(locator); }
+
     /** Finds every VM of the configuration (a VM that cannot be found is listed with the reason, not thrown). */
     @Override
     public VmsSeen vms(HostConfig cfg) {
@@ -156,7 +159,7 @@ public final class SystemObserver implements HostObserver {
         List<HeldThread> threads = new ArrayList<>();
         for (RootDomainLedger d : parts) {
             cpus.addAll(d.cpus());
-            counted = counted.plus(d.leaked(d.defaultTolerance()) ? d.serversTotal().plus(d.threadsTotal()) : d.kernelTotal());
+            counted = counted.plus(d.held());
             for (int c : d.cpus()) servers.put(c, CpuBandwidth.ofKernelUnits(d.serversTotal().kernelUnits() / d.cpus().size()));
             for (DeadlineThread t : d.threads()) {
                 int pinned = -1;

@@ -6,6 +6,7 @@ import io.vmqos.analysis.Sizer;
 import io.vmqos.analysis.SizingOutcome;
 import io.vmqos.analysis.SizingPolicy;
 import io.vmqos.core.CostModel;
+import io.vmqos.core.CpuBandwidth;
 import io.vmqos.core.Durations;
 import io.vmqos.core.KernelLimits;
 import io.vmqos.core.NetworkSla;
@@ -82,6 +83,12 @@ final class FloodScenarios implements AutoCloseable {
     /** Delay the flooded VM's packets may see at each NAPI thread. */
     static final long FLOODED_NAPI_BUDGET_NS = 20_000_000;
     static final long WARMUP_NS = 5_000_000_000L;
+    /**
+     * Most of a CPU one NAPI thread's reservation may take. On a noisy machine the measured per-packet cost can come out
+     * several times its usual value (50 us instead of ~20 us, seen once), and the sizing then asks for more than the
+     * host has beside the VM's own threads; capped, the thread is still protected, but its SLA bound is not stated.
+     */
+    static final double NAPI_MAX_SHARE = 0.40;
     static final long PROBE_NS = 3_000_000_000L;
     /** The flooded VM's share: 10mbit guaranteed, 20mbit ceiling. */
     static final ShapingSpec FLOOD_CEILING = NetUnits.shaping("10mbit", "20mbit", "15k");
@@ -172,8 +179,14 @@ final class FloodScenarios implements AutoCloseable {
             Reservation r = SharedThreadSizing.size(loads, limits, policy.overheadPerActivationNs(), policy.rateMargin())
                     .orElseThrow(() -> new DemoAbortedException("no reservation of " + t.comm() + " carries both VMs' SLAs at "
                             + Math.round(cost) + " ns per packet; the machine is too slow for the flood scenarios"));
+            String capped = "";
+            if (r.bandwidth().exceeds(CpuBandwidth.ofCpus(NAPI_MAX_SHARE))) {
+                capped = String.format(Locale.ROOT, ", capped from %s to %.0f%% of a CPU: the NAPI bound is not guaranteed this run", r,
+                        NAPI_MAX_SHARE * 100);
+                r = Reservation.of((long) (r.periodNs() * NAPI_MAX_SHARE), r.periodNs());
+            }
             napiSizes.put(t.pid(), r);
-            b.append(String.format(Locale.ROOT, " %s %.1f us/packet -> %s (%s);", t.comm(), cost / 1000, r, r.bandwidth().percent()));
+            b.append(String.format(Locale.ROOT, " %s %.1f us/packet -> %s (%s%s);", t.comm(), cost / 1000, r, r.bandwidth().percent(), capped));
         }
         progress.accept(String.format(Locale.ROOT, "NAPI cost: %.1f Mbit/s paced to the flooded VM under noise; NAPI threads sized for the sum of the two VMs' SLAs "
                         + "(protected %d pps within %s, flooded %d pps within %s at the thread):%s",
