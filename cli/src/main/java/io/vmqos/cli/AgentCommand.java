@@ -43,7 +43,7 @@ final class AgentCommand implements Callable<Integer> {
         }
         Log log = Log.stderr();
         Host host = Host.withReserve(0.10);
-        HostService service = host.service("vmqos agent -f " + file, io.vmqos.host.HostLock.DEFAULT_WAIT);
+        HostService service = host.agentService("vmqos agent -f " + file);
         Wakeup wakeup = new Wakeup();
         AgentStats stats = new AgentStats();
         HostAgent agent = new HostAgent(file, service, f -> new io.vmqos.host.config.HostConfigParser(host.limits()).parse(f),

@@ -1,7 +1,7 @@
 package io.vmqos.host;
 
-import io.vmqos.core.KernelLimits;
 import io.vmqos.core.SchedAttributes;
+import io.vmqos.linux.DeadlineCooldowns;
 import io.vmqos.linux.DeadlineExit;
 import io.vmqos.linux.ThreadScheduler;
 
@@ -12,24 +12,22 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One transaction's account of the kernel's deadline counter: it sets threads' attributes (a DEADLINE thread leaving
- * DEADLINE through {@link DeadlineExit}, so that nothing leaks), remembers how much bandwidth each set moved since the
+ * One transaction's account of the kernel's deadline counter: it sets threads' attributes ({@link DeadlineExit}; a
+ * thread leaving DEADLINE stays out for its cool-down, {@link DeadlineCooldowns}), remembers how much bandwidth each set moved since the
  * {@link #markNow mark} and how long the kernel may take to free it, and {@link #verify verifies} the counters against
  * that after ONE cheap read instead of walking every thread. Used by {@link Reserver}; one transaction, one thread.
  */
 final class LedgerCheck {
     private final LedgerAccess ledger;
     private final ThreadScheduler scheduler;
-    private final KernelLimits limits;
     private final List<Integer> tids;
     private final Map<Integer, Long> moved = new HashMap<>();
     private LedgerMark mark;
     private long pendingNs;
 
-    LedgerCheck(LedgerAccess ledger, ThreadScheduler scheduler, KernelLimits limits, Collection<Integer> tids) {
+    LedgerCheck(LedgerAccess ledger, ThreadScheduler scheduler, Collection<Integer> tids) {
         this.ledger = ledger;
         this.scheduler = scheduler;
-        this.limits = limits;
         this.tids = List.copyOf(tids);
     }
 
@@ -44,11 +42,18 @@ final class LedgerCheck {
 
     /** Sets {@code target} on a thread whose attributes are {@code current} and records the bandwidth it moved. */
     void set(int tid, SchedAttributes current, SchedAttributes target) {
-        long pending = DeadlineExit.set(scheduler, tid, current, target, limits);
+        if (!current.isDeadline() && target.isDeadline()) DeadlineCooldowns.awaitReentry(tid); // re-entering too soon freezes it
+        DeadlineExit.Exit exit = DeadlineExit.set(scheduler, tid, current, target);
+        if (current.isDeadline() && !target.isDeadline()) DeadlineCooldowns.left(tid, exit.cooldownNs());
         moved.merge(tid, target.bandwidth().minus(current.bandwidth()).kernelUnits(), Long::sum);
-        pendingNs = Math.max(pendingNs, pending);
+        pendingNs = Math.max(pendingNs, exit.pendingNs());
     }
 
     /** The counters moved by exactly what was set since the mark, or the ledger is checked (and repaired) in full. */
-    LedgerRepair verify() { return ledger.verify(mark, moved, Duration.ofNanos(pendingNs)); }
+    LedgerRepair verify() {
+        LedgerRepair r = ledger.verify(mark, moved, Duration.ofNanos(pendingNs));
+        // the counter moved by every exit (no inactive timer left armed), or the bound passed: re-entry is safe now
+        if (!Thread.currentThread().isInterrupted()) for (int tid : moved.keySet()) DeadlineCooldowns.settled(tid);
+        return r;
+    }
 }

@@ -90,7 +90,7 @@ public final class Reserver {
         LedgerRepair preRepair = reserves ? admit(effective, before, budgets) : LedgerRepair.NOTHING;
         // A DEADLINE thread that changes moves the counters by what vmqos can verify with one read against a mark.
         // Reserving threads that were not DEADLINE moves them by what admission just checked: no mark, no check.
-        LedgerCheck counters = new LedgerCheck(ledger, scheduler, limits, tids);
+        LedgerCheck counters = new LedgerCheck(ledger, scheduler, tids);
         if (effective.stream().anyMatch(c -> before.get(c.tid()).isDeadline())) counters.markNow();
 
         // Shrinking changes first so that growing ones find the room they free.

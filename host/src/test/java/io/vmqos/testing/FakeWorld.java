@@ -181,11 +181,7 @@ public final class FakeWorld implements HostObserver, LedgerAccess, NapiControl,
 
     @Override
     public Live live(DesiredState desired, HostRecord record) {
-        TreeSet<Integer> tids = new TreeSet<>();
-        desired.threads().forEach(t -> tids.add(t.tid()));
-        record.threads().forEach(t -> tids.add(t.tid()));
-        Map<Integer, LiveThread> threads = new LinkedHashMap<>();
-        for (int tid : tids) thread(tid).ifPresent(t -> threads.put(tid, t));
+        Map<Integer, LiveThread> threads = Live.threadsOf(desired, record, this::thread);
         Map<DeviceRef, NapiChange> napi = new LinkedHashMap<>();
         for (DeviceRef d : threaded.keySet()) napi.put(d, settings(d.name(), d.ns()));
         TreeSet<Integer> parts = new TreeSet<>();

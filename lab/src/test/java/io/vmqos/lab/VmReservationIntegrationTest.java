@@ -2,7 +2,6 @@ package io.vmqos.lab;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.vmqos.cli.Main;
 import io.vmqos.core.SchedPolicy;
 import io.vmqos.core.vm.ThreadRole;
 import io.vmqos.core.vm.VmThread;
@@ -18,8 +17,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -42,17 +42,35 @@ public record DeadlineCounters(SortedMap<Integer, CpuDlBandwidth> perCpu) {
      * @param moved CPU (one of the thread's root domain; any CPU when {@link #oneGroup}) → fixed-point change
      */
     public boolean movedBy(DeadlineCounters after, Map<Integer, Long> moved, long tolerance) {
-        if (!after.perCpu.keySet().equals(perCpu.keySet())) return false; // a CPU came or went
-        Map<Integer, Long> expected = new TreeMap<>();
-        for (CpuDlBandwidth k : perCpu.values()) expected.put(k.cpu(), k.totalBw().kernelUnits());
-        for (Map.Entry<Integer, Long> m : moved.entrySet()) {
-            List<Integer> g = oneGroup() ? List.copyOf(perCpu.keySet()) : groupOf(m.getKey());
-            if (g.isEmpty()) return false;
-            for (int c : g) expected.merge(c, m.getValue(), Long::sum);
-        }
+        Map<Integer, Long> expected = expected(after, moved);
+        if (expected == null) return false;
         for (CpuDlBandwidth k : after.perCpu.values()) {
             if (Math.abs(k.totalBw().kernelUnits() - expected.get(k.cpu())) > tolerance) return false;
         }
         return true;
+    }
+
+    /**
+     * How far {@code after} is above this reading moved by {@code moved}: the largest excess of any CPU's counter
+     * (fixed-point; 0 when none is above, or when a CPU came or went).
+     */
+    public long excessOver(DeadlineCounters after, Map<Integer, Long> moved) {
+        Map<Integer, Long> expected = expected(after, moved);
+        long most = 0;
+        if (expected != null) for (CpuDlBandwidth k : after.perCpu.values()) most = Math.max(most, k.totalBw().kernelUnits() - expected.get(k.cpu()));
+        return most;
+    }
+
+    /** Each CPU's counter as this reading moved by {@code moved} would print it; null when the CPUs differ from {@code after}'s. */
+    private Map<Integer, Long> expected(DeadlineCounters after, Map<Integer, Long> moved) {
+        if (!after.perCpu.keySet().equals(perCpu.keySet())) return null; // a CPU came or went
+        Map<Integer, Long> expected = new TreeMap<>();
+        for (CpuDlBandwidth k : perCpu.values()) expected.put(k.cpu(), k.totalBw().kernelUnits());
+        for (Map.Entry<Integer, Long> m : moved.entrySet()) {
+            List<Integer> g = oneGroup() ? List.copyOf(perCpu.keySet()) : groupOf(m.getKey());
+            if (g.isEmpty()) return null;
+            for (int c : g) expected.merge(c, m.getValue(), Long::sum);
+        }
+        return expected;
     }
 }

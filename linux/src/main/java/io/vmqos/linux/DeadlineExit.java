@@ -1,31 +1,37 @@
 package io.vmqos.linux;
 
-import io.vmqos.core.KernelLimits;
-import io.vmqos.core.Reservation;
 import io.vmqos.core.SchedAttributes;
 
-import java.util.Optional;
-
 /**
- * Takes a thread out of SCHED_DEADLINE so that the kernel's admission counter ({@code dl_bw->total_bw}) drops by its
- * bandwidth at once, instead of later or never.
+ * Takes a thread out of SCHED_DEADLINE, and says how long the kernel may still hold its bandwidth and how long the
+ * thread must stay out before it may be reserved again.
  *
- * <p><b>What the kernel does</b> (measured on 6.18, {@code DeadlineExitBenchmark}; kernel/sched/deadline.c): when a
- * DEADLINE thread changes to another policy, {@code sched_dl_overflow()} leaves its bandwidth in {@code total_bw} for
- * {@code switched_from_dl()} to release at the thread's 0-lag time ({@code deadline - runtime * period / dl_runtime}):
+ * <p><b>What the kernel does</b> (measured on 6.18, {@code DeadlineExitBenchmark}, {@code DeadlineExitKernelTest};
+ * kernel/sched/deadline.c): when a DEADLINE thread changes to another policy, {@code sched_dl_overflow()} leaves its
+ * bandwidth in {@code total_bw} for {@code switched_from_dl()} to release at the thread's 0-lag time
+ * ({@code deadline - runtime * period / dl_runtime}):
  * <ul>
  *   <li>a thread that runs, waits to run or blocked less than its 0-lag time ago (its inactive timer is armed): the
- *       bandwidth leaves {@code total_bw} at the 0-lag time: at once when it has passed, else up to about a period
- *       later (the counter is <em>too high</em> meanwhile, and a root-domain rebuild in that window counts the
- *       thread out twice: the counter ends <em>too low</em>, even below zero);</li>
+ *       bandwidth leaves {@code total_bw} at the 0-lag time, at most {@link #zeroLagBound} later (the counter is
+ *       <em>too high</em> meanwhile, and a root-domain rebuild in that window counts the thread out twice: the counter
+ *       ends <em>too low</em>);</li>
  *   <li>a thread blocked since longer (no inactive timer armed: the usual case for a sleeping VM thread): never; the
- *       bandwidth stays in {@code total_bw} until the root domains are rebuilt (the leak).</li>
+ *       bandwidth stays in {@code total_bw} until the root domains are rebuilt (the leak, which the caller repairs once
+ *       the bound has passed and no timer can count a thread out twice).</li>
  * </ul>
- * A change of a DEADLINE thread's parameters (DEADLINE to DEADLINE) moves {@code total_bw} by the difference at once,
- * whatever the thread does, and cancels an armed inactive timer. So the way out is two calls: first to a reservation
- * of no bandwidth ({@link #drain}: 1024 ns every longest allowed period, which {@code to_ratio()} rounds to 0), then to
- * the target policy: the first frees the bandwidth at once, the second has none left to leak or defer. Between the
- * two (microseconds) a thread that runs could be held back by its 1024 ns budget.
+ *
+ * <p><b>A thread put back too soon freezes.</b> A thread that re-enters DEADLINE while its inactive timer is armed
+ * keeps its old deadline and its spent (negative) runtime, and 6.18 never runs it again: runnable, frozen until switched
+ * out of DEADLINE (measured: a spinner at 1 ms/10 ms switched DEADLINE → OTHER → DEADLINE at once froze in 17 of 40
+ * cycles; with 50 ms between, in 0 of 40). So every exit comes with a cool-down ({@link Exit#cooldownNs}) that
+ * {@link DeadlineCooldowns} enforces.
+ *
+ * <p>Why not a way out that frees the bandwidth at once: a change of parameters (DEADLINE to DEADLINE) moves
+ * {@code total_bw} at once, so an earlier version first switched to a reservation of no bandwidth (1024 ns every
+ * 4.19 s) and then out. A thread that runs during those microseconds overruns its 1024 ns, which pushes its 0-lag time
+ * hours away (the overrun times {@code period / runtime}): it could not be reserved again for hours. A thread that
+ * wakes every 2 ms (a VM's) hit that window in 1 exit of 3. The direct switch's cost is bounded: a release waits at
+ * most {@link #zeroLagBound} for the counter before it repairs a leak.
  *
  * <p>Stateless; any thread.
  */
@@ -35,69 +41,36 @@ public final class DeadlineExit {
 
     private DeadlineExit() {}
 
-    /** The reservation of no bandwidth: 1024 ns every longest allowed period; empty when that still rounds above 0. */
-    public static Optional<SchedAttributes> drain(KernelLimits limits) {
-        Reservation r = new Reservation(Reservation.MIN_RUNTIME_NS, limits.periodMaxNs(), limits.periodMaxNs());
-        return r.bandwidth().isZero() ? Optional.of(SchedAttributes.deadline(r)) : Optional.empty();
-    }
-
     /**
-     * Sets {@code target} on a thread whose attributes are now {@code current}; a DEADLINE thread leaving DEADLINE
-     * goes through {@link #drain} first.
+     * What taking a thread out of DEADLINE left behind.
      *
-     * @return 0 when the kernel's counter has moved by {@code target - current} already; otherwise the time by which
-     *     it will have, unless the kernel leaked (the drain was refused, e.g. a counter above capacity after a CPU went
-     *     offline, and the thread was switched directly)
-     * @throws SchedException from setting {@code target}; a thread left drained is put back to {@code current} first
+     * @param pendingNs 0 when the kernel's counter has moved by the change already, else the time by which it will have
+     *     (or never will: the leak)
+     * @param cooldownNs how long the thread must stay out of DEADLINE: re-entering before its 0-lag time freezes it
      */
-    public static long set(ThreadScheduler scheduler, int tid, SchedAttributes current, SchedAttributes target, KernelLimits limits) {
-        if (!current.isDeadline() || target.isDeadline()) {
-            scheduler.set(tid, target); // entering DEADLINE or changing its parameters: counted at once
-            return 0;
-        }
-        Optional<SchedAttributes> drain = drain(limits);
-        if (drain.isPresent()) {
-            try {
-                scheduler.set(tid, drain.get());
-            } catch (SchedException.ThreadGone gone) {
-                throw gone;
-            } catch (SchedException refused) {
-                scheduler.set(tid, target);
-                return zeroLagBound(current);
-            }
-            try {
-                scheduler.set(tid, target);
-            } catch (RuntimeException e) {
-                putBack(scheduler, tid, current, e);
-                throw e;
-            }
-            return 0;
-        }
-        scheduler.set(tid, target);
-        return zeroLagBound(current);
+    public record Exit(long pendingNs, long cooldownNs) {
+        public static final Exit NONE = new Exit(0, 0);
     }
 
     /**
-     * How long after a direct switch the kernel may still hold a thread's bandwidth: its absolute deadline is at most a
-     * period and a deadline away, and an overrun of its runtime pushes the 0-lag time on by {@code period / runtime}
-     * times the overrun.
+     * Sets {@code target} on a thread whose attributes are now {@code current}: one call.
+     *
+     * @throws SchedException from the call; nothing changed then
      */
-    static long zeroLagBound(SchedAttributes a) {
+    public static Exit set(ThreadScheduler scheduler, int tid, SchedAttributes current, SchedAttributes target) {
+        scheduler.set(tid, target);
+        if (!current.isDeadline() || target.isDeadline()) return Exit.NONE; // entering DEADLINE or changing it: counted at once
+        long bound = zeroLagBound(current);
+        return new Exit(bound, bound);
+    }
+
+    /**
+     * How long after leaving DEADLINE the kernel may still hold a thread's bandwidth (and arm its inactive timer): its
+     * absolute deadline is at most a period and a deadline away, and an overrun of its runtime pushes the 0-lag time
+     * on by {@code period / runtime} times the overrun.
+     */
+    public static long zeroLagBound(SchedAttributes a) {
         long overrunShift = a.runtimeNs() <= 0 ? 0 : Math.min(Long.MAX_VALUE / 4, OVERRUN_NS * (a.periodNs() / a.runtimeNs()));
         return a.periodNs() + a.deadlineNs() + overrunShift;
-    }
-
-    /** A thread left in the drain reservation would barely run: back to {@code current}, else to SCHED_OTHER. */
-    private static void putBack(ThreadScheduler scheduler, int tid, SchedAttributes current, RuntimeException cause) {
-        try {
-            scheduler.set(tid, current);
-        } catch (RuntimeException e) {
-            cause.addSuppressed(e);
-            try {
-                scheduler.set(tid, SchedAttributes.other());
-            } catch (RuntimeException e2) {
-                cause.addSuppressed(e2);
-            }
-        }
     }
 }

@@ -167,12 +167,29 @@ public final class DeadlineLedger {
         }
     }
 
-    /** Rebuilds root domains; {@code before} is the read that found the leak (not read again: it costs a settle). */
-    private RepairResult repairFrom(LedgerSnapshot before) {
+    /**
+     * Makes the kernel rebuild its root domains (recounting the ledger from live tasks) without reading the ledger
+     * first: for a caller that knows the counter holds a leak. ~0.1 ms on 6.18.
+     *
+     * @return how it was done
+     * @throws LedgerUnavailableException when no cpuset controller is mounted or the kernel refuses the writes
+     */
+    public String rebuild() {
+        synchronized (CpusetHierarchy.TREE_LOCK) {
+            return rebuilder().rebuild();
+        }
+    }
+
+    private RootDomainRebuilder rebuilder() {
         CpusetHierarchy h = cpusets.get().orElseThrow(() -> new LedgerUnavailableException(
                 "no cpuset controller is mounted, so the root domains cannot be rebuilt; fix: mount -t cgroup -o cpuset "
                         + "cpuset /sys/fs/cgroup/cpuset (cgroup v1) or enable +cpuset in the cgroup v2 root's cgroup.subtree_control"));
-        String method = h.rebuilder().rebuild();
+        return h.rebuilder();
+    }
+
+    /** Rebuilds root domains; {@code before} is the read that found the leak (not read again: it costs a settle). */
+    private RepairResult repairFrom(LedgerSnapshot before) {
+        String method = rebuilder().rebuild();
         // a rebuild recounts from live tasks, so a consistent first read is final; only a mismatch earns the settle
         LedgerSnapshot after = readOnce();
         if (!after.consistent()) after = read();

@@ -89,6 +89,20 @@ public final class DebugFs {
     }
 
     /**
+     * A generated file (size 0 in its attributes) in one buffer: {@link Files#readString} grows and copies its buffer
+     * and decodes UTF-8, which costs as much as the kernel's printing of {@code sched/debug}.
+     */
+    private static String readWhole(Path f) throws IOException {
+        try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(f)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(64 * 1024);
+            while (c.read(b) >= 0) {
+                if (!b.hasRemaining()) b = java.nio.ByteBuffer.allocate(b.capacity() * 2).put(b.flip());
+            }
+            return new String(b.array(), 0, b.position(), java.nio.charset.StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    /**
      * The text of {@code sched/debug} (one read; the kernel builds it CPU by CPU, so it is not an atomic
      * snapshot).
      *
@@ -98,7 +112,7 @@ public final class DebugFs {
         ensureMounted();
         Path f = mount.resolve("sched/debug");
         try {
-            return Files.readString(f);
+            return readWhole(f);
         } catch (NoSuchFileException e) {
             throw new LedgerUnavailableException(f + " does not exist; fix: use Linux 5.13 or later (older kernels print "
                     + "/proc/sched_debug) built with CONFIG_SCHED_DEBUG", e);

@@ -4,7 +4,6 @@ import io.vmqos.core.KernelLimits;
 import io.vmqos.core.Reservation;
 import io.vmqos.core.SchedAttributes;
 import io.vmqos.linux.CpusetHierarchy;
-import io.vmqos.linux.DeadlineExit;
 import io.vmqos.linux.DeadlineLedger;
 import io.vmqos.linux.KernelParameters;
 import io.vmqos.linux.LinuxThreadScheduler;
@@ -21,7 +20,7 @@ import java.util.concurrent.SynchronousQueue;
 /**
  * When does the kernel free a DEADLINE thread's bandwidth from {@code dl_bw->total_bw}? For a thread that sleeps
  * long, that blocked just now (within its 0-lag time), that runs, or that was just woken, changed directly to
- * SCHED_OTHER, to half its runtime, or through {@link DeadlineExit} (drain, then SCHED_OTHER), it prints what the
+ * SCHED_OTHER or to half its runtime, it prints what the
  * counter holds right after the change and at later instants: {@code exact} (what the new attributes explain),
  * {@code old} (still the old bandwidth), or the difference. Reservation 100ms/200ms, 3 repetitions, one fresh thread
  * each. Run with {@code scripts/bench.sh -Dtest=DeadlineExitBenchmark}; as root; asserts nothing. Other programs'
@@ -36,11 +35,10 @@ class DeadlineExitBenchmark {
 
     private final LinuxThreadScheduler sched = new LinuxThreadScheduler();
     private final DeadlineLedger ledger = new DeadlineLedger(sched);
-    private final KernelLimits limits = new KernelParameters().limits();
 
     enum State { SLEEPING_LONG, JUST_SLEPT, RUNNING, JUST_WOKEN }
 
-    enum Change { TO_OTHER, HALF_RUNTIME, DEADLINE_EXIT }
+    enum Change { TO_OTHER, HALF_RUNTIME }
 
     @Test
     void whenTheKernelFreesTheBandwidth() throws Exception {
@@ -114,10 +112,7 @@ class DeadlineExitBenchmark {
                 }
             }
             long held = total() - base;
-            switch (ch) {
-                case DEADLINE_EXIT -> DeadlineExit.set(sched, w.tid, dl, target, limits);
-                default -> sched.set(w.tid, target);
-            }
+            sched.set(w.tid, target);
             long t0 = System.nanoTime();
             StringBuilder sb = new StringBuilder(held == dl.bandwidth().kernelUnits() ? "" : "(held " + held + " before) ");
             for (long ms : AT_MS) {
@@ -126,7 +121,7 @@ class DeadlineExitBenchmark {
                 long d = total() - base;
                 sb.append(String.format(" %4dms:%-6s", ms, d == target.bandwidth().kernelUnits() ? "exact" : d == dl.bandwidth().kernelUnits() ? "old" : "d=" + d));
             }
-            if (sched.get(w.tid).isDeadline()) DeadlineExit.set(sched, w.tid, sched.get(w.tid), SchedAttributes.other(), limits);
+            if (sched.get(w.tid).isDeadline()) sched.set(w.tid, SchedAttributes.other());
             long left = total() - base;
             if (left != 0) { // what the change left behind, rebuilt only now, long after any 0-lag time
                 CpusetHierarchy.locate().orElseThrow().rebuilder().rebuild();

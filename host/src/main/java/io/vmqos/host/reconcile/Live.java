@@ -23,4 +23,15 @@ import java.util.SortedSet;
 public record Live(Map<Integer, LiveThread> threads, Map<DeviceRef, NapiChange> napi, Map<Integer, String> irqAffinity,
                    SortedSet<Integer> partitions, Map<DeviceRef, List<QdiscState>> qdiscs) {
     public Optional<LiveThread> thread(int tid) { return Optional.ofNullable(threads.get(tid)); }
+
+    /** The live threads among those {@code desired} and {@code record} name, by tid, as {@code lookup} finds them. */
+    public static Map<Integer, LiveThread> threadsOf(io.vmqos.core.desired.DesiredState desired, io.vmqos.host.state.HostRecord record,
+                                                     java.util.function.IntFunction<Optional<LiveThread>> lookup) {
+        java.util.TreeSet<Integer> tids = new java.util.TreeSet<>();
+        desired.threads().forEach(t -> tids.add(t.tid()));
+        record.threads().forEach(t -> tids.add(t.tid()));
+        Map<Integer, LiveThread> out = new java.util.LinkedHashMap<>();
+        for (int tid : tids) lookup.apply(tid).ifPresent(t -> out.put(tid, t));
+        return out;
+    }
 }

@@ -56,6 +56,18 @@ public final class HostService {
         this.lock = lock;
     }
 
+    private java.time.Duration sleeperWait = java.time.Duration.ZERO;
+
+    /**
+     * How long a reconcile waits, under the lock, for {@link Waiting waiting} threads to run on their partition's CPU so
+     * that it reserves them too: a one-shot command does (an idle vCPU wakes within its guest's timer tick), the agent
+     * does not (it polls them between reconciles). Zero by default.
+     */
+    public HostService waitingForSleepers(java.time.Duration wait) {
+        this.sleeperWait = wait;
+        return this;
+    }
+
     public HostObserver observer() { return observer; }
     public RecordStore store() { return store; }
 
@@ -108,6 +120,21 @@ public final class HostService {
         return out;
     }
 
+    /** Waits until {@code until} for one of {@code d}'s waiting threads to run; true when one did. */
+    private boolean awaitSleepers(DesiredState d, long until) {
+        List<Waiting> w = waiting(d);
+        while (!w.isEmpty() && System.nanoTime() < until) {
+            for (Waiting x : w) if (ran(x)) return true;
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return false;
+    }
+
     /** True when {@code w} has run on its CPU since (or exited): a reconcile now reserves it (or forgets it). Read-only. */
     public boolean ran(Waiting w) {
         try {
@@ -141,9 +168,10 @@ public final class HostService {
             Executor.Transaction tx = executor.begin(start);
             Set<String> frozen = new TreeSet<>();
             DesiredState d = null;
+            long sleepersUntil = System.nanoTime() + sleeperWait.toNanos();
             for (int pass = 0; pass < MAX_PASSES; pass++) {
                 HostObserver.VmsSeen seen = observer.vms(cfg);
-                if (pass == 0) {
+                if (d == null) {
                     notes.addAll(seen.notes());
                     seen.notRunning().forEach((vm, why) -> notes.add("vm " + vm + ": not running (" + why + ")"));
                     seen.unobservable().forEach((vm, why) -> notes.add("vm " + vm + ": cannot be read now, left as it is (" + why + ")"));
@@ -172,7 +200,9 @@ public final class HostService {
                     vms.add(new HostRecord.VmEntry(new Owner(scope, ov.name()), ov.threads().pid(), ov.startTime(),
                             cfg.vm(ov.name()).map(v -> v.locator().describe()).orElse("")));
                 }
-                if (!Reconcile.run(tx, scope, d, observer.live(d, tx.record()), vms, adapters, notes)) break;
+                if (Reconcile.run(tx, scope, d, observer.live(d, tx.record()), vms, adapters, notes)) continue;
+                if (!awaitSleepers(d, sleepersUntil)) break;
+                pass--; // a sleeper ran: one more pass reserves it (bounded by the wait)
             }
             for (Waiting w : waiting(d)) notes.add(w.describe() + " (the agent does it; without one, run apply again)");
             return new Outcome(d, tx.done(), merge(notes, d == null ? List.of() : d.notes()), tx.record(), tx.threadOutcomes(), tx.repairs());
@@ -189,10 +219,13 @@ public final class HostService {
         return locked(notes -> {
             Executor.Transaction tx = executor.begin(load(notes));
             DesiredState d = null;
+            long sleepersUntil = System.nanoTime() + sleeperWait.toNanos();
             for (int pass = 0; pass < MAX_PASSES; pass++) {
                 d = desiredFn.apply(tx.record());
                 Live live = observer.live(d, tx.record());
-                if (!Reconcile.run(tx, scope, d, live, vmsFn.get(), adapters, notes)) break;
+                if (Reconcile.run(tx, scope, d, live, vmsFn.get(), adapters, notes)) continue;
+                if (!awaitSleepers(d, sleepersUntil)) break;
+                pass--;
             }
             return new Outcome(d, tx.done(), merge(notes, d == null ? List.of() : d.notes()), tx.record(), tx.threadOutcomes(), tx.repairs());
         });

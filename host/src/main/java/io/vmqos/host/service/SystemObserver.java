@@ -179,11 +179,7 @@ public final class SystemObserver implements HostObserver {
     /** The live state of everything the desired state and the record name. */
     @Override
     public Live live(DesiredState desired, HostRecord record) {
-        TreeSet<Integer> tids = new TreeSet<>();
-        desired.threads().forEach(t -> tids.add(t.tid()));
-        record.threads().forEach(t -> tids.add(t.tid()));
-        Map<Integer, LiveThread> threads = new LinkedHashMap<>();
-        for (int tid : tids) thread(tid).ifPresent(t -> threads.put(tid, t));
+        Map<Integer, LiveThread> threads = Live.threadsOf(desired, record, this::thread);
         TreeSet<DeviceRef> devs = new TreeSet<>();
         desired.napi().forEach(n -> devs.add(n.device()));
         record.napi().forEach(n -> devs.add(n.device()));

@@ -6,7 +6,6 @@ import io.vmqos.core.Reservation;
 import io.vmqos.core.SchedAttributes;
 import io.vmqos.core.SchedPolicy;
 import io.vmqos.core.net.KernelThread;
-import io.vmqos.core.net.TapRef;
 import io.vmqos.core.vm.ThreadRole;
 import io.vmqos.core.vm.VmThread;
 import io.vmqos.core.vm.VmThreads;

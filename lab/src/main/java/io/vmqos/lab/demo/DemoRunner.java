@@ -8,7 +8,6 @@ import io.vmqos.core.ThreadChange;
 import io.vmqos.core.vm.ThreadRole;
 import io.vmqos.core.vm.VmThread;
 import io.vmqos.core.vm.VmThreads;
-import io.vmqos.host.KernelLedgerAccess;
 import io.vmqos.host.Reserver;
 import io.vmqos.analysis.ExplicitPolicy;
 import io.vmqos.core.SchedAttributes;
@@ -33,7 +32,6 @@ import io.vmqos.lab.report.ScenarioResult;
 import io.vmqos.lab.report.ScenarioSummary;
 import io.vmqos.linux.DeadlineLedger;
 import io.vmqos.linux.KernelParameters;
-import io.vmqos.linux.LinuxThreadScheduler;
 import io.vmqos.linux.ProcFs;
 import io.vmqos.qemu.VmDiscovery;
 
@@ -63,7 +61,8 @@ public final class DemoRunner {
     private final ProcFs proc = host.proc();
     private final DeadlineLedger ledger = host.deadlineLedger();
     private final Reserver reserver = host.reserver(Reserver.DEFAULT_HOST_RESERVE);
-    private final HostService service = host.service(Reserver.DEFAULT_HOST_RESERVE, "vmqos demo", HostLock.DEFAULT_WAIT);
+    private final HostService service = host.service(Reserver.DEFAULT_HOST_RESERVE, "vmqos demo", HostLock.DEFAULT_WAIT)
+            .waitingForSleepers(java.time.Duration.ofSeconds(2));
     private double measuredVcpu, measuredIo;
     /** The flood pair's second VM, booted only when a flood scenario is asked for. */
     private FloodScenarios flood;

@@ -1,6 +1,5 @@
 package io.vmqos.linux.net;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.vmqos.core.net.ShapingSpec;
 
 import java.util.ArrayList;
