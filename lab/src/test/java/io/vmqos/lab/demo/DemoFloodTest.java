@@ -40,7 +40,7 @@ class DemoFloodTest {
 
         String all = String.join("\n", lines);
         assertThat(all).contains("the lab's veth is the host's NIC");
-        Matcher sized = Pattern.compile("napi/\\S+ [0-9.]+ us/packet -> ([0-9.]+)(us|ms)/([0-9.]+)(us|ms) \\(([0-9.]+)%\\)").matcher(all);
+        Matcher sized = Pattern.compile("napi/\\S+ [0-9.]+ us/packet -> ([0-9.]+)(us|ms)/([0-9.]+)(us|ms) \\(([0-9.]+)%[,)]").matcher(all);
         int napiThreads = 0;
         while (sized.find()) {
             napiThreads++;
