@@ -1,7 +1,6 @@
 package io.vmqos.linux;
 
 import io.vmqos.core.SchedAttributes;
-import io.vmqos.core.SchedPolicy;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -11,8 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Finds every live SCHED_DEADLINE thread by walking {@code /proc/*}{@code /task/*}: field 41 of each thread's
- * stat selects policy 6, then the {@link ThreadScheduler} reads the exact parameters.
+ * Finds every live SCHED_DEADLINE thread by walking {@code /proc/*}{@code /task/*}: the {@link ThreadScheduler} reads
+ * each thread's attributes (one system call, no file opened), and a DEADLINE thread's stat gives its name and CPU.
  *
  * <p>Threads that exit or leave DEADLINE during the walk are skipped. Not atomic: the result is the set of
  * threads seen at slightly different instants. Any thread may call it; stateless between calls.
@@ -49,20 +48,20 @@ public final class DeadlineThreadWalker {
     }
 
     private void visit(int pid, Path tidDir, List<DeadlineThread> out) {
+        // one sched_getattr per thread (no file opened for the many that are not DEADLINE), then its stat for the rest
+        SchedAttributes attrs;
+        try {
+            attrs = scheduler.get(Integer.parseInt(tidDir.getFileName().toString()));
+        } catch (SchedException gone) {
+            return;
+        }
+        if (!attrs.isDeadline()) return;
         ProcStat stat;
         try {
             stat = ProcStat.parse(Files.readString(tidDir.resolve("stat")));
         } catch (IOException | IllegalArgumentException gone) {
             return; // exited between listing and reading, or a truncated read of a dying task
         }
-        if (stat.policy() != SchedPolicy.DEADLINE.kernelValue()) return;
-        SchedAttributes attrs;
-        try {
-            attrs = scheduler.get(stat.tid());
-        } catch (SchedException.ThreadGone gone) {
-            return;
-        }
-        if (!attrs.isDeadline()) return; // left DEADLINE between the stat read and sched_getattr
         out.add(new DeadlineThread(pid, stat.tid(), stat.comm(), attrs.reservation(), attrs.bandwidth(), stat.processor()));
     }
 

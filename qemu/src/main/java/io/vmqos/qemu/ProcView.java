@@ -95,6 +95,29 @@ final class ProcView {
         }
     }
 
+    /**
+     * True when the running kernel ({@code sys/kernel/osrelease} under this procfs root) is at least
+     * {@code major.minor}; false when it cannot be read (a fake tree).
+     */
+    boolean kernelAtLeast(int major, int minor) {
+        try {
+            String[] v = Files.readString(root.resolve("sys/kernel/osrelease")).strip().split("[.-]");
+            int ma = Integer.parseInt(v[0]), mi = v.length > 1 ? Integer.parseInt(v[1]) : 0;
+            return ma > major || (ma == major && mi >= minor);
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Lines of {@code /proc/PID/net/unix}: the socket table of the process's network namespace; else {@link #netUnix()}. */
+    List<String> netUnix(int pid) {
+        try {
+            return Files.readAllLines(root.resolve(pid + "/net/unix"), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return netUnix();
+        }
+    }
+
     /** Whether any fd of the process is {@code socket:[inode]} for one of the inodes. */
     boolean holdsSocket(int pid, long[] inodes) {
         try (DirectoryStream<Path> fds = Files.newDirectoryStream(root.resolve(pid + "/fd"))) {

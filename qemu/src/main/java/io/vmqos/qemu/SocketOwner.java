@@ -22,9 +22,14 @@ final class SocketOwner {
 
     /** As {@link #find(ProcView, Path)}, looking at {@code hint} (the owner found last time) first. */
     static OptionalInt find(ProcView proc, Path socket, OptionalInt hint) {
+        // the hint is looked up in its own network namespace's socket table (a QEMU started in a namespace, as the
+        // lab's are, lists its sockets there, not in ours)
+        if (hint.isPresent() && proc.comm(hint.getAsInt()).startsWith("qemu")) {
+            long[] own = inodes(proc.netUnix(hint.getAsInt()), socket);
+            if (own.length > 0 && proc.holdsSocket(hint.getAsInt(), own)) return hint;
+        }
         long[] inodes = inodes(proc, socket);
         if (inodes.length == 0) return OptionalInt.empty();
-        if (hint.isPresent() && proc.comm(hint.getAsInt()).startsWith("qemu") && proc.holdsSocket(hint.getAsInt(), inodes)) return hint;
         for (int pid : proc.pids()) {
             if (proc.comm(pid).startsWith("qemu") && proc.holdsSocket(pid, inodes)) return OptionalInt.of(pid);
         }
@@ -32,7 +37,10 @@ final class SocketOwner {
     }
 
     /** Inodes of the sockets bound to the path: listening ones if any, else all. */
-    static long[] inodes(ProcView proc, Path socket) {
+    static long[] inodes(ProcView proc, Path socket) { return inodes(proc.netUnix(), socket); }
+
+    /** {@link #inodes(ProcView, Path)} in the given {@code /proc/net/unix} lines. */
+    static long[] inodes(java.util.List<String> netUnix, Path socket) {
         Set<String> names = new HashSet<>();
         Path abs = socket.toAbsolutePath().normalize();
         names.add(abs.toString());
@@ -45,7 +53,7 @@ final class SocketOwner {
         long[] any = new long[4];
         int nl = 0;
         int na = 0;
-        for (String line : proc.netUnix()) {
+        for (String line : netUnix) {
             // Num RefCount Protocol Flags Type St Inode Path
             String[] f = line.trim().split("\\s+", 8);
             if (f.length < 8 || !names.contains(f[7])) continue;

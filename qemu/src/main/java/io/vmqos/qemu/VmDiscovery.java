@@ -279,7 +279,9 @@ public final class VmDiscovery {
     }
 
     private static void addKernelVhostThreads(ProcView proc, int pid, Threads t) {
-        // Before Linux 6.4 vhost workers are kernel threads (children of kthreadd) named vhost-<owner pid>.
+        // Before Linux 6.4 vhost workers are kernel threads (children of kthreadd) named vhost-<owner pid>; since,
+        // they are threads of QEMU's process (vhost_task), found with the others: no walk of every process then.
+        if (proc.kernelAtLeast(6, 4)) return;
         String vhost = ThreadNames.vhostName(pid);
         for (int p : proc.pids()) {
             if (p != pid && !t.has(p) && proc.comm(p).equals(vhost)) t.put(p, ThreadRole.VHOST, vhost);

@@ -108,6 +108,21 @@ class VmDiscoveryFakeProcTest {
         assertThat(SocketOwner.find(proc.view(), Path.of("/tmp/none.sock"))).isEmpty();
     }
 
+    /** A QEMU in another network namespace lists its socket in its own /proc/PID/net/unix: found from the hint. */
+    @Test
+    void aHintedOwnerIsCheckedInItsOwnNetworkNamespace() throws Exception {
+        Path sock = Path.of("/tmp/vqqmp-netns.sock");
+        FakeProc proc = libvirtStyleQemu(1000).fd(1000, 9, "socket:[4343]")
+                .netUnix("000000003ff0fafb: 00000003 00000000 00010000 0001 01 555 /tmp/other.sock");
+        java.nio.file.Files.createDirectories(proc.root.resolve("1000/net"));
+        java.nio.file.Files.writeString(proc.root.resolve("1000/net/unix"),
+                "Num       RefCount Protocol Flags    Type St Inode Path\n"
+                        + "0000000031407bc6: 00000002 00000000 00010000 0001 01 4343 /tmp/vqqmp-netns.sock\n");
+        assertThat(SocketOwner.find(proc.view(), sock)).as("not in our namespace's table").isEmpty();
+        assertThat(SocketOwner.find(proc.view(), sock, java.util.OptionalInt.of(1000))).hasValue(1000);
+        assertThat(SocketOwner.find(proc.view(), sock, java.util.OptionalInt.of(900))).as("a hint that is not QEMU").isEmpty();
+    }
+
     @Test
     void qmpThreadIdsFromAnotherPidNamespaceAreInconsistent() throws Exception {
         FakeProc proc = libvirtStyleQemu(1000);

@@ -48,4 +48,13 @@ public record VmConfig(String name, VmLocator locator, Optional<DirectionSla> rx
         if (rx.isPresent() && tx.isPresent()) return Optional.of(DirectionSla.combine(rx.get(), tx.get()));
         return rx.or(() -> tx).map(DirectionSla::toNetworkSla);
     }
+
+    /**
+     * True when applying this VM needs its network path (taps, devices, NAPI and IRQ threads): it is shaped, sized
+     * from an SLA (whose stages may include the host's NAPI threads) or given a NAPI reservation. A VM with only
+     * thread reservations does not, and its path is not looked up (each look-up runs {@code ip} in its namespace).
+     */
+    public boolean needsNetworkPath() {
+        return shaping.isPresent() || rx.isPresent() || tx.isPresent() || explicit.containsKey(StageKind.NAPI);
+    }
 }

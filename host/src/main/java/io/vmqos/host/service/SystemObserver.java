@@ -91,7 +91,7 @@ public final class SystemObserver implements HostObserver {
         List<String> notes = new ArrayList<>();
         for (VmConfig vm : cfg.vms()) {
             try {
-                running.put(vm.name(), observe(vm.name(), finder.find(vm.locator())));
+                running.put(vm.name(), observe(vm.name(), finder.find(vm.locator()), vm.needsNetworkPath()));
             } catch (VmDiscoveryException.NoThreadNames | QmpException.Timeout | QmpException.CommandFailed | QmpException.ConnectionClosed e) {
                 unobservable.put(vm.name(), e.getMessage());
             } catch (QmpException.NotQmp e) {
@@ -115,12 +115,17 @@ public final class SystemObserver implements HostObserver {
 
     /** One VM's threads, network path and CPUs. A VM without a tap has an empty network. */
     @Override
-    public ObservedVm observe(String name, VmThreads threads) {
-        VmNetwork net;
-        try {
-            net = paths.discover(threads.pid(), name);
-        } catch (NetException e) {
-            net = new VmNetwork(name, List.of(), List.of(), List.of());
+    public ObservedVm observe(String name, VmThreads threads) { return observe(name, threads, true); }
+
+    /** {@link #observe(String, VmThreads)}, its network path looked up only when {@code network}. */
+    ObservedVm observe(String name, VmThreads threads, boolean network) {
+        VmNetwork net = new VmNetwork(name, List.of(), List.of(), List.of());
+        if (network) {
+            try {
+                net = paths.discover(threads.pid(), name);
+            } catch (NetException e) {
+                // no path to read: an empty network
+            }
         }
         BitSet cpus = new BitSet();
         for (VmThread t : threads.threads()) proc.cpusAllowed(t.tid()).ifPresent(l -> cpus.or(CpuList.parse(l)));

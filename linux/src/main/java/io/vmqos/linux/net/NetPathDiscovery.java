@@ -97,7 +97,8 @@ public final class NetPathDiscovery {
 
     private NetDevice describe(String name, DeviceKind kind, String ns, Map<Integer, List<String>> actions) {
         boolean threaded = threadedNapi(name, ns);
-        List<KernelThread> napi = threads.napiThreads(name);
+        // NAPI threads exist only while threaded NAPI is on: no walk of every process for a device without them
+        List<KernelThread> napi = threaded ? threads.napiThreads(name) : List.of();
         List<Irq> irqs = kind == DeviceKind.PHYSICAL ? irqsOf(name, ns, actions) : List.of();
         return new NetDevice(name, kind, ns, threaded, napi, irqs);
     }
