@@ -29,9 +29,22 @@ public final class AgentProcess implements AutoCloseable {
 
     /** Starts the agent on {@code config}; {@code env} adds variables (e.g. VMQOS_PAUSE_AT). */
     public static AgentProcess start(Path config, Path runDir, Path log, Map<String, String> env, String... extra) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
-                "-cp", System.getProperty("java.class.path"), "io.vmqos.cli.Main", "agent", "-f", config.toString()));
+        return start(TEST_JVM, config, runDir, log, env, extra);
+    }
+
+    /** JVM options for agents under test: a quick start (C1 only). */
+    public static final List<String> TEST_JVM = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto");
+
+    /** JVM options the {@code ./vmqos} launcher runs the agent with: C1 code and the serial collector (no GC threads). */
+    public static final List<String> DAEMON_JVM = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+
+    /** As {@link #start(Path, Path, Path, Map, String...)} with the given JVM options. */
+    public static AgentProcess start(List<String> jvm, Path config, Path runDir, Path log, Map<String, String> env, String... extra) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("--enable-native-access=ALL-UNNAMED");
+        cmd.addAll(jvm);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.vmqos.cli.Main", "agent", "-f", config.toString()));
         cmd.addAll(List.of(extra));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
