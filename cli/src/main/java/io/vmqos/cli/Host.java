@@ -39,14 +39,11 @@ final class Host {
     /** The record of every change vmqos made. */
     static RecordStore store() { return SystemHost.store(); }
 
-    /** How long a command waits for pinned threads that sleep to run on their new CPU, so that it reserves them too. */
-    static final Duration SLEEPER_WAIT = Duration.ofSeconds(2);
-
     /**
      * The pipeline over the real host for a one-shot command, taking the host lock ({@code what} names the holder) for
-     * each reconcile, and waiting up to {@link #SLEEPER_WAIT} for pinned sleepers.
+     * each reconcile, and waiting up to {@link HostService#COMMAND_SLEEPER_WAIT} for pinned sleepers.
      */
-    HostService service(String what, Duration lockWait) { return system.service(hostReserve, what, lockWait).waitingForSleepers(SLEEPER_WAIT); }
+    HostService service(String what, Duration lockWait) { return system.service(hostReserve, what, lockWait).waitingForSleepers(HostService.COMMAND_SLEEPER_WAIT); }
 
     /** The pipeline for the agent: it polls pinned sleepers between reconciles instead of waiting for them. */
     HostService agentService(String what) { return system.service(hostReserve, what, io.vmqos.host.HostLock.DEFAULT_WAIT); }

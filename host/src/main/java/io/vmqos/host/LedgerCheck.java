@@ -13,8 +13,8 @@ import java.util.Map;
 
 /**
  * One transaction's account of the kernel's deadline counter: it sets threads' attributes ({@link DeadlineExit}; a
- * thread leaving DEADLINE stays out for its cool-down, {@link DeadlineCooldowns}), remembers how much bandwidth each set moved since the
- * {@link #markNow mark} and how long the kernel may take to free it, and {@link #verify verifies} the counters against
+ * thread leaving DEADLINE stays out for its cool-down, {@link DeadlineCooldowns}), remembers how much bandwidth each
+ * set moved since the {@link #markNow mark} and how long the kernel may take to free it, and {@link #verify verifies} the counters against
  * that after ONE cheap read instead of walking every thread. Used by {@link Reserver}; one transaction, one thread.
  */
 final class LedgerCheck {

@@ -29,34 +29,31 @@ public interface VmFinder {
     default OptionalInt pidOf(VmLocator locator) { return OptionalInt.empty(); }
 
     /**
-     * A QMP socket found held by a QEMU that names its threads: while the socket file is the same one (a restarted QEMU
-     * makes a new one) and the process the same (its start time), its owner is known without reading the host's socket
-     * table and the process's descriptors again.
+     * What {@link #system()} found behind a QMP socket: while the socket file is the same one (a restarted QEMU makes a
+     * new one) and its owner the same process (its start time), the owner is known without reading the host's socket
+     * table and the process's descriptors again; and a QMP answer is still right while the process has the same threads.
      */
-    record Named(int pid, long startTime, Object socketKey) {
-        static java.util.Optional<Named> of(String socket, int pid) {
-            Object key = key(socket);
-            long start = startTime(pid);
-            return key == null || start < 0 ? java.util.Optional.empty() : java.util.Optional.of(new Named(pid, start, key));
+    record Found(int pid, long startTime, Object socketKey, java.util.List<Integer> tasks, long atNanos, VmThreads threads) {
+        private static final io.vmqos.linux.ProcFs PROC = new io.vmqos.linux.ProcFs();
+
+        static java.util.Optional<Found> of(String socket, VmThreads t) {
+            Object key = socketKey(socket);
+            long start = PROC.startTime(t.pid()).orElse(-1L);
+            if (key == null || start < 0) return java.util.Optional.empty();
+            return java.util.Optional.of(new Found(t.pid(), start, key, PROC.threadsOf(t.pid()), System.nanoTime(), t));
         }
 
-        boolean holds(String socket) { return socketKey.equals(key(socket)) && startTime(pid) == startTime; }
+        /** The same socket file, held by the same process. */
+        boolean stillOwns(String socket) { return socketKey.equals(socketKey(socket)) && PROC.startTime(pid).orElse(-1L) == startTime; }
 
-        private static Object key(String socket) {
+        /** The QMP answer holds: the same threads, asked less than {@link #QMP_REUSE_NANOS} ago. */
+        boolean answerHolds() { return System.nanoTime() - atNanos < QMP_REUSE_NANOS && PROC.threadsOf(pid).equals(tasks); }
+
+        private static Object socketKey(String socket) {
             try {
                 return Files.readAttributes(Path.of(socket), java.nio.file.attribute.BasicFileAttributes.class).fileKey();
             } catch (java.io.IOException | RuntimeException gone) {
                 return null;
-            }
-        }
-
-        private static long startTime(int pid) {
-            try {
-                String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                return Long.parseLong(f[19]); // field 22
-            } catch (java.io.IOException | RuntimeException gone) {
-                return -1;
             }
         }
     }
@@ -73,31 +70,21 @@ public interface VmFinder {
      */
     static VmFinder system() {
         Map<String, Integer> owners = new ConcurrentHashMap<>();
-        record Answered(int pid, java.util.Set<Integer> tasks, long atNanos, VmThreads threads) {}
-        Map<String, Answered> answers = new ConcurrentHashMap<>();
-        Map<String, Named> named = new ConcurrentHashMap<>();
+        Map<String, Found> found = new ConcurrentHashMap<>();
         return new VmFinder() {
             @Override
             public VmThreads find(VmLocator locator) {
                 return switch (locator) {
                     case VmLocator.Qmp q -> {
-                        Named n = named.get(q.path());
-                        if (n != null && n.holds(q.path())) yield VmDiscovery.viaProc(n.pid()); // same socket, same process
-                        named.remove(q.path());
-                        Answered a = answers.get(q.path());
-                        if (a != null && System.nanoTime() - a.atNanos() < QMP_REUSE_NANOS
-                                && VmDiscovery.qmpSocketOwner(Path.of(q.path()), OptionalInt.of(a.pid())).equals(OptionalInt.of(a.pid()))
-                                && tasks(a.pid()).equals(a.tasks())) {
-                            yield a.threads();
+                        Found f = found.get(q.path());
+                        if (f != null && f.stillOwns(q.path())) {
+                            if (f.threads().source() == VmThreads.Source.PROC) yield VmDiscovery.viaProc(f.pid()); // names may change: read again
+                            if (f.answerHolds()) yield f.threads();
                         }
-                        answers.remove(q.path());
+                        found.remove(q.path());
                         VmThreads t = VmDiscovery.viaQmpSocket(Path.of(q.path()), hint(q));
                         owners.put(q.path(), t.pid());
-                        java.util.Set<Integer> before = tasks(t.pid());
-                        if (t.source() == VmThreads.Source.QMP && !before.isEmpty()) {
-                            answers.put(q.path(), new Answered(t.pid(), before, System.nanoTime(), t));
-                        }
-                        if (t.source() == VmThreads.Source.PROC) Named.of(q.path(), t.pid()).ifPresent(x -> named.put(q.path(), x));
+                        Found.of(q.path(), t).ifPresent(x -> found.put(q.path(), x));
                         yield t;
                     }
                     case VmLocator.Pid p -> VmDiscovery.viaProc(p.pid());
@@ -128,16 +115,6 @@ public interface VmFinder {
                     }
                 }
                 return OptionalInt.empty();
-            }
-
-            private static java.util.Set<Integer> tasks(int pid) {
-                java.util.Set<Integer> out = new java.util.TreeSet<>();
-                try (var ds = Files.newDirectoryStream(Path.of("/proc/" + pid + "/task"))) {
-                    for (Path p : ds) out.add(Integer.parseInt(p.getFileName().toString()));
-                } catch (java.io.IOException | NumberFormatException gone) {
-                    return java.util.Set.of();
-                }
-                return out;
             }
 
             private OptionalInt hint(VmLocator.Qmp q) {

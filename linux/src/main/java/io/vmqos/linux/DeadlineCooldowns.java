@@ -9,8 +9,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * The threads this process took out of SCHED_DEADLINE, and until when each must stay out: a thread that re-enters
  * DEADLINE before the 0-lag time of its exit is never run again by the 6.18 kernel (see {@link DeadlineExit}).
  * {@link #awaitReentry} waits out a short cool-down and refuses a long one. A thread is known by its tid alone (a
- * cool-down lasts a fraction of a second; a tid reused within it waits it out for nothing, harmlessly). Process-wide and thread-safe: every vmqos change of a thread goes through one
- * process (the host lock), and a process that took threads out waits for the kernel's counter (or the cool-down) before
+ * cool-down lasts a fraction of a second; a tid reused within it waits it out for nothing, harmlessly). Process-wide
+ * and thread-safe: every vmqos change of a thread goes through one process (the host lock), and a process that took threads out waits for the kernel's counter (or the cool-down) before
  * it lets the lock go ({@code LedgerCheck}), so the next one starts clean.
  */
 public final class DeadlineCooldowns {

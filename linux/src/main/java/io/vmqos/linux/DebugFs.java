@@ -90,7 +90,7 @@ public final class DebugFs {
 
     /**
      * A generated file (size 0 in its attributes) in one buffer: {@link Files#readString} grows and copies its buffer
-     * and decodes UTF-8, which costs as much as the kernel's printing of {@code sched/debug}.
+     * and decodes UTF-8 (measured: about twice the time of this, for {@code sched/debug}).
      */
     private static String readWhole(Path f) throws IOException {
         try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(f)) {

@@ -56,6 +56,9 @@ public final class HostService {
         this.lock = lock;
     }
 
+    /** How long a one-shot command waits for pinned sleepers ({@link #waitingForSleepers}): an idle vCPU wakes well within it. */
+    public static final java.time.Duration COMMAND_SLEEPER_WAIT = java.time.Duration.ofSeconds(2);
+
     private java.time.Duration sleeperWait = java.time.Duration.ZERO;
 
     /**

@@ -62,7 +62,7 @@ public final class DemoRunner {
     private final DeadlineLedger ledger = host.deadlineLedger();
     private final Reserver reserver = host.reserver(Reserver.DEFAULT_HOST_RESERVE);
     private final HostService service = host.service(Reserver.DEFAULT_HOST_RESERVE, "vmqos demo", HostLock.DEFAULT_WAIT)
-            .waitingForSleepers(java.time.Duration.ofSeconds(2));
+            .waitingForSleepers(HostService.COMMAND_SLEEPER_WAIT);
     private double measuredVcpu, measuredIo;
     /** The flood pair's second VM, booted only when a flood scenario is asked for. */
     private FloodScenarios flood;
