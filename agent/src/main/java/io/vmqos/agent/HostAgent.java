@@ -21,7 +21,10 @@ import java.util.function.Function;
  * {@code vmqos agent}: keeps the host what its configuration file says while VMs start, stop, restart and get new
  * threads. It reconciles (through {@link HostService}, in {@link HostService.Mode#PER_VM}: a VM that cannot be
  * admitted keeps what it had, or nothing, never half) at start, when the file changes, when a configured VM's QEMU
- * appears, exits or restarts, when it gets new threads, and every {@code interval} as a safety net.
+ * appears, exits or restarts, when it gets new threads, and as a safety net: every {@code interval} it checks cheaply
+ * ({@link HostService#drift}: the record, each VM's process and threads, each reserved thread's attributes and cpuset,
+ * each steered IRQ, the configuration file) and reconciles on any change; every {@link #FULL_EVERY}th interval it
+ * reconciles in full whatever the check says (what the check does not read: NAPI settings, tc classes, thread names).
  *
  * <p>A configuration that becomes invalid while the agent runs is logged with its file:line error and the last good
  * one is kept. On stop the reservations stay in place (they keep protecting the VMs while the agent restarts) unless
@@ -50,6 +53,13 @@ public final class HostAgent implements Agent {
     /** Pinned threads that have not run on their CPU yet (so are not reserved yet): looked at every {@link #WAITING_POLL_NANOS}. */
     private List<HostService.Waiting> waiting = List.of();
     private long nextPoll = Long.MAX_VALUE;
+    /** The last reconcile, when it succeeded: what the periodic check compares the host with. */
+    private HostService.Outcome last;
+    private int quietChecks;
+    private Object configStamp;
+
+    /** Every how many intervals the safety net reconciles in full even when its check found nothing changed. */
+    static final int FULL_EVERY = 6;
 
     /**
      * How often the agent looks whether a {@link HostService.Waiting waiting} thread has run (one {@code /proc} read per
@@ -82,8 +92,19 @@ public final class HostAgent implements Agent {
 
     /** Reads the configuration; a bad file at start is an error the caller reports (the agent does not start). */
     public void load() {
+        configStamp = stamp(file);
         config = parser.apply(file);
         costModel = costs.apply(config);
+    }
+
+    /** Which version of the configuration file is on disk (its inode, modification time and size). */
+    private static Object stamp(Path f) {
+        try {
+            var a = java.nio.file.Files.readAttributes(f, java.nio.file.attribute.BasicFileAttributes.class);
+            return List.of(String.valueOf(a.fileKey()), a.lastModifiedTime().toString(), a.size());
+        } catch (java.io.IOException e) {
+            return "absent";
+        }
     }
 
     @Override
@@ -105,14 +126,34 @@ public final class HostAgent implements Agent {
                 return 0;
             }
             reasons = new LinkedHashSet<>(ran);
+        } else if (reasons.isEmpty()) { // the safety net
+            Optional<String> drift = periodicCheck();
+            if (drift.isEmpty()) {
+                stats.checked();
+                nextDeadline = System.nanoTime() + intervalNanos;
+                return 0;
+            }
+            reasons = Set.of(drift.get());
         }
         if (reasons.stream().anyMatch(r -> r.startsWith("configuration "))) reload();
         reconcile(reasons);
         return 1;
     }
 
+    /** Empty when the cheap check found nothing changed and a full reconcile is not due; else why to reconcile. */
+    private Optional<String> periodicCheck() {
+        if (last == null || ++quietChecks >= FULL_EVERY) return Optional.of("periodic");
+        if (!stamp(file).equals(configStamp)) return Optional.of("configuration " + file + " changed");
+        try {
+            return service.drift(config, last);
+        } catch (RuntimeException e) {
+            return Optional.of("the periodic check failed (" + e.getMessage() + ")");
+        }
+    }
+
     private void reload() {
         try {
+            configStamp = stamp(file);
             HostConfig next = parser.apply(file);
             Optional<CostModel> nextCosts = costs.apply(next);
             config = next;
@@ -125,8 +166,11 @@ public final class HostAgent implements Agent {
 
     private void reconcile(Set<String> reasons) {
         long t0 = System.nanoTime();
+        last = null;
+        quietChecks = 0;
         try {
             HostService.Outcome o = service.applyConfig(scope, config, costModel, HostService.Mode.PER_VM);
+            last = o;
             stats.reconciled(System.nanoTime() - t0, o);
             if (o.changed()) log.info("reconciled (" + why(reasons) + "): " + String.join("; ", o.done()));
             Set<String> notes = new LinkedHashSet<>(o.notes());
@@ -152,7 +196,6 @@ public final class HostAgent implements Agent {
     }
 
     private static String why(Set<String> reasons) {
-        if (reasons.isEmpty()) return "periodic";
         List<String> l = new ArrayList<>(reasons);
         return l.size() <= 3 ? String.join(", ", l) : String.join(", ", l.subList(0, 3)) + " and " + (l.size() - 3) + " more";
     }

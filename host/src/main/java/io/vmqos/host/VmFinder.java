@@ -96,6 +96,8 @@ public interface VmFinder {
             public OptionalInt pidOf(VmLocator locator) {
                 return switch (locator) {
                     case VmLocator.Qmp q -> {
+                        Found f = found.get(q.path());
+                        if (f != null && f.stillOwns(q.path())) yield OptionalInt.of(f.pid()); // no socket table read
                         OptionalInt pid = VmDiscovery.qmpSocketOwner(Path.of(q.path()), hint(q));
                         pid.ifPresent(p -> owners.put(q.path(), p));
                         yield pid;

@@ -190,6 +190,12 @@ public final class FakeWorld implements HostObserver, LedgerAccess, NapiControl,
     }
 
     @Override
+    public List<Object> identity(VmLocator locator) {
+        Vm vm = vms.get(locator);
+        return vm == null ? List.of() : List.of(vm.pid(), vm.threads().stream().map(VmThread::tid).toList());
+    }
+
+    @Override
     public Optional<LiveThread> thread(int tid) {
         SchedAttributes a = sched.threads.get(tid);
         if (a == null) return Optional.empty();

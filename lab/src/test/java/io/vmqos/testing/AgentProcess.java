@@ -35,8 +35,8 @@ public final class AgentProcess implements AutoCloseable {
     /** JVM options for agents under test: a quick start (C1 only). */
     public static final List<String> TEST_JVM = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto");
 
-    /** JVM options the {@code ./vmqos} launcher runs the agent with: C1 code and the serial collector (no GC threads). */
-    public static final List<String> DAEMON_JVM = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+    /** JVM options the {@code ./vmqos} launcher runs the agent with: its argument file {@code scripts/agent.jvm} (tests run in their module's directory). */
+    public static final List<String> DAEMON_JVM = List.of("@" + Path.of("../scripts/agent.jvm").toAbsolutePath().normalize());
 
     /** As {@link #start(Path, Path, Path, Map, String...)} with the given JVM options. */
     public static AgentProcess start(List<String> jvm, Path config, Path runDir, Path log, Map<String, String> env, String... extra) throws IOException {

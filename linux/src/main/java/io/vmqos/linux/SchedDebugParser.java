@@ -29,36 +29,47 @@ public final class SchedDebugParser {
      */
     public static SortedMap<Integer, CpuDlBandwidth> parse(String text) {
         TreeMap<Integer, CpuDlBandwidth> out = new TreeMap<>();
-        int cpu = -1;
-        long bw = Long.MIN_VALUE, total = Long.MIN_VALUE;
-        for (String line : text.split("\n", -1)) {
-            if (line.startsWith(HEADER)) {
-                if (cpu >= 0) out.put(cpu, finish(cpu, bw, total));
-                int close = line.indexOf(']');
-                if (close < 0) throw new IllegalArgumentException("sched/debug: malformed header '" + line + "'");
-                cpu = Integer.parseInt(line.substring(HEADER.length(), close).strip());
-                bw = total = Long.MIN_VALUE;
-                continue;
+        // jumps from header to header: the ledger is ~10 lines of a text of hundreds (every runnable task), read on
+        // each release
+        for (int at = headerAt(text, 0); at >= 0; ) {
+            int eol = lineEnd(text, at);
+            int close = text.indexOf(']', at);
+            if (close < 0 || close > eol) throw new IllegalArgumentException("sched/debug: malformed header '" + text.substring(at, eol) + "'");
+            int cpu = Integer.parseInt(text.substring(at + HEADER.length(), close).strip());
+            long bw = Long.MIN_VALUE, total = Long.MIN_VALUE;
+            int pos = eol + 1;
+            while (pos < text.length() && text.charAt(pos) == ' ') { // block ends at a blank line or an unindented header
+                int end = lineEnd(text, pos);
+                String line = text.substring(pos, end);
+                String s = line.strip();
+                if (s.isEmpty()) break;
+                pos = end + 1;
+                int colon = s.indexOf(':');
+                if (colon < 0) continue;
+                String key = s.substring(0, colon).strip();
+                if (key.equals(BW)) bw = parseLong(s.substring(colon + 1), line);
+                else if (key.equals(TOTAL)) total = parseLong(s.substring(colon + 1), line);
             }
-            if (cpu < 0) continue;
-            String s = line.strip();
-            if (s.isEmpty() || !line.startsWith(" ")) { // block ends at a blank line or an unindented header
-                out.put(cpu, finish(cpu, bw, total));
-                cpu = -1;
-                continue;
-            }
-            int colon = s.indexOf(':');
-            if (colon < 0) continue;
-            String key = s.substring(0, colon).strip();
-            if (key.equals(BW)) bw = parseLong(s.substring(colon + 1), line);
-            else if (key.equals(TOTAL)) total = parseLong(s.substring(colon + 1), line);
+            out.put(cpu, finish(cpu, bw, total));
+            at = headerAt(text, pos);
         }
-        if (cpu >= 0) out.put(cpu, finish(cpu, bw, total));
         if (out.isEmpty()) {
             throw new IllegalArgumentException("sched/debug has no dl_rq[N] block; is this the text of "
                     + "/sys/kernel/debug/sched/debug (or /proc/sched_debug on kernels before 5.13)?");
         }
         return Collections.unmodifiableSortedMap(out);
+    }
+
+    /** Where the next line that starts with {@link #HEADER} starts, from {@code from} (a line start) on; -1: none. */
+    private static int headerAt(String text, int from) {
+        if (text.startsWith(HEADER, from)) return from;
+        int i = text.indexOf("\n" + HEADER, from);
+        return i < 0 ? -1 : i + 1;
+    }
+
+    private static int lineEnd(String text, int from) {
+        int i = text.indexOf('\n', from);
+        return i < 0 ? text.length() : i;
     }
 
     private static CpuDlBandwidth finish(int cpu, long bw, long total) {

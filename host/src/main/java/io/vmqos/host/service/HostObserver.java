@@ -27,6 +27,19 @@ public interface HostObserver {
     default java.util.OptionalInt pidOf(io.vmqos.core.config.VmLocator locator) { return java.util.OptionalInt.empty(); }
 
     /**
+     * What stands behind {@code locator} now, cheaply (no QMP exchange): its process's pid, start time and thread ids,
+     * or nothing when none runs. Equal identities: the same QEMU with the same threads (a restart, a vCPU hot-plugged or
+     * an iothread added changes it).
+     */
+    default List<Object> identity(io.vmqos.core.config.VmLocator locator) {
+        java.util.OptionalInt pid = pidOf(locator);
+        return pid.isEmpty() ? List.of() : List.of(pid.getAsInt());
+    }
+
+    /** A thread's scheduling attributes now (one system call), or empty when it is gone. */
+    default Optional<io.vmqos.core.SchedAttributes> scheduling(int tid) { return thread(tid).map(LiveThread::attrs); }
+
+    /**
      * The configured VMs found, by name: {@code running}; those not running (QEMU gone: their changes are dropped) with
      * the reason; those {@code unobservable} now (QMP busy or not QMP: they are kept as they are) with the reason; and
      * the devices of {@code host.nics}.

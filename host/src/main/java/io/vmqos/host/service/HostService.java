@@ -21,8 +21,10 @@ import io.vmqos.host.state.RecordStore;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -90,13 +92,93 @@ public final class HostService {
      * @param notes remarks for people (VMs not running, changes made outside vmqos, a damaged record rebuilt, ...)
      */
     public record Outcome(DesiredState desired, List<String> done, List<String> notes, HostRecord record, List<ThreadOutcome> threads,
-                          List<LedgerRepair> repairs) {
+                          List<LedgerRepair> repairs, Fingerprint fingerprint) {
+        public Outcome(DesiredState desired, List<String> done, List<String> notes, HostRecord record, List<ThreadOutcome> threads,
+                       List<LedgerRepair> repairs) {
+            this(desired, done, notes, record, threads, repairs, null);
+        }
+
         public boolean changed() { return !done.isEmpty(); }
 
         /** The threads' changes as one report (for the CLI's reserved/released lines). */
         public ApplyReport report() {
             return new ApplyReport(threads, repairs.isEmpty() ? LedgerRepair.NOTHING : repairs.getLast());
         }
+    }
+
+    /**
+     * What {@link #applyConfig} saw and left, cheap to read again ({@link #drift}): the record file's {@link
+     * RecordStore#stamp stamp} as the reconcile left it, and each configured VM's {@link HostObserver#identity identity}
+     * as it was before the reconcile looked (a QEMU that changes while the reconcile runs differs from it).
+     */
+    public record Fingerprint(Object record, Map<String, List<Object>> vms) {}
+
+    private Map<String, List<Object>> identities(HostConfig cfg) {
+        Map<String, List<Object>> ids = new TreeMap<>();
+        for (var vm : cfg.vms()) {
+            try {
+                ids.put(vm.name(), observer.identity(vm.locator()));
+            } catch (RuntimeException unreadable) {
+                ids.put(vm.name(), List.of("unreadable"));
+            }
+        }
+        return ids;
+    }
+
+    /**
+     * What changed since {@code last} (an {@link #applyConfig} of {@code cfg}), found cheaply: the record written by
+     * another command; a configured VM's QEMU started, stopped, restarted or with other threads; a thread of the desired
+     * state with other scheduling attributes, or out of its partition; an IRQ with another affinity. Empty when none of
+     * these changed: a reconcile now would change nothing they show. What it does not read (NAPI settings, tc classes,
+     * thread names, the ledger) only a reconcile sees. Read-only, without the lock: about 3 reads per VM and one system
+     * call per reserved thread, where a reconcile reads the whole ledger and every VM's threads.
+     *
+     * @return the first change found, for the log
+     */
+    public Optional<String> drift(HostConfig cfg, Outcome last) {
+        Fingerprint f = last.fingerprint();
+        if (f == null) return Optional.of("no fingerprint of the last reconcile");
+        if (!store.stamp().equals(f.record())) return Optional.of("the record " + store.file() + " was written by another command");
+        Map<String, List<Object>> now = identities(cfg);
+        for (var e : now.entrySet()) {
+            if (!e.getValue().equals(f.vms().get(e.getKey()))) return Optional.of("vm " + e.getKey() + ": its QEMU or its threads changed");
+        }
+        if (!now.keySet().equals(f.vms().keySet())) return Optional.of("the configured VMs changed");
+        if (last.desired() == null) return Optional.empty();
+        for (var t : last.desired().threads()) {
+            var attrs = observer.scheduling(t.tid());
+            if (attrs.isEmpty()) return Optional.of("thread " + t.tid() + " (" + t.label() + ") is gone");
+            if (!attrs.get().sameSchedulingAs(t.attrs())) {
+                if (t.attrs().isDeadline() && !attrs.get().isDeadline()) {
+                    // another program took it out of DEADLINE, maybe a moment ago: the reconcile that puts it back waits
+                    // the cool-down an exit of ours would (re-entering before its 0-lag time freezes it)
+                    io.vmqos.linux.DeadlineCooldowns.left(t.tid(), io.vmqos.linux.DeadlineExit.zeroLagBound(t.attrs()));
+                }
+                return Optional.of("thread " + t.tid() + " (" + t.label() + ") is " + attrs.get().describe() + ", not " + t.attrs().describe());
+            }
+            if (t.pinned()) {
+                String want = last.record().thread(t.tid()).map(HostRecord.ThreadEntry::cpusetApplied).orElse(null);
+                String is;
+                try {
+                    is = adapters.partitions().cpusetOf(t.tid());
+                } catch (RuntimeException gone) {
+                    is = null;
+                }
+                if (want == null || !want.equals(is)) return Optional.of("thread " + t.tid() + " (" + t.label() + ") is in cpuset " + is + ", not " + want);
+            }
+        }
+        for (var irq : last.desired().irqs()) {
+            String is;
+            try {
+                is = adapters.irqs().affinity(irq.irq());
+            } catch (RuntimeException gone) {
+                is = null;
+            }
+            if (is == null || !io.vmqos.core.CpuList.parse(is).equals(io.vmqos.core.CpuList.parse(irq.cpus()))) {
+                return Optional.of("IRQ " + irq.irq() + " runs on CPUs " + is + ", not " + irq.cpus());
+            }
+        }
+        return Optional.empty();
     }
 
     /**
@@ -167,9 +249,10 @@ public final class HostService {
     public Outcome applyConfig(String scope, HostConfig cfg, Optional<CostModel> costs, Mode mode) {
         HostAdapters adapters = this.adapters.withHostReserve(cfg.host().hostReserve());
         return locked(notes -> {
+            Map<String, List<Object>> identities = identities(cfg); // before anything is looked at: see Fingerprint
             HostRecord start = load(notes);
             Executor.Transaction tx = executor.begin(start);
-            Set<String> frozen = new TreeSet<>();
+            Set<String> frozen = new TreeSet<>(), unreadable = new TreeSet<>();
             DesiredState d = null;
             long sleepersUntil = System.nanoTime() + sleeperWait.toNanos();
             for (int pass = 0; pass < MAX_PASSES; pass++) {
@@ -179,6 +262,7 @@ public final class HostService {
                     seen.notRunning().forEach((vm, why) -> notes.add("vm " + vm + ": not running (" + why + ")"));
                     seen.unobservable().forEach((vm, why) -> notes.add("vm " + vm + ": cannot be read now, left as it is (" + why + ")"));
                     frozen.addAll(seen.unobservable().keySet());
+                    unreadable.addAll(seen.unobservable().keySet());
                 }
                 PolicyInput in = new PolicyInput(cfg, costs, observer.facts(tx.record()), seen.running(), seen.hostNics(), frozen);
                 d = HostPolicy.desired(in);
@@ -208,7 +292,8 @@ public final class HostService {
                 pass--; // a sleeper ran: one more pass reserves it (bounded by the wait)
             }
             for (Waiting w : waiting(d)) notes.add(w.describe() + " (the agent does it; without one, run apply again)");
-            return new Outcome(d, tx.done(), merge(notes, d == null ? List.of() : d.notes()), tx.record(), tx.threadOutcomes(), tx.repairs());
+            return new Outcome(d, tx.done(), merge(notes, d == null ? List.of() : d.notes()), tx.record(), tx.threadOutcomes(), tx.repairs(),
+                    unreadable.isEmpty() ? new Fingerprint(store.stamp(), identities) : null); // a VM unreadable now: look again next time
         });
     }
 

@@ -82,6 +82,23 @@ public final class SystemObserver implements HostObserver {
     @Override
     public java.util.OptionalInt pidOf(io.vmqos.core.config.VmLocator locator) { return finder.pidOf(locator); }
 
+    @Override
+    public List<Object> identity(io.vmqos.core.config.VmLocator locator) {
+        java.util.OptionalInt pid = finder.pidOf(locator);
+        if (pid.isEmpty()) return List.of();
+        int p = pid.getAsInt();
+        return List.of(p, proc.startTime(p).orElse(-1L), proc.threadsOf(p));
+    }
+
+    @Override
+    public Optional<SchedAttributes> scheduling(int tid) {
+        try {
+            return Optional.of(scheduler.get(tid));
+        } catch (SchedException.ThreadGone gone) {
+            return Optional.empty();
+        }
+    }
+
     /** Finds every VM of the configuration (a VM that cannot be found is listed with the reason, not thrown). */
     @Override
     public VmsSeen vms(HostConfig cfg) {

@@ -84,10 +84,11 @@ class ReconcileProperties {
             for (int i = 0; i < VMS; i += 2) w.start(locator(i), "vm" + i, 1 + i % 2);
             String scope = Scopes.config(dir.resolve("host.yaml"));
             HostConfig cfg = parse(dir, c);
-            s.applyConfig(scope, cfg, Optional.empty(), HostService.Mode.PER_VM);
+            HostService.Outcome last = s.applyConfig(scope, cfg, Optional.empty(), HostService.Mode.PER_VM);
             assertConverged(w, cfg, s.record());
             for (Event e : script) {
                 VmLocator l = locator(e.vm());
+                List<Object> before = w.identity(l);
                 switch (e.kind()) {
                     case START -> { if (!w.vms.containsKey(l)) w.start(l, "vm" + e.vm(), 1); }
                     case STOP -> w.stop(l);
@@ -97,9 +98,12 @@ class ReconcileProperties {
                     case REMOVE -> { c.in.clear(e.vm()); if (c.in.isEmpty()) c.in.set((e.vm() + 1) % VMS); }
                     case RESIZE -> c.vcpuUs.put(e.vm(), 100 + 50 * (c.vcpuUs.get(e.vm()) / 50 % 4));
                 }
+                // the agent's periodic check sees every change of a configured VM's QEMU or threads
+                if (c.in.get(e.vm()) && !w.identity(l).equals(before)) assertThat(s.drift(cfg, last)).as(e.toString()).isPresent();
                 cfg = parse(dir, c);
-                s.applyConfig(scope, cfg, Optional.empty(), HostService.Mode.PER_VM);
+                last = s.applyConfig(scope, cfg, Optional.empty(), HostService.Mode.PER_VM);
                 assertConverged(w, cfg, s.record());
+                assertThat(s.drift(cfg, last)).as("after " + e + ": a converged host has not drifted").isEmpty();
             }
             s.release(scope);
             assertReleased(w, s.record());

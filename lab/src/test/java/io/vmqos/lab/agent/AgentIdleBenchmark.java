@@ -44,6 +44,22 @@ class AgentIdleBenchmark {
         return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
 
+    /** CPU ticks of each of the process's threads, by tid, with the thread's name. */
+    static Map<String, Long> threadTicks(long pid) throws Exception {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path t : tasks.toList()) {
+                try {
+                    String stat = Files.readString(t.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    out.put(t.getFileName() + " " + name, Long.parseLong(f[11]) + Long.parseLong(f[12]));
+                } catch (java.io.IOException gone) { }
+            }
+        }
+        return out;
+    }
+
     @Test
     void agentCpuWhileIdleWithTenVms() throws Exception {
         assumeTrue(Packages.isRoot(), "needs root");
@@ -66,7 +82,8 @@ class AgentIdleBenchmark {
             Path cfg = tmp.resolve("host.yaml");
             Files.writeString(cfg, yaml);
             Path run = tmp.resolve("run");
-            AgentProcess agent = AgentProcess.start(AgentProcess.DAEMON_JVM, cfg, run, tmp.resolve("agent.log"), Map.of());
+            AgentProcess agent = AgentProcess.start(AgentProcess.DAEMON_JVM, cfg, run, tmp.resolve("agent.log"), Map.of(),
+                    "--interval", System.getProperty("vmqos.idle.interval", "10s"));
             open.add(agent);
             open.add(() -> {
                 System.setProperty(RunDir.PROPERTY, run.toString());
@@ -83,16 +100,25 @@ class AgentIdleBenchmark {
             // second is what the agent costs for as long as it runs
             double[] share = new double[2];
             int lines = 0;
+            Map<String, Long> perThread = Map.of();
             for (int w = 0; w < 2; w++) {
+                Map<String, Long> th0 = threadTicks(agent.pid());
                 long c0 = cpuTicks(agent.pid()), t0 = System.nanoTime();
                 int lines0 = agent.log().split("\n").length;
                 Thread.sleep(seconds * 1000);
                 long c1 = cpuTicks(agent.pid()), t1 = System.nanoTime();
                 lines += agent.log().split("\n").length - lines0;
                 share[w] = (c1 - c0) / (double) hz / ((t1 - t0) / 1e9);
+                Map<String, Long> th1 = threadTicks(agent.pid());
+                Map<String, Long> d = new java.util.TreeMap<>();
+                th1.forEach((k, v) -> { long x = v - th0.getOrDefault(k, 0L); if (x > 0) d.put(k, x); });
+                perThread = d;
             }
-            System.out.printf("BENCH agent idle with %d lab VMs: %.2f%% of a CPU over %d s after a first %d s at %.2f%% (%d log lines meanwhile)%n",
-                    n, share[1] * 100, seconds, seconds, share[0] * 100, lines);
+            StringBuilder top = new StringBuilder();
+            perThread.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(8)
+                    .forEach(e -> top.append(String.format(" %s=%.2f%%", e.getKey(), e.getValue() / (double) hz / seconds * 100)));
+            System.out.printf("BENCH agent idle with %d lab VMs: %.2f%% of a CPU over %d s after a first %d s at %.2f%% (%d log lines meanwhile); by thread:%s%n",
+                    n, share[1] * 100, seconds, seconds, share[0] * 100, lines, top);
             agent.term();
         } finally {
             for (int i = open.size() - 1; i >= 0; i--) {

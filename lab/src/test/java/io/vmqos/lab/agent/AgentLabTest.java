@@ -270,6 +270,31 @@ class AgentLabTest {
         release(cfg, run);
     }
 
+    /**
+     * The safety net: a reservation another program takes away (no event tells the agent) is found by the periodic
+     * check and put back; and while nothing changes the check reconciles nothing.
+     */
+    @Test
+    void aReservationTakenAwayByAnotherProgramIsPutBackByThePeriodicCheck() throws Exception {
+        Path q = tmp.resolve("web.qmp");
+        LabVm v = boot(net.nextVm(image).withCpus(1), q);
+        Path cfg = tmp.resolve("host.yaml");
+        Path run = tmp.resolve("run");
+        Files.writeString(cfg, yaml(q, "web", "1ms/10ms"));
+        AgentProcess a = agent(cfg, run, Map.of(), "--interval", "1s");
+        List<Integer> t = vmThreads(v.pid());
+        assertThat(within(Duration.ofSeconds(20), () -> allDeadline(t))).as(a.log()).isTrue();
+        Thread.sleep(3000); // three quiet checks
+        int vcpu = t.stream().filter(x -> x != v.pid()).findFirst().orElseThrow();
+        Process chrt = new ProcessBuilder("chrt", "-o", "-p", "0", String.valueOf(vcpu)).redirectErrorStream(true).start();
+        assertThat(chrt.waitFor()).as(new String(chrt.getInputStream().readAllBytes())).isZero();
+        assertThat(a.await("reconciled \\(thread " + vcpu + " \\(web vcpu0\\) is OTHER", Duration.ofSeconds(10))).as(a.log()).isTrue();
+        assertThat(within(Duration.ofSeconds(5), () -> allDeadline(t))).as(a.log()).isTrue();
+        assertThat(a.log()).doesNotContain("reconciled (periodic)");
+        assertThat(a.term()).isIn(0, 143);
+        release(cfg, run);
+    }
+
     private JsonNode show(Path run) throws Exception {
         String[] r = cli(run, "show", "--json");
         assertThat(r[0]).as(r[2]).isEqualTo("0");
