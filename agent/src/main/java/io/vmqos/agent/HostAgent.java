@@ -55,6 +55,9 @@ public final class HostAgent implements Agent {
     private long nextPoll = Long.MAX_VALUE;
     /** The last reconcile, when it succeeded: what the periodic check compares the host with. */
     private HostService.Outcome last;
+    /** The last reconcile that succeeded, for other threads (metrics). */
+    private volatile HostService.Outcome published;
+    private final Wakeup wakeup;
     private int quietChecks;
     private Object configStamp;
 
@@ -83,7 +86,11 @@ public final class HostAgent implements Agent {
         this.watches = new Watches(wakeup, log, service.observer()::pidOf);
         this.log = log;
         this.stats = stats;
+        this.wakeup = wakeup;
     }
+
+    /** What the last successful reconcile wanted and recorded; empty before the first. Any thread. */
+    public Optional<HostService.Outcome> lastReconcile() { return Optional.ofNullable(published); }
 
     @Override public String roleName() { return "vmqos-agent"; }
 
@@ -171,6 +178,10 @@ public final class HostAgent implements Agent {
         try {
             HostService.Outcome o = service.applyConfig(scope, config, costModel, HostService.Mode.PER_VM);
             last = o;
+            published = o;
+            if (reasons.stream().anyMatch(r -> r.startsWith("vm ")) && o.threads().stream().anyMatch(t -> t.changed() && t.after().isDeadline())) {
+                stats.protectedAfter(System.nanoTime() - wakeup.batchStartNanos());
+            }
             stats.reconciled(System.nanoTime() - t0, o);
             if (o.changed()) log.info("reconciled (" + why(reasons) + "): " + String.join("; ", o.done()));
             Set<String> notes = new LinkedHashSet<>(o.notes());

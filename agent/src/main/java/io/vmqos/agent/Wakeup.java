@@ -16,11 +16,14 @@ public final class Wakeup {
     private final Condition changed = lock.newCondition();
     private final Set<String> reasons = new LinkedHashSet<>();
     private boolean stopped;
+    private long firstSignalNanos;
+    private volatile long batchStartNanos;
 
     /** Records a reason (e.g. {@code vm web1: QMP connection closed}) and wakes the duty thread. */
     public void signal(String reason) {
         lock.lock();
         try {
+            if (reasons.isEmpty()) firstSignalNanos = System.nanoTime();
             reasons.add(reason);
             changed.signalAll();
         } finally {
@@ -67,12 +70,16 @@ public final class Wakeup {
                 while ((left = until - System.nanoTime()) > 0 && !stopped) changed.awaitNanos(left);
             }
             Set<String> out = new LinkedHashSet<>(reasons);
+            batchStartNanos = out.isEmpty() ? System.nanoTime() : firstSignalNanos;
             reasons.clear();
             return out;
         } finally {
             lock.unlock();
         }
     }
+
+    /** When the first reason of what the last {@link #await} returned was signalled (its return, if none was). */
+    public long batchStartNanos() { return batchStartNanos; }
 
     /** True when a reason is waiting. */
     public boolean pending() {

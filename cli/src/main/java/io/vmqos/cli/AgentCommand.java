@@ -34,6 +34,9 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--release-on-exit", description = "Release every reservation of the file when the agent stops.") boolean releaseOnExit;
     @Option(names = "--socket", paramLabel = "PATH", description = "Control socket (default: agent.sock in /run/vmqos, or $VMQOS_RUN_DIR).")
     Path socket;
+    @Option(names = "--metrics", paramLabel = "[HOST:]PORT",
+            description = "Serve Prometheus metrics on http://HOST:PORT/metrics (HOST 127.0.0.1 unless given; see README, Metrics).")
+    String metrics;
 
     @Override
     public Integer call() throws Exception {
@@ -48,19 +51,34 @@ final class AgentCommand implements Callable<Integer> {
         AgentStats stats = new AgentStats();
         HostAgent agent = new HostAgent(file, service, f -> new io.vmqos.host.config.HostConfigParser(host.limits()).parse(f),
                 io.vmqos.host.config.CostModelFile::modelOf, every, releaseOnExit, wakeup, log, stats);
+        io.vmqos.agent.metrics.MetricsServer.Address metricsAt = metrics == null ? null : io.vmqos.agent.metrics.MetricsServer.Address.parse("--metrics", metrics);
         agent.load(); // a bad file at start: exit 2 with its file:line error
         Path sock = socket != null ? socket : Agents.socket();
         ControlServer control = ControlServer.start(sock, Agents.handler(agent, file), log);
+        io.vmqos.agent.metrics.MetricsServer served = null;
+        if (metricsAt != null) {
+            try {
+                served = io.vmqos.agent.metrics.MetricsServer.start(metricsAt, host.metrics(agent::lastReconcile, stats), stats.protectTimes());
+            } catch (java.io.IOException e) {
+                control.close();
+                throw new io.vmqos.core.InvalidInputException("--metrics", "cannot listen on " + metrics + ": " + e.getMessage(),
+                        "give a free port, or stop what listens there");
+            }
+            log.info("metrics on " + served.url());
+        }
+        io.vmqos.agent.metrics.MetricsServer metricsServer = served;
         AgentRunner runner = new AgentRunner(agent, wakeup, 5_000_000L, log);
         Thread hook = new Thread(() -> {
             runner.close();
             control.close();
+            if (metricsServer != null) metricsServer.close();
         }, "vmqos-agent-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         log.info("vmqos agent pid " + ProcessHandle.current().pid() + " started; control socket " + sock);
         runner.start();
         runner.join();
         control.close();
+        if (metricsServer != null) metricsServer.close();
         return Main.DONE;
     }
 }

@@ -46,5 +46,12 @@ final class Host {
     HostService service(String what, Duration lockWait) { return system.service(hostReserve, what, lockWait).waitingForSleepers(HostService.COMMAND_SLEEPER_WAIT); }
 
     /** The pipeline for the agent: it polls pinned sleepers between reconciles instead of waiting for them. */
+    /** The agent's metrics, read from this host. */
+    io.vmqos.agent.metrics.HostMetrics metrics(java.util.function.Supplier<java.util.Optional<HostService.Outcome>> last, io.vmqos.agent.AgentStats stats) {
+        io.vmqos.linux.net.TapDiscovery taps = new io.vmqos.linux.net.TapDiscovery();
+        io.vmqos.linux.net.TapCounters counters = new io.vmqos.linux.net.TapCounters(io.vmqos.linux.net.IpRoute.system());
+        return new io.vmqos.agent.metrics.HostMetrics(last, stats, proc(), scheduler(), deadlineLedger()::readOnce, taps::tapsOf, counters::read);
+    }
+
     HostService agentService(String what) { return system.service(hostReserve, what, io.vmqos.host.HostLock.DEFAULT_WAIT); }
 }

@@ -99,4 +99,18 @@ public final class AgentProcess implements AutoCloseable {
     public void close() throws InterruptedException {
         if (process.isAlive()) kill9();
     }
+
+    /** {@code vmqos ARGS} in this JVM with the agent's run directory: exit code, stdout, stderr. */
+    public static String[] cli(Path runDir, String... args) {
+        String old = System.getProperty(io.vmqos.host.RunDir.PROPERTY);
+        System.setProperty(io.vmqos.host.RunDir.PROPERTY, runDir.toString());
+        try {
+            java.io.StringWriter out = new java.io.StringWriter(), err = new java.io.StringWriter();
+            int code = io.vmqos.cli.Main.run(new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true), args);
+            return new String[] {Integer.toString(code), out.toString(), err.toString()};
+        } finally {
+            if (old == null) System.clearProperty(io.vmqos.host.RunDir.PROPERTY);
+            else System.setProperty(io.vmqos.host.RunDir.PROPERTY, old);
+        }
+    }
 }

@@ -124,6 +124,19 @@ public final class ProcFs {
         return read(root.resolve(tid + "/schedstat")).map(s -> Long.parseLong(s.strip().split("\\s+")[0])).orElse(-1L);
     }
 
+    /**
+     * A thread's {@code /proc/TID/schedstat}: nanoseconds run on a CPU, nanoseconds spent runnable but waiting for one
+     * (the scheduler's queueing), and the number of times it was given a CPU; empty if gone.
+     */
+    public record SchedStat(long runNs, long waitNs, long slices) {}
+
+    public Optional<SchedStat> schedstat(int tid) {
+        return read(root.resolve(tid + "/schedstat")).map(s -> {
+            String[] f = s.strip().split("\\s+");
+            return new SchedStat(Long.parseLong(f[0]), Long.parseLong(f[1]), f.length > 2 ? Long.parseLong(f[2]) : 0);
+        });
+    }
+
     /** Scheduling policy number from field 41 of {@code /proc/TID/stat}; empty if gone. */
     public Optional<Integer> policy(int tid) {
         return read(root.resolve(tid + "/stat")).map(s -> {

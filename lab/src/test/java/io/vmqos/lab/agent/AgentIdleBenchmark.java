@@ -1,7 +1,5 @@
 package io.vmqos.lab.agent;
 
-import io.vmqos.cli.Main;
-import io.vmqos.host.RunDir;
 import io.vmqos.lab.Accel;
 import io.vmqos.lab.GuestImage;
 import io.vmqos.lab.GuestImageBuilder;
@@ -14,8 +12,6 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -85,14 +81,7 @@ class AgentIdleBenchmark {
             AgentProcess agent = AgentProcess.start(AgentProcess.DAEMON_JVM, cfg, run, tmp.resolve("agent.log"), Map.of(),
                     "--interval", System.getProperty("vmqos.idle.interval", "10s"));
             open.add(agent);
-            open.add(() -> {
-                System.setProperty(RunDir.PROPERTY, run.toString());
-                try {
-                    Main.run(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()), "release", "-f", cfg.toString());
-                } finally {
-                    System.clearProperty(RunDir.PROPERTY);
-                }
-            });
+            open.add(() -> AgentProcess.cli(run, "release", "-f", cfg.toString()));
             assertThat(agent.await("reconciled \\(start\\)", Duration.ofSeconds(120))).as(agent.log()).isTrue();
             Thread.sleep(3000);
             long hz = 100;

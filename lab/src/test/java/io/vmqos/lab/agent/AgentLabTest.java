@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vmqos.cli.Main;
 import io.vmqos.core.SchedAttributes;
 import io.vmqos.core.SchedPolicy;
-import io.vmqos.host.RunDir;
 import io.vmqos.lab.Accel;
 import io.vmqos.lab.GuestImage;
 import io.vmqos.lab.GuestImageBuilder;
@@ -29,8 +28,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -196,18 +193,7 @@ class AgentLabTest {
     }
 
     /** {@code vmqos ARGS} in this JVM with the agent's run directory: exit code, stdout, stderr. */
-    static String[] cli(Path runDir, String... args) {
-        String old = System.getProperty(RunDir.PROPERTY);
-        System.setProperty(RunDir.PROPERTY, runDir.toString());
-        try {
-            StringWriter out = new StringWriter(), err = new StringWriter();
-            int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-            return new String[] {Integer.toString(code), out.toString(), err.toString()};
-        } finally {
-            if (old == null) System.clearProperty(RunDir.PROPERTY);
-            else System.setProperty(RunDir.PROPERTY, old);
-        }
-    }
+    static String[] cli(Path runDir, String... args) { return AgentProcess.cli(runDir, args); }
 
     /** {@code vmqos release -f} in this JVM with the agent's run directory. */
     private static void release(Path cfg, Path runDir) {
