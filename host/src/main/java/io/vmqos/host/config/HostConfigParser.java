@@ -81,7 +81,6 @@ public final class HostConfigParser {
 
         Entry vmsEntry = in.req(top, "", "vms", "[{name: web1, qmp: /run/web1.qmp, sla: {...}}]");
         ListNode vmList = in.list(vmsEntry.value(), "vms", "'- name: web1' lines under vms:");
-        if (vmList.items().isEmpty()) throw in.error(vmsEntry.value(), "vms", "is empty", "list at least one VM ('- name: web1' ...)");
         List<VmConfig> vms = new ArrayList<>();
         Map<String, Node> names = new HashMap<>();
         Map<VmLocator, Node> locators = new HashMap<>();

@@ -103,6 +103,13 @@ class HostConfigParserTest {
     }
 
     @Test
+    void noVmsYetIsAHostThatHoldsNothing(@org.junit.jupiter.api.io.TempDir Path tmp) throws IOException {
+        Path f = tmp.resolve("host.yaml");
+        java.nio.file.Files.writeString(f, "# what the package installs\nvms: []\n");
+        assertThat(parser.parse(f).vms()).isEmpty();
+    }
+
+    @Test
     void minimalFileTakesDefaults() {
         Path f = DIR.resolve("good/minimal.yaml");
         HostConfig c = parser.parse(f);
