@@ -137,6 +137,15 @@ public final class ProcFs {
         });
     }
 
+    /**
+     * How often the thread was switched out while it could still run ({@code nonvoluntary_ctxt_switches}): for a
+     * DEADLINE thread, each time its budget ran out, or an earlier deadline (or a real-time or stop task) preempted it;
+     * -1 if gone.
+     */
+    public long involuntarySwitches(int tid) {
+        return statusField(tid, "nonvoluntary_ctxt_switches:").map(Long::parseLong).orElse(-1L);
+    }
+
     /** Scheduling policy number from field 41 of {@code /proc/TID/stat}; empty if gone. */
     public Optional<Integer> policy(int tid) {
         return read(root.resolve(tid + "/stat")).map(s -> {

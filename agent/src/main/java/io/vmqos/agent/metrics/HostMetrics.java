@@ -41,7 +41,9 @@ import java.util.function.Supplier;
  *   <li>per reserved thread (labels {@code vm}, {@code stage}, {@code tid}): {@code vmqos_thread_reserved_cpu_ratio}
  *       (runtime/period), {@code vmqos_thread_reserved} (1 while the kernel holds that reservation),
  *       {@code vmqos_thread_cpu_seconds_total} and {@code vmqos_thread_run_delay_seconds_total} (time runnable but
- *       waiting for a CPU: the stage's queueing) from {@code /proc/TID/schedstat};</li>
+ *       waiting for a CPU: the stage's queueing) from {@code /proc/TID/schedstat}, and
+ *       {@code vmqos_thread_involuntary_switches_total} ({@code nonvoluntary_ctxt_switches}: every time its budget ran
+ *       out is one, as is a preemption by an earlier deadline; no signal is involved, unlike SCHED_FLAG_DL_OVERRUN);</li>
  *   <li>per recorded VM (labels {@code vm}, {@code direction} {@code tx}/{@code rx} as the VM sees it):
  *       {@code vmqos_vm_packets_total} and {@code vmqos_vm_bytes_total}, from its taps' counters;</li>
  *   <li>per VM the plan names (label {@code vm}): {@code vmqos_vm_protected} (1 when every thread the plan names holds
@@ -109,7 +111,7 @@ public final class HostMetrics implements MultiCollector {
 
     private void threadsAndVms(DesiredState d, List<MetricSnapshot> out) {
         List<GaugeDataPointSnapshot> ratio = new ArrayList<>(), held = new ArrayList<>();
-        List<CounterDataPointSnapshot> cpu = new ArrayList<>(), delay = new ArrayList<>();
+        List<CounterDataPointSnapshot> cpu = new ArrayList<>(), delay = new ArrayList<>(), preempted = new ArrayList<>();
         Map<String, Boolean> protectedVm = new TreeMap<>();
         HostPlan plan = d.plan();
         if (plan != null) {
@@ -133,11 +135,15 @@ public final class HostMetrics implements MultiCollector {
                 cpu.add(point(l, s.runNs() / 1e9));
                 delay.add(point(l, s.waitNs() / 1e9));
             });
+            long inv = proc.involuntarySwitches(t.tid());
+            if (inv >= 0) preempted.add(point(l, inv));
         }
         out.add(gauge("vmqos_thread_reserved_cpu_ratio", "The thread's reserved share of a CPU (runtime/period)", ratio));
         out.add(gauge("vmqos_thread_reserved", "1 while the kernel holds the thread's reservation", held));
         out.add(counter("vmqos_thread_cpu_seconds", "CPU time the thread has run", cpu));
         out.add(counter("vmqos_thread_run_delay_seconds", "Time the thread was runnable but waited for a CPU", delay));
+        out.add(counter("vmqos_thread_involuntary_switches", "Times the thread was switched out while runnable: its budget ran out, "
+                + "or an earlier deadline preempted it", preempted));
         List<GaugeDataPointSnapshot> prot = new ArrayList<>(), rate = new ArrayList<>(), bound = new ArrayList<>();
         protectedVm.forEach((vm, p) -> prot.add(gpoint(Labels.of("vm", vm), p ? 1 : 0)));
         if (plan != null) {

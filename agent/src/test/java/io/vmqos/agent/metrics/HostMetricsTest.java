@@ -41,6 +41,7 @@ class HostMetricsTest {
         FakeScheduler sched = new FakeScheduler().with(101, vcpu).with(100, loop).with(201, SchedAttributes.other());
         Files.createDirectories(proc.resolve("101"));
         Files.writeString(proc.resolve("101/schedstat"), "2500000000 125000000 4000\n");
+        Files.writeString(proc.resolve("101/status"), "Name:\tCPU 0/TCG\nvoluntary_ctxt_switches:\t900\nnonvoluntary_ctxt_switches:\t37\n");
         var rec = io.vmqos.host.state.HostRecord.empty().withVm(new io.vmqos.host.state.HostRecord.VmEntry(
                 new io.vmqos.host.state.Owner("config:/etc/vmqos/host.yaml", "web"), 100, 7, "qmp:/run/web.qmp"));
         HostService.Outcome o = new HostService.Outcome(d, List.of(), List.of(), rec, List.of(), List.of());
@@ -57,6 +58,7 @@ class HostMetricsTest {
                     .contains("vmqos_thread_reserved{stage=\"vcpu0\",tid=\"201\",vm=\"db\"} 0.0")
                     .contains("vmqos_thread_cpu_seconds_total{stage=\"vcpu0\",tid=\"101\",vm=\"web\"} 2.5")
                     .contains("vmqos_thread_run_delay_seconds_total{stage=\"vcpu0\",tid=\"101\",vm=\"web\"} 0.125")
+                    .contains("vmqos_thread_involuntary_switches_total{stage=\"vcpu0\",tid=\"101\",vm=\"web\"} 37.0")
                     .contains("vmqos_vm_protected{vm=\"web\"} 1.0")
                     .contains("vmqos_vm_protected{vm=\"db\"} 0.0")
                     .contains("vmqos_agent_reconciles_total 0.0")
