@@ -34,6 +34,9 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--release-on-exit", description = "Release every reservation of the file when the agent stops.") boolean releaseOnExit;
     @Option(names = "--socket", paramLabel = "PATH", description = "Control socket (default: agent.sock in /run/vmqos, or $VMQOS_RUN_DIR).")
     Path socket;
+    @Option(names = "--socket-group", paramLabel = "GROUP",
+            description = "Let members of GROUP use the control socket (mode 0660) and change the host through the agent as root does.")
+    String socketGroup;
     @Option(names = "--metrics", paramLabel = "[HOST:]PORT",
             description = "Serve Prometheus metrics on http://HOST:PORT/metrics (HOST 127.0.0.1 unless given; see README, Metrics).")
     String metrics;
@@ -54,7 +57,7 @@ final class AgentCommand implements Callable<Integer> {
         io.vmqos.agent.metrics.MetricsServer.Address metricsAt = metrics == null ? null : io.vmqos.agent.metrics.MetricsServer.Address.parse("--metrics", metrics);
         agent.load(); // a bad file at start: exit 2 with its file:line error
         Path sock = socket != null ? socket : Agents.socket();
-        ControlServer control = ControlServer.start(sock, Agents.handler(agent, file), log);
+        ControlServer control = ControlServer.start(sock, socketGroup, Agents.handler(agent, file), log);
         io.vmqos.agent.metrics.MetricsServer served = null;
         if (metricsAt != null) {
             try {

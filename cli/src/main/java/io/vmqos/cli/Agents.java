@@ -55,13 +55,13 @@ final class Agents {
         return ControlClient.send(socket(), new ControlRequest(ControlRequest.VERSION, argv, cwd));
     }
 
-    /** Runs forwarded command lines in the agent's process; only root may change the host through it. */
+    /** Runs forwarded command lines in the agent's process; only root (or the socket group's members) may change the host through it. */
     static CommandHandler handler(HostAgent agent, Path file) {
         Path own = file.toAbsolutePath().normalize();
         return (req, root) -> {
             String[] argv = req.argv().toArray(String[]::new);
             if (!root && changesHost(argv)) {
-                return ControlResponse.error(Main.REFUSED, "vmqos: only root may change the host (the agent's control socket refuses other users)");
+                return ControlResponse.error(Main.REFUSED, "vmqos: only root may change the host (the agent's control socket refuses other users; an agent started with --socket-group lets that group's members)");
             }
             List<String> a = req.argv();
             if (!a.isEmpty() && a.getFirst().equals("release") && (a.contains(own.toString()))) {

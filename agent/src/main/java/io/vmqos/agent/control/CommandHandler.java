@@ -7,6 +7,6 @@ package io.vmqos.agent.control;
  */
 @FunctionalInterface
 public interface CommandHandler {
-    /** @param rootPeer true when the peer process runs as root (SO_PEERCRED) */
+    /** @param rootPeer true when the peer may change the host: it runs as root, or is in the socket's group (SO_PEERCRED) */
     ControlResponse run(ControlRequest request, boolean rootPeer);
 }

@@ -32,7 +32,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Robust against bad peers: a request longer than {@link #MAX_REQUEST_BYTES}, one that does not arrive within
  * {@link #REQUEST_TIMEOUT}, or one that is not JSON gets an error response (exit 2) and the connection is closed;
  * other clients are served meanwhile (one virtual thread per connection). The peer's credentials come from
- * {@code SO_PEERCRED}; the handler decides what a non-root peer may do.
+ * {@code SO_PEERCRED}: root, and with a socket group its members, may change the host; the handler refuses changes
+ * to anyone else.
  *
  * <p>{@link #start} binds and starts the acceptor thread; {@link #close} is idempotent.
  */
@@ -53,7 +54,10 @@ public final class ControlServer implements AutoCloseable {
     });
     private volatile boolean closed;
 
-    private ControlServer(Path path, ServerSocketChannel server, CommandHandler handler, Log log) {
+    private final String group;
+
+    private ControlServer(Path path, ServerSocketChannel server, CommandHandler handler, Log log, String group) {
+        this.group = group;
         this.path = path;
         this.server = server;
         this.handler = handler;
@@ -67,11 +71,30 @@ public final class ControlServer implements AutoCloseable {
      *
      * @throws IllegalStateException another agent answers on the socket
      */
-    public static ControlServer start(Path socket, CommandHandler handler, Log log) {
+    public static ControlServer start(Path socket, CommandHandler handler, Log log) { return start(socket, null, handler, log); }
+
+    /**
+     * As {@link #start(Path, CommandHandler, Log)}, the socket (mode 0660) and its directory (0750) given to
+     * {@code group} when not null: its members may change the host through the agent as root may; everyone else
+     * cannot connect.
+     *
+     * @throws io.vmqos.core.InvalidInputException no such group
+     */
+    public static ControlServer start(Path socket, String group, CommandHandler handler, Log log) {
         try {
             Files.createDirectories(socket.getParent());
+            java.nio.file.attribute.GroupPrincipal g = null;
+            if (group != null) {
+                try {
+                    g = socket.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
+                } catch (java.nio.file.attribute.UserPrincipalNotFoundException e) {
+                    throw new io.vmqos.core.InvalidInputException("--socket-group", "there is no group '" + group + "'",
+                            "give an existing group (getent group), or create it: groupadd " + group);
+                }
+            }
             try {
-                Files.setPosixFilePermissions(socket.getParent(), PosixFilePermissions.fromString("rwx------"));
+                Files.setPosixFilePermissions(socket.getParent(), PosixFilePermissions.fromString(g == null ? "rwx------" : "rwxr-x---"));
+                if (g != null) Files.getFileAttributeView(socket.getParent(), java.nio.file.attribute.PosixFileAttributeView.class).setGroup(g);
             } catch (IOException | UnsupportedOperationException ignored) {
                 // a directory we do not own (tests): the socket's own mode still protects it
             }
@@ -83,8 +106,9 @@ public final class ControlServer implements AutoCloseable {
             }
             ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             ch.bind(UnixDomainSocketAddress.of(socket));
-            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
-            ControlServer s = new ControlServer(socket, ch, handler, log);
+            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString(g == null ? "rw-------" : "rw-rw----"));
+            if (g != null) Files.getFileAttributeView(socket, java.nio.file.attribute.PosixFileAttributeView.class).setGroup(g);
+            ControlServer s = new ControlServer(socket, ch, handler, log, group);
             s.acceptor.start();
             return s;
         } catch (IOException e) {
@@ -110,7 +134,7 @@ public final class ControlServer implements AutoCloseable {
     private void serve(SocketChannel c) {
         ScheduledFuture<?> deadline = timeouts.schedule(() -> closeQuietly(c), REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         try (c) {
-            boolean root = isRoot(c);
+            boolean root = mayChange(c);
             ControlResponse response;
             byte[] line;
             try {
@@ -142,13 +166,29 @@ public final class ControlServer implements AutoCloseable {
         }
     }
 
-    private static boolean isRoot(SocketChannel c) {
+    /** Root, or (with a socket group) a process whose group is it or whose user the group lists. */
+    private boolean mayChange(SocketChannel c) {
         try {
             UnixDomainPrincipal p = c.getOption(ExtendedSocketOptions.SO_PEERCRED);
-            return "root".equals(p.user().getName());
+            if ("root".equals(p.user().getName())) return true;
+            if (group == null) return false;
+            return group.equals(p.group().getName()) || groupMembers(group).contains(p.user().getName());
         } catch (IOException | UnsupportedOperationException e) {
             return false;
         }
+    }
+
+    /** The users {@code /etc/group} lists in {@code group} (its supplementary members). */
+    static java.util.Set<String> groupMembers(String group) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/etc/group"))) {
+                String[] f = line.split(":", -1);
+                if (f.length >= 4 && f[0].equals(group)) return java.util.Set.of(f[3].isBlank() ? new String[0] : f[3].split(","));
+            }
+        } catch (IOException unreadable) {
+            // no members beyond the primary group
+        }
+        return java.util.Set.of();
     }
 
     private static final class RequestTooLargeException extends IOException {

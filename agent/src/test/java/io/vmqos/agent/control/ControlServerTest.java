@@ -82,6 +82,47 @@ class ControlServerTest {
         assertThat(ControlClient.send(server.path(), new ControlRequest(1, List.of("x"), "/"))).isPresent();
     }
 
+    /** {@code python3} as {@code nobody:nogroup} sending one request line to the socket: what it read, or its error. */
+    private static String asNobody(Path socket, String line) throws Exception {
+        String py = "import socket,sys\ns=socket.socket(socket.AF_UNIX)\ntry:\n s.connect(sys.argv[1])\nexcept OSError as e:\n print('refused:',e)\n"
+                + " sys.exit(0)\ns.sendall(sys.argv[2].encode()+b'\\n')\nprint(s.recv(65536).decode())\n";
+        Process p = new ProcessBuilder("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "/usr/bin/python3", "-c", py,
+                socket.toString(), line).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+        return out;
+    }
+
+    /**
+     * A real non-root peer: without a socket group it cannot connect (0600); with one, a member's request reaches the
+     * handler as allowed to change, and a process outside the group cannot connect.
+     */
+    @Test
+    void onlyRootAndTheSocketGroupGetIn() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root: it runs a client as nobody");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")) && Files.isExecutable(Path.of("/usr/bin/setpriv")),
+                "needs /usr/bin/python3 and setpriv for a non-root client");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x")); // let nobody reach the socket's directory
+        String req = "{\"version\":1,\"argv\":[\"apply\"],\"cwd\":\"/\"}";
+        start();
+        assertThat(asNobody(server.path(), req)).startsWith("refused:");
+        server.close();
+
+        server = ControlServer.start(dir.resolve("run/agent.sock"), "nogroup", (r, mayChange) -> {
+            calls.incrementAndGet();
+            return new ControlResponse(0, "ran " + String.join(" ", r.argv()) + " root=" + mayChange, "");
+        }, log);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(server.path()))).isEqualTo("rw-rw----");
+        assertThat(Files.readAttributes(server.path(), java.nio.file.attribute.PosixFileAttributes.class).group().getName()).isEqualTo("nogroup");
+        assertThat(asNobody(server.path(), req)).contains("ran apply root=true");
+        server.close();
+
+        server = ControlServer.start(dir.resolve("run/agent.sock"), "root", (r, mayChange) -> new ControlResponse(0, "ran", ""), log);
+        assertThat(asNobody(server.path(), req)).as("nobody is not in group root").startsWith("refused:");
+        assertThatThrownBy(() -> ControlServer.start(dir.resolve("run2/agent.sock"), "no-such-group-vq", (r, m) -> null, log))
+                .hasMessageContaining("--socket-group").hasMessageContaining("no-such-group-vq");
+    }
+
     private String raw(String text) throws Exception {
         try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             c.connect(UnixDomainSocketAddress.of(server.path()));
