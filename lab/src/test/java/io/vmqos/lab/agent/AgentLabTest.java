@@ -145,7 +145,8 @@ class AgentLabTest {
         Path cfg = tmp.resolve("host.yaml");
         Files.writeString(cfg, yaml(qmp, "web1", "2ms/10ms"));
         Process first = qemu(qmp, "web1");
-        AgentProcess a = agent(cfg, tmp.resolve("run"), Map.of());
+        int metricsPort = AgentPrometheusLabTest.freePort();
+        AgentProcess a = agent(cfg, tmp.resolve("run"), Map.of(), "--metrics", "127.0.0.1:" + metricsPort);
         assertThat(within(Duration.ofSeconds(30), () -> allDeadline(vmThreads(first.pid())))).as(a.log()).isTrue();
 
         LinkedBlockingQueue<ProcEvent.Comm> named = new LinkedBlockingQueue<>();
@@ -184,6 +185,16 @@ class AgentLabTest {
         System.out.printf("BENCH agent restart: new vCPU thread named -> reserved, over %d QEMU restarts on the same QMP socket: median %.1f ms, "
                         + "max %.1f ms (each: %s ms)%n", sorted.size(), sorted.get(sorted.size() / 2) / 1e6, sorted.getLast() / 1e6,
                 latenciesNs.stream().map(n -> String.format("%.0f", n / 1e6)).toList());
+        // the agent's own account of the same: each restart is one time-to-protect in its histogram
+        String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        java.util.regex.Matcher count = java.util.regex.Pattern.compile("(?m)^vmqos_agent_protect_seconds_count (\\S+)$").matcher(metrics);
+        assertThat(count.find()).as(metrics).isTrue();
+        assertThat(Double.parseDouble(count.group(1))).as("times to protect, one per restart").isGreaterThanOrEqualTo(20);
+        java.util.regex.Matcher sum = java.util.regex.Pattern.compile("(?m)^vmqos_agent_protect_seconds_sum (\\S+)$").matcher(metrics);
+        assertThat(sum.find()).isTrue();
+        System.out.printf("BENCH agent restart, as the agent measures it (event to reserved): mean %.1f ms over %s%n",
+                Double.parseDouble(sum.group(1)) / Double.parseDouble(count.group(1)) * 1000, count.group(1));
         assertThat(a.term()).as("SIGTERM stops the agent").isIn(0, 143);
         assertThat(a.log()).contains("the reservations stay in place");
         long pid = current.pid();
