@@ -58,6 +58,7 @@ public final class HostAgent implements Agent {
     /** The last reconcile that succeeded, for other threads (metrics). */
     private volatile HostService.Outcome published;
     private final Wakeup wakeup;
+    private final SlaWatch slaWatch;
     private int quietChecks;
     private Object configStamp;
 
@@ -76,6 +77,13 @@ public final class HostAgent implements Agent {
      */
     public HostAgent(Path file, HostService service, Function<Path, HostConfig> parser, Function<HostConfig, Optional<CostModel>> costs,
                      Duration interval, boolean releaseOnExit, Wakeup wakeup, Log log, AgentStats stats) {
+        this(file, service, parser, costs, interval, releaseOnExit, wakeup, log, stats, VmTraffic.none());
+    }
+
+    /** @param traffic the VMs' tap counters, which the {@link SlaWatch} compares with their SLAs at each interval */
+    public HostAgent(Path file, HostService service, Function<Path, HostConfig> parser, Function<HostConfig, Optional<CostModel>> costs,
+                     Duration interval, boolean releaseOnExit, Wakeup wakeup, Log log, AgentStats stats, VmTraffic traffic) {
+        this.slaWatch = new SlaWatch(traffic, log);
         this.file = file.toAbsolutePath().normalize();
         this.scope = Scopes.config(this.file);
         this.service = service;
@@ -88,6 +96,9 @@ public final class HostAgent implements Agent {
         this.stats = stats;
         this.wakeup = wakeup;
     }
+
+    /** Each SLA direction's offered load over the last interval (see {@link SlaWatch}). Any thread. */
+    public List<io.vmqos.analysis.OfferedLoad> offeredLoads() { return slaWatch.loads(); }
 
     /** What the last successful reconcile wanted and recorded; empty before the first. Any thread. */
     public Optional<HostService.Outcome> lastReconcile() { return Optional.ofNullable(published); }
@@ -134,6 +145,14 @@ public final class HostAgent implements Agent {
             }
             reasons = new LinkedHashSet<>(ran);
         } else if (reasons.isEmpty()) { // the safety net
+            HostService.Outcome p = published;
+            if (p != null) {
+                try {
+                    slaWatch.sample(config, p.record(), System.nanoTime());
+                } catch (RuntimeException e) {
+                    log.warn("the SLA watch could not read the VMs' traffic: " + e.getMessage());
+                }
+            }
             Optional<String> drift = periodicCheck();
             if (drift.isEmpty()) {
                 stats.checked();

@@ -53,7 +53,7 @@ final class AgentCommand implements Callable<Integer> {
         Wakeup wakeup = new Wakeup();
         AgentStats stats = new AgentStats();
         HostAgent agent = new HostAgent(file, service, f -> new io.vmqos.host.config.HostConfigParser(host.limits()).parse(f),
-                io.vmqos.host.config.CostModelFile::modelOf, every, releaseOnExit, wakeup, log, stats);
+                io.vmqos.host.config.CostModelFile::modelOf, every, releaseOnExit, wakeup, log, stats, host.traffic());
         io.vmqos.agent.metrics.MetricsServer.Address metricsAt = metrics == null ? null : io.vmqos.agent.metrics.MetricsServer.Address.parse("--metrics", metrics);
         agent.load(); // a bad file at start: exit 2 with its file:line error
         Path sock = socket != null ? socket : Agents.socket();
@@ -61,7 +61,7 @@ final class AgentCommand implements Callable<Integer> {
         io.vmqos.agent.metrics.MetricsServer served = null;
         if (metricsAt != null) {
             try {
-                served = io.vmqos.agent.metrics.MetricsServer.start(metricsAt, host.metrics(agent::lastReconcile, stats), stats.protectTimes());
+                served = io.vmqos.agent.metrics.MetricsServer.start(metricsAt, host.metrics(agent, stats), stats.protectTimes());
             } catch (java.io.IOException e) {
                 control.close();
                 throw new io.vmqos.core.InvalidInputException("--metrics", "cannot listen on " + metrics + ": " + e.getMessage(),

@@ -47,10 +47,16 @@ final class Host {
 
     /** The pipeline for the agent: it polls pinned sleepers between reconciles instead of waiting for them. */
     /** The agent's metrics, read from this host. */
-    io.vmqos.agent.metrics.HostMetrics metrics(java.util.function.Supplier<java.util.Optional<HostService.Outcome>> last, io.vmqos.agent.AgentStats stats) {
+    io.vmqos.agent.metrics.HostMetrics metrics(io.vmqos.agent.HostAgent agent, io.vmqos.agent.AgentStats stats) {
+        return new io.vmqos.agent.metrics.HostMetrics(agent::lastReconcile, stats, proc(), scheduler(), deadlineLedger()::readOnce, traffic(),
+                agent::offeredLoads);
+    }
+
+    /** The VMs' tap counters, read on this host. */
+    io.vmqos.agent.VmTraffic traffic() {
         io.vmqos.linux.net.TapDiscovery taps = new io.vmqos.linux.net.TapDiscovery();
         io.vmqos.linux.net.TapCounters counters = new io.vmqos.linux.net.TapCounters(io.vmqos.linux.net.IpRoute.system());
-        return new io.vmqos.agent.metrics.HostMetrics(last, stats, proc(), scheduler(), deadlineLedger()::readOnce, taps::tapsOf, counters::read);
+        return new io.vmqos.agent.VmTraffic(taps::tapsOf, counters::read);
     }
 
     HostService agentService(String what) { return system.service(hostReserve, what, io.vmqos.host.HostLock.DEFAULT_WAIT); }

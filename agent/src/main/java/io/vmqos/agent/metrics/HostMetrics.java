@@ -13,8 +13,8 @@ import io.vmqos.linux.LedgerSnapshot;
 import io.vmqos.linux.ProcFs;
 import io.vmqos.linux.RootDomainLedger;
 import io.vmqos.linux.ThreadScheduler;
-import io.vmqos.linux.net.TapCounters;
-import io.vmqos.core.net.TapRef;
+import io.vmqos.agent.VmTraffic;
+import io.vmqos.analysis.OfferedLoad;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
@@ -45,7 +45,9 @@ import java.util.function.Supplier;
  *       {@code vmqos_thread_involuntary_switches_total} ({@code nonvoluntary_ctxt_switches}: every time its budget ran
  *       out is one, as is a preemption by an earlier deadline; no signal is involved, unlike SCHED_FLAG_DL_OVERRUN);</li>
  *   <li>per recorded VM (labels {@code vm}, {@code direction} {@code tx}/{@code rx} as the VM sees it):
- *       {@code vmqos_vm_packets_total} and {@code vmqos_vm_bytes_total}, from its taps' counters;</li>
+ *       {@code vmqos_vm_packets_total} and {@code vmqos_vm_bytes_total}, from its taps' counters; per SLA direction
+ *       ({@code rx} host → VM) {@code vmqos_vm_offered_packets_per_second} and {@code vmqos_vm_sla_exceeded} over the
+ *       agent's last interval ({@link io.vmqos.agent.HostAgent#offeredLoads});</li>
  *   <li>per VM the plan names (label {@code vm}): {@code vmqos_vm_protected} (1 when every thread the plan names holds
  *       its reservation), and for a VM sized from an SLA {@code vmqos_vm_sla_rate_packets_per_second} and
  *       {@code vmqos_vm_guaranteed_delay_seconds} (the delay bound the plan guarantees);</li>
@@ -66,31 +68,28 @@ public final class HostMetrics implements MultiCollector {
     private final ProcFs proc;
     private final ThreadScheduler scheduler;
     private final Supplier<LedgerSnapshot> ledger;
-    private final java.util.function.IntFunction<List<TapRef>> tapsOf;
-    private final java.util.function.Function<TapRef, Optional<TapCounters.Counters>> counters;
-    /** Each VM process's taps, by pid and start time: found once per QEMU (its taps do not change while it runs). */
-    private final Map<String, List<TapRef>> taps = new java.util.concurrent.ConcurrentHashMap<>();
+    private final VmTraffic traffic;
+    private final Supplier<List<OfferedLoad>> loads;
 
-    /** Without tap counters. */
+    /** Without traffic. */
     public HostMetrics(Supplier<Optional<HostService.Outcome>> last, AgentStats stats, ProcFs proc, ThreadScheduler scheduler,
                        Supplier<LedgerSnapshot> ledger) {
-        this(last, stats, proc, scheduler, ledger, pid -> List.of(), t -> Optional.empty());
+        this(last, stats, proc, scheduler, ledger, VmTraffic.none(), List::of);
     }
 
     /**
-     * @param tapsOf the taps a QEMU process has open
-     * @param counters a tap's counters now
+     * @param traffic the VMs' tap counters
+     * @param loads the SLA watch's last window per VM direction
      */
     public HostMetrics(Supplier<Optional<HostService.Outcome>> last, AgentStats stats, ProcFs proc, ThreadScheduler scheduler,
-                       Supplier<LedgerSnapshot> ledger, java.util.function.IntFunction<List<TapRef>> tapsOf,
-                       java.util.function.Function<TapRef, Optional<TapCounters.Counters>> counters) {
+                       Supplier<LedgerSnapshot> ledger, VmTraffic traffic, Supplier<List<OfferedLoad>> loads) {
         this.last = last;
         this.stats = stats;
         this.proc = proc;
         this.scheduler = scheduler;
         this.ledger = ledger;
-        this.tapsOf = tapsOf;
-        this.counters = counters;
+        this.traffic = traffic;
+        this.loads = loads;
     }
 
     @Override
@@ -158,40 +157,28 @@ public final class HostMetrics implements MultiCollector {
         out.add(gauge("vmqos_vm_guaranteed_delay_seconds", "The delay bound vmqos guarantees the VM's traffic within its SLA", bound));
     }
 
-    /** Each recorded VM's packets and bytes by direction, the VM's view: what it sent ({@code tx}) is its taps' rx. */
+    /**
+     * Each recorded VM's packets and bytes by direction, the VM's view (what it sent, {@code tx}, is its taps' rx), and
+     * the SLA watch's last window per direction (the SLA's view: {@code rx} host → VM).
+     */
     private void traffic(io.vmqos.host.state.HostRecord r, List<MetricSnapshot> out) {
         List<CounterDataPointSnapshot> packets = new ArrayList<>(), bytes = new ArrayList<>();
-        Set<String> live = new java.util.HashSet<>();
-        Map<String, long[]> byVm = new TreeMap<>();
-        for (var v : r.vms()) {
-            String key = v.pid() + ":" + v.startTime();
-            live.add(key);
-            List<TapRef> t = taps.computeIfAbsent(key, k -> {
-                try {
-                    return List.copyOf(tapsOf.apply(v.pid()));
-                } catch (RuntimeException unreadable) {
-                    return List.of();
-                }
-            });
-            for (TapRef tap : t) {
-                counters.apply(tap).ifPresent(c -> {
-                    long[] sum = byVm.computeIfAbsent(v.owner().vm(), x -> new long[4]);
-                    sum[0] += c.rxPackets(); // the guest sent it
-                    sum[1] += c.rxBytes();
-                    sum[2] += c.txPackets();
-                    sum[3] += c.txBytes();
-                });
-            }
-        }
-        taps.keySet().retainAll(live);
-        byVm.forEach((vm, s) -> {
-            packets.add(point(Labels.of("vm", vm, "direction", "tx"), s[0]));
-            bytes.add(point(Labels.of("vm", vm, "direction", "tx"), s[1]));
-            packets.add(point(Labels.of("vm", vm, "direction", "rx"), s[2]));
-            bytes.add(point(Labels.of("vm", vm, "direction", "rx"), s[3]));
+        traffic.read(r).forEach((vm, c) -> {
+            packets.add(point(Labels.of("vm", vm, "direction", "tx"), c.rxPackets()));
+            bytes.add(point(Labels.of("vm", vm, "direction", "tx"), c.rxBytes()));
+            packets.add(point(Labels.of("vm", vm, "direction", "rx"), c.txPackets()));
+            bytes.add(point(Labels.of("vm", vm, "direction", "rx"), c.txBytes()));
         });
         out.add(counter("vmqos_vm_packets", "Packets the VM sent (tx) and received (rx), from its taps' counters", packets));
         out.add(counter("vmqos_vm_bytes", "Bytes the VM sent (tx) and received (rx), from its taps' counters", bytes));
+        List<GaugeDataPointSnapshot> offered = new ArrayList<>(), exceeded = new ArrayList<>();
+        for (OfferedLoad o : loads.get()) {
+            Labels l = Labels.of("vm", o.vm(), "direction", o.direction());
+            offered.add(gpoint(l, o.pps()));
+            exceeded.add(gpoint(l, o.exceeds() ? 1 : 0));
+        }
+        out.add(gauge("vmqos_vm_offered_packets_per_second", "Packets per second the VM's traffic offered over the agent's last interval", offered));
+        out.add(gauge("vmqos_vm_sla_exceeded", "1 when that interval's traffic exceeded the SLA's envelope (rate x window + burst)", exceeded));
     }
 
     /** The thread's stage: its label without the VM names ({@code web vcpu0} is stage {@code vcpu0}). */

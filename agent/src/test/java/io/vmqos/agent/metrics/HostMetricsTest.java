@@ -48,7 +48,9 @@ class HostMetricsTest {
         var tap = new io.vmqos.core.net.TapRef("tap7", null);
         HostMetrics m = new HostMetrics(() -> Optional.of(o), new AgentStats(), new ProcFs(proc), sched, () -> {
             throw new LedgerUnavailableException("no debugfs here");
-        }, pid -> pid == 100 ? List.of(tap) : List.of(), t -> Optional.of(new io.vmqos.linux.net.TapCounters.Counters(10, 1500, 20, 3000)));
+        }, new io.vmqos.agent.VmTraffic(pid -> pid == 100 ? List.of(tap) : List.of(), t -> Optional.of(new io.vmqos.linux.net.TapCounters.Counters(10, 1500, 20, 3000))),
+                () -> List.of(io.vmqos.analysis.OfferedLoad.of("web", "rx", new io.vmqos.core.config.DirectionSla(
+                        new io.vmqos.core.config.DirectionSla.PacketsPerSecond(1), 100, 1, 5_000_000), 20, 3000, 10_000_000_000L)));
         try (MetricsServer s = MetricsServer.start(MetricsServer.Address.parse("--metrics", "127.0.0.1:0"), m, new AgentStats().protectTimes())) {
             assertThat(s.url()).startsWith("http://127.0.0.1:").endsWith("/metrics");
             String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(s.url())).build(), HttpResponse.BodyHandlers.ofString()).body();
@@ -64,6 +66,8 @@ class HostMetricsTest {
                     .contains("vmqos_agent_reconciles_total 0.0")
                     .contains("vmqos_vm_packets_total{direction=\"tx\",vm=\"web\"} 10.0")
                     .contains("vmqos_vm_bytes_total{direction=\"rx\",vm=\"web\"} 3000.0")
+                    .contains("vmqos_vm_offered_packets_per_second{direction=\"rx\",vm=\"web\"} 2.0")
+                    .contains("vmqos_vm_sla_exceeded{direction=\"rx\",vm=\"web\"} 1.0")
                     .contains("# TYPE vmqos_agent_protect_seconds histogram")
                     .doesNotContain("vmqos_rootdomain_capacity_cpu_ratio{");
         }

@@ -2,14 +2,11 @@ package io.vmqos.lab.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.vmqos.lab.Accel;
-import io.vmqos.lab.GuestImage;
-import io.vmqos.lab.GuestImageBuilder;
 import io.vmqos.lab.LabNetwork;
 import io.vmqos.lab.LabVm;
 import io.vmqos.lab.Packages;
-import io.vmqos.lab.VmLauncher;
 import io.vmqos.testing.AgentProcess;
+import io.vmqos.testing.OneLabVm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,7 +23,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -72,17 +68,13 @@ class AgentPrometheusLabTest {
     void prometheusScrapesTheReservedVcpuShareAndItsRisingCpuTime() throws Exception {
         assumeTrue(!"false".equals(System.getProperty("vmqos.kernel.tests")), "kernel tests disabled (-Dvmqos.kernel.tests=false)");
         assumeTrue(Packages.isRoot(), "needs root: taps, SCHED_DEADLINE");
-        Packages.ensure(Packages.LAB);
         Packages.ensure(List.of("prometheus"));
-        GuestImage image = new GuestImageBuilder().installMissing(true).build();
         List<AutoCloseable> open = new ArrayList<>();
         try {
-            LabNetwork net = LabNetwork.create("p" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff)),
-                    100 + ThreadLocalRandom.current().nextInt(100));
-            open.add(net);
             Path qmp = tmp.resolve("web.qmp");
-            LabVm vm = new VmLauncher().accel(Accel.TCG).qmpSocket(qmp).launch(net.nextVm(image).withCpus(1));
-            open.add(vm);
+            OneLabVm lab = OneLabVm.boot("p", qmp, open);
+            LabNetwork net = lab.net();
+            LabVm vm = lab.vm();
             Path cfg = tmp.resolve("host.yaml");
             Files.writeString(cfg, "vms:\n  - name: web\n    qmp: " + qmp + "\n    reservations: {vcpu: 2ms/10ms, io: 1ms/10ms}\n");
             Path run = tmp.resolve("run");

@@ -1,0 +1,77 @@
+package io.vmqos.lab.agent;
+
+import io.vmqos.lab.LabNetwork;
+import io.vmqos.lab.LabVm;
+import io.vmqos.lab.Packages;
+import io.vmqos.testing.AgentProcess;
+import io.vmqos.testing.OneLabVm;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The agent's SLA watch on a lab VM whose SLA admits 100 pps host → VM: pinged at 20 pps (within) nothing is
+ * reported; pinged at 500 pps the excess is logged, and once the flood stops the VM is reported back within.
+ */
+class AgentSlaWatchLabTest {
+    @TempDir Path tmp;
+
+    private static Process ping(LabNetwork net, LabVm vm, String interval) throws Exception {
+        return new ProcessBuilder(LabNetwork.commandInNamespace(net.clientNamespace(), List.of("ping", "-q", "-i", interval, vm.guestIp())))
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    }
+
+    private static void stop(Process p) throws InterruptedException {
+        p.destroy();
+        if (!p.waitFor(5, TimeUnit.SECONDS)) p.destroyForcibly().waitFor();
+    }
+
+    @Test
+    void loadAboveTheSlaIsReportedAndLoadWithinItIsNot() throws Exception {
+        assumeTrue(!"false".equals(System.getProperty("vmqos.kernel.tests")), "kernel tests disabled (-Dvmqos.kernel.tests=false)");
+        assumeTrue(Packages.isRoot(), "needs root: namespaces, taps, SCHED_DEADLINE");
+        List<AutoCloseable> open = new ArrayList<>();
+        try {
+            Path qmp = tmp.resolve("web.qmp");
+            OneLabVm lab = OneLabVm.boot("s", qmp, open);
+            LabNetwork net = lab.net();
+            LabVm vm = lab.vm();
+            Path cfg = tmp.resolve("host.yaml");
+            Files.writeString(cfg, "vms:\n  - name: web\n    qmp: " + qmp + "\n    sla:\n      rx: {rate: 100pps, packetSize: 128, burst: 8, latency: 50ms}\n"
+                    + "    reservations: {vcpu: 2ms/10ms, io: 1ms/10ms}\n");
+            Path run = tmp.resolve("run");
+            AgentProcess agent = AgentProcess.start(cfg, run, tmp.resolve("agent.log"), Map.of(), "--interval", "1s");
+            open.add(agent);
+            open.add(() -> AgentProcess.cli(run, "release", "-f", cfg.toString()));
+            assertThat(agent.await("reconciled \\(start\\)", Duration.ofSeconds(60))).as(agent.log()).isTrue();
+
+            Process calm = ping(net, vm, "0.05"); // 20 pps
+            Thread.sleep(5000);
+            stop(calm);
+            assertThat(agent.log()).as("20 pps against 100 pps").doesNotContain("exceeds");
+
+            Process flood = ping(net, vm, "0.002"); // 500 pps
+            boolean reported = agent.await("WARN vm web: rx offered \\d+ pps .* exceeds its SLA's 100 pps.*the guarantee does not cover the excess",
+                    Duration.ofSeconds(15));
+            stop(flood);
+            assertThat(reported).as(agent.log()).isTrue();
+            assertThat(agent.await("vm web: rx offered \\d+ pps .* is within its SLA's 100 pps .* again", Duration.ofSeconds(10))).as(agent.log()).isTrue();
+            assertThat(agent.log()).doesNotContain("vm web: tx offered"); // the SLA names rx only
+            assertThat(agent.term()).isIn(0, 143);
+        } finally {
+            for (int i = open.size() - 1; i >= 0; i--) {
+                try { open.get(i).close(); } catch (Exception e) { System.err.println("cleanup: " + e); }
+            }
+        }
+    }
+}
