@@ -40,7 +40,10 @@ final class SlaWatch {
     Map<String, OfferedLoad> states() { return states; }
 
     void sample(HostConfig cfg, HostRecord record, long nowNs) {
-        Map<String, TapCounters.Counters> now = traffic.read(record);
+        java.util.Set<String> withSla = new java.util.HashSet<>();
+        for (VmConfig vm : cfg.vms()) if (vm.rx().isPresent() || vm.tx().isPresent()) withSla.add(vm.name());
+        if (withSla.isEmpty() && states.isEmpty()) return; // nothing to watch: no tap is read
+        Map<String, TapCounters.Counters> now = traffic.read(record, withSla::contains);
         Map<String, OfferedLoad> next = new TreeMap<>(states);
         for (VmConfig vm : cfg.vms()) {
             if (vm.rx().isEmpty() && vm.tx().isEmpty()) continue;

@@ -36,12 +36,16 @@ public final class VmTraffic {
     public static VmTraffic none() { return new VmTraffic(pid -> List.of(), t -> Optional.empty()); }
 
     /** Each recorded VM's taps' counters, summed, by VM name; a VM without a readable tap is absent. */
-    public Map<String, TapCounters.Counters> read(HostRecord r) {
+    public Map<String, TapCounters.Counters> read(HostRecord r) { return read(r, vm -> true); }
+
+    /** {@link #read(HostRecord)} of the VMs {@code which} names only (the others' taps are not read). */
+    public Map<String, TapCounters.Counters> read(HostRecord r, java.util.function.Predicate<String> which) {
         Set<String> live = new HashSet<>();
         Map<String, TapCounters.Counters> byVm = new TreeMap<>();
+        for (HostRecord.VmEntry v : r.vms()) live.add(v.pid() + ":" + v.startTime()); // what is forgotten: QEMUs gone
         for (HostRecord.VmEntry v : r.vms()) {
+            if (!which.test(v.owner().vm())) continue;
             String key = v.pid() + ":" + v.startTime();
-            live.add(key);
             List<TapRef> t = taps.computeIfAbsent(key, k -> {
                 try {
                     return List.copyOf(tapsOf.apply(v.pid()));
