@@ -5,6 +5,7 @@ import io.vmqos.core.config.HostConfig;
 import io.vmqos.host.service.HostService;
 import io.vmqos.host.service.Scopes;
 import io.vmqos.host.state.HostRecord;
+import io.vmqos.linux.DirectoryWatch;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -110,20 +111,11 @@ public final class HostAgent implements Agent {
 
     /** Reads the configuration; a bad file at start is an error the caller reports (the agent does not start). */
     public void load() {
-        configStamp = stamp(file);
+        configStamp = DirectoryWatch.stamp(file);
         config = parser.apply(file);
         costModel = costs.apply(config);
     }
 
-    /** Which version of the configuration file is on disk (its inode, modification time and size). */
-    private static Object stamp(Path f) {
-        try {
-            var a = java.nio.file.Files.readAttributes(f, java.nio.file.attribute.BasicFileAttributes.class);
-            return List.of(String.valueOf(a.fileKey()), a.lastModifiedTime().toString(), a.size());
-        } catch (java.io.IOException e) {
-            return "absent";
-        }
-    }
 
     @Override
     public void onStart() {
@@ -169,7 +161,7 @@ public final class HostAgent implements Agent {
     /** Empty when the cheap check found nothing changed and a full reconcile is not due; else why to reconcile. */
     private Optional<String> periodicCheck() {
         if (last == null || ++quietChecks >= FULL_EVERY) return Optional.of("periodic");
-        if (!stamp(file).equals(configStamp)) return Optional.of("configuration " + file + " changed");
+        if (!DirectoryWatch.stamp(file).equals(configStamp)) return Optional.of("configuration " + file + " changed");
         try {
             return service.drift(config, last);
         } catch (RuntimeException e) {
@@ -179,7 +171,7 @@ public final class HostAgent implements Agent {
 
     private void reload() {
         try {
-            configStamp = stamp(file);
+            configStamp = DirectoryWatch.stamp(file);
             HostConfig next = parser.apply(file);
             Optional<CostModel> nextCosts = costs.apply(next);
             config = next;

@@ -17,9 +17,9 @@ import java.util.TreeMap;
  * The agent's watch on offered load: at each periodic tick it reads every configured VM's tap counters and, per
  * direction its SLA names, compares the window since the last tick with the SLA's envelope ({@link OfferedLoad}). A
  * direction that starts to exceed it is logged as a warning (the guarantee does not cover the excess), one that comes
- * back within it as information; {@link #states} holds the last window of each for metrics. The SLA's {@code rx} (host
+ * back within it as information; {@link #loads} gives the last window of each for metrics. The SLA's {@code rx} (host
  * → VM) is what the taps sent, its {@code tx} what they received. A window shorter than a second, or one across a
- * QEMU restart (the counters start again), is not judged. Called on the agent's duty thread; {@link #states} from any.
+ * QEMU restart (the counters start again), is not judged. Called on the agent's duty thread; {@link #loads} from any.
  */
 final class SlaWatch {
     private static final long MIN_WINDOW_NS = 1_000_000_000L;
@@ -35,9 +35,6 @@ final class SlaWatch {
         this.traffic = traffic;
         this.log = log;
     }
-
-    /** Each VM direction's last judged window, keyed {@code vm/direction}. */
-    Map<String, OfferedLoad> states() { return states; }
 
     void sample(HostConfig cfg, HostRecord record, long nowNs) {
         java.util.Set<String> withSla = new java.util.HashSet<>();
@@ -72,6 +69,6 @@ final class SlaWatch {
         else if (!o.exceeds() && was) log.info(o.describe() + " again");
     }
 
-    /** The judged windows, for metrics. */
+    /** Each VM direction's last judged window, for metrics. Any thread. */
     List<OfferedLoad> loads() { return List.copyOf(states.values()); }
 }

@@ -28,7 +28,10 @@ public record OfferedLoad(String vm, String direction, long packets, long bytes,
     /** True when the window held more packets, or more bytes, than the SLA's envelope admits. */
     public boolean exceeds() { return packets > envelopePackets || bytes > envelopeBytes; }
 
-    /** For the log: {@code vm web: rx offered 480 pps (4800 packets in 10 s), above its SLA's 100 pps + burst 4}. */
+    /**
+     * For the log, e.g. {@code vm web: rx offered 480 pps (4800 packets, 470400 bytes in 10.0 s) exceeds its SLA's
+     * 100 pps + burst (1008 packets, 129024 bytes)}.
+     */
     public String describe() {
         return String.format(java.util.Locale.ROOT, "vm %s: %s offered %.0f pps (%d packets, %d bytes in %.1f s) %s its SLA's %d pps + burst (%d packets, %d bytes)",
                 vm, direction, pps(), packets, bytes, windowNs / 1e9, exceeds() ? "exceeds" : "is within", slaPps, envelopePackets, envelopeBytes);

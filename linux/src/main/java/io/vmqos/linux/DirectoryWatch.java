@@ -41,6 +41,20 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * the listener itself it returns at once), and no call starts after it returns.
  */
 public final class DirectoryWatch implements AutoCloseable {
+    /**
+     * Which version of a file is on disk, without reading it: its inode (a file renamed into place is a new one),
+     * modification time and size; {@code "absent"} when there is none. Equal stamps: nobody wrote it meanwhile. What a
+     * poll compares when an event may have been missed.
+     */
+    public static Object stamp(Path file) {
+        try {
+            var a = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
+            return java.util.List.of(String.valueOf(a.fileKey()), a.lastModifiedTime().toString(), a.size());
+        } catch (IOException e) {
+            return "absent";
+        }
+    }
+
     /** What happened to an entry. */
     public enum Kind {
         CREATED, MODIFIED, DELETED,

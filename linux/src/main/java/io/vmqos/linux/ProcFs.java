@@ -120,9 +120,7 @@ public final class ProcFs {
     }
 
     /** Nanoseconds the thread has run on a CPU (first field of {@code /proc/TID/schedstat}); -1 if gone. */
-    public long cpuTimeNs(int tid) {
-        return read(root.resolve(tid + "/schedstat")).map(s -> Long.parseLong(s.strip().split("\\s+")[0])).orElse(-1L);
-    }
+    public long cpuTimeNs(int tid) { return schedstat(tid).map(SchedStat::runNs).orElse(-1L); }
 
     /**
      * A thread's {@code /proc/TID/schedstat}: nanoseconds run on a CPU, nanoseconds spent runnable but waiting for one

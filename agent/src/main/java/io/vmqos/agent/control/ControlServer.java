@@ -82,8 +82,7 @@ public final class ControlServer implements AutoCloseable {
      */
     public static ControlServer start(Path socket, String group, CommandHandler handler, Log log) {
         try {
-            Files.createDirectories(socket.getParent());
-            java.nio.file.attribute.GroupPrincipal g = null;
+            java.nio.file.attribute.GroupPrincipal g = null; // looked up first: a bad group changes nothing
             if (group != null) {
                 try {
                     g = socket.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
@@ -92,6 +91,7 @@ public final class ControlServer implements AutoCloseable {
                             "give an existing group (getent group), or create it: groupadd " + group);
                 }
             }
+            Files.createDirectories(socket.getParent());
             try {
                 Files.setPosixFilePermissions(socket.getParent(), PosixFilePermissions.fromString(g == null ? "rwx------" : "rwxr-x---"));
                 if (g != null) Files.getFileAttributeView(socket.getParent(), java.nio.file.attribute.PosixFileAttributeView.class).setGroup(g);

@@ -95,9 +95,9 @@ public final class HostMetrics implements MultiCollector {
     @Override
     public MetricSnapshots collect() {
         List<MetricSnapshot> out = new ArrayList<>();
-        DesiredState d = last.get().map(HostService.Outcome::desired).orElse(DesiredState.nothing());
-        threadsAndVms(d, out);
-        last.get().ifPresent(o -> traffic(o.record(), out));
+        Optional<HostService.Outcome> o = last.get(); // one reconcile's view for the whole scrape
+        threadsAndVms(o.map(HostService.Outcome::desired).orElse(DesiredState.nothing()), out);
+        o.ifPresent(x -> traffic(x.record(), out));
         rootDomains(out);
         out.add(counter("vmqos_agent_reconciles", "Reconciles the agent ran", List.of(point(Labels.EMPTY, stats.reconciles()))));
         out.add(counter("vmqos_agent_reconcile_failures", "Reconciles that failed (retried at the next event or interval)",

@@ -130,8 +130,11 @@ public final class HostService {
      * another command; a configured VM's QEMU started, stopped, restarted or with other threads; a thread of the desired
      * state with other scheduling attributes, or out of its partition; an IRQ with another affinity. Empty when none of
      * these changed: a reconcile now would change nothing they show. What it does not read (NAPI settings, tc classes,
-     * thread names, the ledger) only a reconcile sees. Read-only, without the lock: about 3 reads per VM and one system
-     * call per reserved thread, where a reconcile reads the whole ledger and every VM's threads.
+     * thread names, the ledger) only a reconcile sees. It changes nothing on the host and takes no lock: about 3 reads per
+     * VM and one system call per reserved thread, where a reconcile reads the whole ledger and every VM's threads. One
+     * thing it does note: a thread the last reconcile left in DEADLINE and found out of it was taken out by another
+     * program, maybe a moment ago, so its re-entry cool-down starts now ({@link io.vmqos.linux.DeadlineCooldowns}). Only
+     * here is that known: a record that differs from the kernel after a crash is vmqos's own unfinished change.
      *
      * @return the first change found, for the log
      */

@@ -51,14 +51,7 @@ public final class RecordStore {
      * Which version of the file is on disk, without reading it: its inode (each {@link #write} renames a new file into
      * place), modification time and size; {@code "absent"} when there is none. Equal stamps: nobody wrote meanwhile.
      */
-    public Object stamp() {
-        try {
-            var a = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
-            return java.util.List.of(String.valueOf(a.fileKey()), a.lastModifiedTime().toString(), a.size());
-        } catch (IOException e) {
-            return "absent";
-        }
-    }
+    public Object stamp() { return io.vmqos.linux.DirectoryWatch.stamp(file); }
 
     /** What {@link #read} found: the record, and why it could not be trusted (then the record is empty). */
     public record Loaded(HostRecord record, Optional<String> problem) {}
