@@ -8,7 +8,8 @@ if [[ $EUID -ne 0 ]]; then echo "package test: skipped (dpkg -i needs root)"; ex
 if dpkg -s vmqos >/dev/null 2>&1; then echo "package test: skipped (a vmqos package is installed here already; the test would replace it)"; exit 0; fi
 fail() { echo "package test FAILED: $*" >&2; exit 1; }
 PATHS=(/usr/bin/vmqos /usr/lib/vmqos /etc/vmqos /lib/systemd/system/vmqos-agent.service /usr/share/man/man1/vmqos.1.gz
-       /usr/share/man/man1/vmqos-agent.1.gz /usr/share/bash-completion/completions/vmqos /usr/share/doc/vmqos /run/vmqos)
+       /usr/share/man/man1/vmqos-agent.1.gz /usr/share/bash-completion/completions/vmqos /usr/share/doc/vmqos /run/vmqos
+       /etc/libvirt/hooks/qemu.d/vmqos /etc/libvirt/hooks/qemu.d /etc/libvirt/hooks)
 snapshot() {
   for p in "${PATHS[@]}"; do if [[ -e $p ]]; then echo "present $p"; else echo "absent $p"; fi; done
   dpkg-query -W -f='${Status}\n' vmqos 2>/dev/null || echo "not known to dpkg"
@@ -30,6 +31,15 @@ dpkg -i "$DEB" >/dev/null
 VMQOS_RUN_DIR="$T/run" /usr/bin/vmqos doctor > "$T/doctor.txt" 2>&1 || { cat "$T/doctor.txt"; fail "vmqos doctor exited non-zero"; }
 VMQOS_RUN_DIR="$T/run" /usr/bin/vmqos plan -f /etc/vmqos/host.yaml > /dev/null || fail "the example /etc/vmqos/host.yaml does not parse"
 grep -qx /etc/vmqos/host.yaml /var/lib/dpkg/info/vmqos.conffiles || fail "/etc/vmqos/host.yaml is not a conffile"
+# the libvirt hook: quick for calls vmqos ignores and for domains without vmqos metadata; without an agent, a domain
+# with vmqos metadata is refused with the reason (what virsh start would print)
+HOOK=/etc/libvirt/hooks/qemu.d/vmqos
+[[ -x $HOOK ]] || fail "$HOOK is not installed executable"
+echo '<domain><name>x</name></domain>' | "$HOOK" x start begin - || fail "the hook fails a call vmqos ignores"
+echo '<domain><name>x</name></domain>' | "$HOOK" x prepare begin - || fail "the hook fails a domain without vmqos metadata"
+XML="<domain><name>x</name><metadata><vmqos:vm xmlns:vmqos='http://vmqos.io/xmlns/libvirt/1'><vmqos:reservations vcpu='1ms/10ms'/></vmqos:vm></metadata></domain>"
+if echo "$XML" | VMQOS_RUN_DIR="$T/run" "$HOOK" x prepare begin - 2> "$T/hook.txt"; then fail "the hook admitted a vmqos domain with no agent running"; fi
+grep -q "no vmqos agent" "$T/hook.txt" || { cat "$T/hook.txt"; fail "the hook's refusal does not say why"; }
 systemd-analyze verify /lib/systemd/system/vmqos-agent.service 2> "$T/verify.txt" || { cat "$T/verify.txt"; fail "systemd-analyze verify"; }
 if grep -i "vmqos-agent" "$T/verify.txt"; then fail "systemd-analyze verify warns about the unit"; fi
 for page in vmqos vmqos-agent vmqos-apply vmqos-vm-reserve; do

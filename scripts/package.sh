@@ -24,7 +24,8 @@ WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 ROOT="$WORK/vmqos_${VERSION}_amd64"
 install -d "$ROOT/DEBIAN" "$ROOT/usr/bin" "$ROOT/usr/lib/vmqos" "$ROOT/lib/systemd/system" "$ROOT/etc/vmqos" \
-  "$ROOT/usr/share/man/man1" "$ROOT/usr/share/bash-completion/completions" "$ROOT/usr/share/doc/vmqos"
+  "$ROOT/usr/share/man/man1" "$ROOT/usr/share/bash-completion/completions" "$ROOT/usr/share/doc/vmqos" \
+  "$ROOT/etc/libvirt/hooks/qemu.d"
 
 # the runtime: only the modules the jar uses
 MODULES="$("$JAVA_HOME/bin/jdeps" --print-module-deps --ignore-missing-deps --multi-release 25 "$JAR" | tail -1)"
@@ -42,6 +43,10 @@ SH
 chmod 0755 "$ROOT/usr/bin/vmqos"
 install -m 0644 packaging/vmqos-agent.service "$ROOT/lib/systemd/system/vmqos-agent.service"
 install -m 0644 packaging/host.yaml "$ROOT/etc/vmqos/host.yaml"
+# libvirt's QEMU hook: admission at start and migration, reservation once started, release (see README, libvirt)
+"$JAVA_HOME/bin/java" -cp "$JAR" io.vmqos.cli.Main hook script --java /usr/lib/vmqos/runtime/bin/java --jar /usr/lib/vmqos/vmqos.jar \
+  > "$ROOT/etc/libvirt/hooks/qemu.d/vmqos"
+chmod 0755 "$ROOT/etc/libvirt/hooks/qemu.d/vmqos"
 install -m 0644 README.md "$ROOT/usr/share/doc/vmqos/README.md"
 printf 'vmqos\nCopyright: the vmqos authors\n' > "$ROOT/usr/share/doc/vmqos/copyright"
 
@@ -68,13 +73,17 @@ Description: network QoS guarantees for virtual machines with SCHED_DEADLINE
  SLA, states the latency bound it guarantees, refuses what it cannot guarantee,
  and keeps it true while VMs come and go (vmqos-agent.service).
 CTL
-echo /etc/vmqos/host.yaml > "$ROOT/DEBIAN/conffiles"
+printf '/etc/vmqos/host.yaml\n/etc/libvirt/hooks/qemu.d/vmqos\n' > "$ROOT/DEBIAN/conffiles"
 cat > "$ROOT/DEBIAN/postinst" <<'SH'
 #!/bin/sh
 set -e
 # the agent is not started: it keeps /etc/vmqos/host.yaml true, so write that first, then
 #   systemctl enable --now vmqos-agent
-if [ -d /run/systemd/system ]; then systemctl daemon-reload || true; fi
+if [ -d /run/systemd/system ]; then
+  systemctl daemon-reload || true
+  # a running libvirt daemon reads its hooks again on reload: the vmqos hook takes effect now
+  for d in libvirtd virtqemud; do if systemctl -q is-active "$d.service"; then systemctl reload "$d.service" || true; fi; done
+fi
 SH
 cat > "$ROOT/DEBIAN/prerm" <<'SH'
 #!/bin/sh
@@ -90,7 +99,10 @@ cat > "$ROOT/DEBIAN/postrm" <<'SH'
 #!/bin/sh
 set -e
 if [ "$1" = purge ]; then rmdir /etc/vmqos 2>/dev/null || true; fi
-if [ -d /run/systemd/system ]; then systemctl daemon-reload || true; fi
+if [ -d /run/systemd/system ]; then
+  systemctl daemon-reload || true
+  for d in libvirtd virtqemud; do if systemctl -q is-active "$d.service"; then systemctl reload "$d.service" || true; fi; done
+fi
 SH
 chmod 0755 "$ROOT/DEBIAN/postinst" "$ROOT/DEBIAN/prerm" "$ROOT/DEBIAN/postrm"
 mkdir -p "$HERE/dist"

@@ -2,6 +2,7 @@ package io.vmqos.agent;
 
 import io.vmqos.core.CostModel;
 import io.vmqos.core.config.HostConfig;
+import io.vmqos.host.config.DomainXmlParser;
 import io.vmqos.host.service.HostService;
 import io.vmqos.host.service.Scopes;
 import io.vmqos.host.state.HostRecord;
@@ -62,6 +63,19 @@ public final class HostAgent implements Agent {
     private final SlaWatch slaWatch;
     private int quietChecks;
     private Object configStamp;
+    /** Libvirt domains with vmqos metadata (none until {@link #watchingLibvirt}). */
+    private LibvirtDomains domains = new LibvirtDomains(List.of(), (xml, shown, costs) -> Optional.empty());
+    private DomainXmlParser domainParser;
+    /** The configuration file's VMs and the domains', as the last reconcile planned them. */
+    private HostConfig effective;
+    private Set<String> lastProblems = Set.of();
+    /** Hook requests waiting for the duty thread. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<java.util.concurrent.FutureTask<LibvirtHook.Answer>> hookTasks =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Wake-up reason of a hook request. */
+    static final String HOOK_REASON = "libvirt hook";
+    /** Wake-up reason prefix of a change in libvirt's status directory. */
+    static final String STATUS_REASON = "libvirt status ";
 
     /** Every how many intervals the safety net reconciles in full even when its check found nothing changed. */
     static final int FULL_EVERY = 6;
@@ -98,6 +112,86 @@ public final class HostAgent implements Agent {
         this.wakeup = wakeup;
     }
 
+    /**
+     * Also keeps the libvirt domains whose XML carries vmqos metadata: those running (their status files in
+     * {@code statusDirs}) and those the hook announces ({@link #hook}). Call before the runner starts.
+     */
+    public HostAgent watchingLibvirt(List<Path> statusDirs, DomainXmlParser parser) {
+        this.domainParser = parser;
+        this.domains = new LibvirtDomains(statusDirs, parser::parse);
+        return this;
+    }
+
+    /**
+     * A libvirt hook call ({@code vmqos hook run}), answered on the duty thread: admission at {@code prepare begin} and
+     * {@code migrate begin}, reservation at {@code started begin}, release at {@code release end}. Any thread; waits at
+     * most {@code timeout}.
+     */
+    public LibvirtHook.Answer hook(LibvirtHook.Call call, Duration timeout) {
+        java.util.concurrent.FutureTask<LibvirtHook.Answer> task = new java.util.concurrent.FutureTask<>(() -> onHook(call));
+        hookTasks.add(task);
+        wakeup.signal(HOOK_REASON);
+        try {
+            return task.get(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            task.cancel(false);
+            return LibvirtHook.Answer.noAnswer("the vmqos agent was busy for " + timeout.toSeconds() + " s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return LibvirtHook.Answer.noAnswer("interrupted");
+        } catch (java.util.concurrent.ExecutionException e) {
+            return LibvirtHook.Answer.noAnswer(String.valueOf(e.getCause().getMessage()));
+        }
+    }
+
+    private LibvirtHook.Answer onHook(LibvirtHook.Call call) {
+        if (domainParser == null) return LibvirtHook.Answer.ok("this agent does not keep libvirt domains");
+        long now = System.nanoTime();
+        domains.refresh(config.costModelPath().isPresent(), now);
+        Optional<DomainXmlParser.Domain> d;
+        try {
+            d = domainParser.parse(call.xml(), "domain " + call.name() + "'s XML", config.costModelPath().isPresent());
+        } catch (RuntimeException e) {
+            if (call.event() == LibvirtHook.Event.ADMIT) {
+                log.warn("vm " + call.name() + ": refused at libvirt " + call.operation() + ": " + e.getMessage());
+                return LibvirtHook.Answer.refused("its vmqos metadata is refused: " + e.getMessage());
+            }
+            d = Optional.empty();
+        }
+        return switch (call.event()) {
+            case ADMIT -> d.isEmpty() ? LibvirtHook.Answer.ok("no vmqos metadata") : admit(d.get(), call.operation(), now);
+            case STARTED -> {
+                d.ifPresent(x -> domains.announce(x, now));
+                reconcile(Set.of("vm " + call.name() + ": libvirt started it"));
+                yield LibvirtHook.protection(call.name(), published, last != null);
+            }
+            case RELEASED -> {
+                domains.released(call.name());
+                reconcile(Set.of("vm " + call.name() + ": libvirt released it"));
+                log.info("vm " + call.name() + ": libvirt released it; vmqos holds nothing for it" + (last == null ? " once the next reconcile succeeds" : ""));
+                yield LibvirtHook.Answer.ok("released");
+            }
+        };
+    }
+
+    /** Plans the host with the domain added: refused when it does not fit, or when it would take another VM's place. */
+    private LibvirtHook.Answer admit(DomainXmlParser.Domain d, String operation, long now) {
+        Map<String, DomainXmlParser.Domain> without = new TreeMap<>(domains.domains());
+        without.remove(d.vm().name());
+        Map<String, DomainXmlParser.Domain> with = new TreeMap<>(without);
+        with.put(d.vm().name(), d);
+        HostService.Outcome before = service.plan(scope, LibvirtDomains.effective(config, without), costModel, LibvirtDomains.expected(without));
+        HostService.Outcome after = service.plan(scope, LibvirtDomains.effective(config, with), costModel, LibvirtDomains.expected(with));
+        LibvirtHook.Answer a = LibvirtHook.admission(d.vm().name(), LibvirtDomains.shadowed(config, d.vm().name()), before.desired(), after.desired());
+        if (a.ok()) {
+            domains.announce(d, now);
+            log.info("vm " + d.vm().name() + ": admitted at libvirt " + operation + ": " + a.message());
+        } else {
+            log.warn("vm " + d.vm().name() + ": refused at libvirt " + operation + ": " + a.message());
+        }
+        return a;
+    }
+
     /** Each SLA direction's offered load over the last interval (see {@link SlaWatch}). Any thread. */
     public List<io.vmqos.analysis.OfferedLoad> offeredLoads() { return slaWatch.loads(); }
 
@@ -120,6 +214,8 @@ public final class HostAgent implements Agent {
     @Override
     public void onStart() {
         if (config == null) load();
+        if (domainParser != null) refreshDomains();
+        effective = LibvirtDomains.effective(config, domains.domains());
         log.info("managing " + config.vms().size() + " VM(s) of " + file + " (safety-net reconcile every " + Duration.ofNanos(intervalNanos).toSeconds()
                 + " s)");
         follow(service.record()); // watching before the first reconcile: a change made meanwhile is not missed
@@ -128,6 +224,16 @@ public final class HostAgent implements Agent {
 
     @Override
     public int doWork(Set<String> reasons) {
+        if (reasons.contains(HOOK_REASON)) {
+            for (java.util.concurrent.FutureTask<LibvirtHook.Answer> t; (t = hookTasks.poll()) != null; ) t.run();
+            reasons = new LinkedHashSet<>(reasons);
+            reasons.remove(HOOK_REASON);
+            if (reasons.isEmpty()) return 1;
+        }
+        if (!reasons.isEmpty() && reasons.stream().allMatch(r -> r.startsWith(STATUS_REASON))) {
+            // libvirt rewrites a domain's status file on many of its changes: only a change of the domains kept matters
+            if (!refreshDomains()) return 0;
+        }
         if (reasons.isEmpty() && System.nanoTime() < nextDeadline) { // the waiting threads' poll, not the safety net
             List<String> ran = new ArrayList<>();
             for (HostService.Waiting w : waiting) if (service.ran(w)) ran.add("thread " + w.tid() + " ran on CPU " + w.cpu());
@@ -140,7 +246,7 @@ public final class HostAgent implements Agent {
             HostService.Outcome p = published;
             if (p != null) {
                 try {
-                    slaWatch.sample(config, p.record(), System.nanoTime());
+                    slaWatch.sample(effective, p.record(), System.nanoTime());
                 } catch (RuntimeException e) {
                     log.warn("the SLA watch could not read the VMs' traffic: " + e.getMessage());
                 }
@@ -162,8 +268,9 @@ public final class HostAgent implements Agent {
     private Optional<String> periodicCheck() {
         if (last == null || ++quietChecks >= FULL_EVERY) return Optional.of("periodic");
         if (!DirectoryWatch.stamp(file).equals(configStamp)) return Optional.of("configuration " + file + " changed");
+        if (refreshDomains()) return Optional.of("the libvirt domains with vmqos metadata changed");
         try {
-            return service.drift(config, last);
+            return service.drift(effective, last);
         } catch (RuntimeException e) {
             return Optional.of("the periodic check failed (" + e.getMessage() + ")");
         }
@@ -182,12 +289,29 @@ public final class HostAgent implements Agent {
         }
     }
 
+    /** Reads libvirt's status files again; true when the domains kept changed. Logs a domain's refused metadata once. */
+    private boolean refreshDomains() {
+        boolean changed = domains.refresh(config.costModelPath().isPresent(), System.nanoTime());
+        Map<String, String> problems = domains.problems();
+        Set<String> now = new LinkedHashSet<>();
+        for (Map.Entry<String, String> p : problems.entrySet()) {
+            String line = "libvirt domain " + p.getKey() + ": its vmqos metadata is refused, so it is not protected: " + p.getValue();
+            now.add(line);
+            if (!lastProblems.contains(line)) log.warn(line);
+        }
+        lastProblems = now;
+        return changed;
+    }
+
     private void reconcile(Set<String> reasons) {
         long t0 = System.nanoTime();
         last = null;
         quietChecks = 0;
         try {
-            HostService.Outcome o = service.applyConfig(scope, config, costModel, HostService.Mode.PER_VM);
+            if (domainParser != null && !reasons.contains("start")) refreshDomains();
+            Map<String, DomainXmlParser.Domain> kept = domains.domains();
+            effective = LibvirtDomains.effective(config, kept);
+            HostService.Outcome o = service.applyConfig(scope, effective, costModel, HostService.Mode.PER_VM, LibvirtDomains.expected(kept));
             last = o;
             published = o;
             if (reasons.stream().anyMatch(r -> r.startsWith("vm ")) && o.threads().stream().anyMatch(t -> t.changed() && t.after().isDeadline())) {
@@ -214,7 +338,7 @@ public final class HostAgent implements Agent {
     private void follow(HostRecord r) {
         Map<Integer, String> pids = new TreeMap<>();
         for (HostRecord.VmEntry v : r.vms()) if (v.owner().scope().equals(scope)) pids.put(v.pid(), v.owner().vm());
-        watches.update(file, config, pids, LIBVIRT_PID_DIRS);
+        watches.update(file, effective == null ? config : effective, pids, LIBVIRT_PID_DIRS, domainParser != null);
     }
 
     private static String why(Set<String> reasons) {

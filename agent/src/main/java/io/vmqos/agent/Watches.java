@@ -40,6 +40,7 @@ final class Watches implements AutoCloseable {
     /** What a change of each watched file means: its wake-up reason, and the VM whose QEMU it names (null: the configuration). */
     private record Target(String reason, String vm, VmLocator locator) {}
     private volatile Map<Path, Target> files = Map.of();
+    private volatile Set<Path> statusDirs = Set.of();
     private DirectoryWatch dirs;
     private Set<Path> dirSet = Set.of();
     private ProcEvents proc;
@@ -56,6 +57,15 @@ final class Watches implements AutoCloseable {
      * Watches what {@code cfg} (read from {@code config}) and the running VMs ({@code pids}: QEMU pid → VM name) need.
      */
     void update(Path config, HostConfig cfg, Map<Integer, String> pids, Collection<Path> libvirtPidDirs) {
+        update(config, cfg, pids, libvirtPidDirs, false);
+    }
+
+    /**
+     * @param libvirtStatus also wake on any change of libvirt's status files ({@code NAME.xml} in the existing ones of
+     *     {@code libvirtPidDirs}), with a reason starting {@link HostAgent#STATUS_REASON}: a domain with vmqos metadata
+     *     appearing or going
+     */
+    void update(Path config, HostConfig cfg, Map<Integer, String> pids, Collection<Path> libvirtPidDirs, boolean libvirtStatus) {
         Map<Path, Target> f = new ConcurrentHashMap<>();
         f.put(config.toAbsolutePath().normalize(), new Target("configuration " + config + " changed", null, null));
         for (VmConfig vm : cfg.vms()) {
@@ -70,6 +80,10 @@ final class Watches implements AutoCloseable {
         files = f;
         Set<Path> want = new TreeSet<>();
         for (Path p : f.keySet()) want.add(p.getParent());
+        Set<Path> status = new TreeSet<>();
+        if (libvirtStatus) for (Path d : libvirtPidDirs) if (java.nio.file.Files.isDirectory(d)) status.add(d);
+        statusDirs = Set.copyOf(status);
+        want.addAll(status);
         if (!want.equals(dirSet)) {
             if (dirs != null) dirs.close();
             try {
@@ -105,7 +119,12 @@ final class Watches implements AutoCloseable {
             return;
         }
         Target what = files.get(dir.resolve(name));
-        if (what == null) return;
+        if (what == null) {
+            if (statusDirs.contains(dir) && name.toString().endsWith(".xml")) {
+                wakeup.signal(HostAgent.STATUS_REASON + dir.resolve(name) + " " + kind.name().toLowerCase(java.util.Locale.ROOT));
+            }
+            return;
+        }
         if (what.locator() != null && kind != DirectoryWatch.Kind.DELETED) {
             // a QEMU (re)starting: follow its threads before the reconcile, which may run before its vCPUs exist
             try {

@@ -124,7 +124,7 @@ public final class HostPolicy {
                                 "remove this reservation or add the stage's cost to the cost model (vmqos calibrate)");
                     }
                 }
-                sized.add(new VmRequest(vm.name(), sla.get(), in.costs().get(), vm.explicit(), null, threadCounts(in.running().get(vm.name()))));
+                sized.add(new VmRequest(vm.name(), sla.get(), in.costs().get(), vm.explicit(), null, threadCounts(in, vm.name())));
             } else {
                 if (sla.isPresent()) {
                     notes.add("vm " + vm.name() + ": no cost model, so the SLA is not checked: only its explicit reservations ("
@@ -133,7 +133,7 @@ public final class HostPolicy {
                     notes.add("vm " + vm.name() + ": no SLA: only its explicit reservations are planned");
                 }
                 unsized.add(vm.name());
-                fixed.add(fixedPlan(vm, sla.orElse(null), cfg.overheadPerActivationNs()).withThreads(threadCounts(in.running().get(vm.name()))));
+                fixed.add(fixedPlan(vm, sla.orElse(null), cfg.overheadPerActivationNs()).withThreads(threadCounts(in, vm.name())));
             }
         }
         HostPlan plan = planAll(capacity, sizer, sized, fixed);
@@ -368,9 +368,14 @@ public final class HostPolicy {
     }
 
     /** How many threads each of a running VM's stages has (a VM not running: one each); the napi stage counts as one. */
-    private static Map<StageKind, Integer> threadCounts(ObservedVm ov) {
+    /** Each stage's thread count: as running, else as expected (a domain not started yet), else none (one per stage). */
+    private static Map<StageKind, Integer> threadCounts(PolicyInput in, String vm) {
+        ObservedVm ov = in.running().get(vm);
         Map<StageKind, Integer> n = new java.util.EnumMap<>(StageKind.class);
-        if (ov == null) return n;
+        if (ov == null) {
+            n.putAll(in.expected().getOrDefault(vm, Map.of()));
+            return n;
+        }
         for (VmThread t : ov.threads().threads()) t.role().stage().ifPresent(s -> n.merge(s, 1, Integer::sum));
         return n;
     }

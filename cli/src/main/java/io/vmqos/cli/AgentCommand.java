@@ -40,6 +40,8 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--metrics", paramLabel = "[HOST:]PORT",
             description = "Serve Prometheus metrics on http://HOST:PORT/metrics (HOST 127.0.0.1 unless given; see README, Metrics).")
     String metrics;
+    @Option(names = "--no-libvirt", description = "Keep only the VMs of the file, not the libvirt domains whose XML has vmqos metadata.")
+    boolean noLibvirt;
 
     @Override
     public Integer call() throws Exception {
@@ -55,6 +57,7 @@ final class AgentCommand implements Callable<Integer> {
         HostAgent agent = new HostAgent(file, service, f -> new io.vmqos.host.config.HostConfigParser(host.limits()).parse(f),
                 io.vmqos.host.config.CostModelFile::modelOf, every, releaseOnExit, wakeup, log, stats, host.traffic());
         io.vmqos.agent.metrics.MetricsServer.Address metricsAt = metrics == null ? null : io.vmqos.agent.metrics.MetricsServer.Address.parse("--metrics", metrics);
+        if (!noLibvirt) agent.watchingLibvirt(io.vmqos.qemu.VmDiscovery.LIBVIRT_PID_DIRS.subList(0, 1), new io.vmqos.host.config.DomainXmlParser(host.limits()));
         agent.load(); // a bad file at start: exit 2 with its file:line error
         Path sock = socket != null ? socket : Agents.socket();
         ControlServer control = ControlServer.start(sock, socketGroup, Agents.handler(agent, file), log);

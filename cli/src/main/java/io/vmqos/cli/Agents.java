@@ -55,11 +55,34 @@ final class Agents {
         return ControlClient.send(socket(), new ControlRequest(ControlRequest.VERSION, argv, cwd));
     }
 
+    /** How long the agent's duty thread may take to answer a hook call (the hook itself waits a little longer). */
+    static final java.time.Duration HOOK_ANSWER = java.time.Duration.ofSeconds(10);
+
+    /** A libvirt hook call ({@link HookMain}): answered by the agent's duty thread. */
+    private static ControlResponse hook(HostAgent agent, ControlRequest req, boolean root) {
+        List<String> a = req.argv();
+        String name = a.get(2);
+        if (!root) return ControlResponse.error(Main.REFUSED, "vmqos: domain " + name + ": only root (libvirtd) may pass libvirt's hook calls to the agent");
+        java.util.Optional<io.vmqos.agent.LibvirtHook.Event> event = io.vmqos.agent.LibvirtHook.event(a.get(3), a.get(4));
+        if (event.isEmpty()) return new ControlResponse(Main.DONE, "", "");
+        io.vmqos.agent.LibvirtHook.Answer answer = agent.hook(new io.vmqos.agent.LibvirtHook.Call(event.get(), a.get(3) + " " + a.get(4), name,
+                req.input() == null ? "" : req.input()), HOOK_ANSWER);
+        String prefix = "vmqos: domain " + name + ": ";
+        if (!answer.answered()) {
+            return event.get() == io.vmqos.agent.LibvirtHook.Event.ADMIT
+                    ? ControlResponse.error(Main.REFUSED, prefix + "refused: the SLA cannot be checked now: " + answer.message() + " (fix: retry, or see the agent's log)")
+                    : ControlResponse.error(Main.DONE, prefix + answer.message() + " (the agent catches up)");
+        }
+        return answer.ok() ? new ControlResponse(Main.DONE, "", prefix + answer.message() + "\n")
+                : ControlResponse.error(Main.REFUSED, prefix + "refused by vmqos: " + answer.message());
+    }
+
     /** Runs forwarded command lines in the agent's process; only root (or the socket group's members) may change the host through it. */
     static CommandHandler handler(HostAgent agent, Path file) {
         Path own = file.toAbsolutePath().normalize();
         return (req, root) -> {
             String[] argv = req.argv().toArray(String[]::new);
+            if (argv.length >= 5 && argv[0].equals("hook") && argv[1].equals("run")) return hook(agent, req, root);
             if (!root && changesHost(argv)) {
                 return ControlResponse.error(Main.REFUSED, "vmqos: only root may change the host (the agent's control socket refuses other users; an agent started with --socket-group lets that group's members)");
             }

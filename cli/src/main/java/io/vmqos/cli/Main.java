@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
 @Command(name = "vmqos", mixinStandardHelpOptions = true, version = "vmqos 0.1.0",
         description = "Network QoS guarantees for virtual machines through SCHED_DEADLINE CPU reservations.",
         subcommands = {ReserveCommand.class, ReleaseCommand.class, ShowCommand.class, DoctorCommand.class, VmCommand.class,
-                PlanCommand.class, ApplyCommand.class, AgentCommand.class,
+                PlanCommand.class, ApplyCommand.class, AgentCommand.class, HookCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
     public static final int DONE = 0;

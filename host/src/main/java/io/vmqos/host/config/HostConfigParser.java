@@ -161,7 +161,8 @@ public final class HostConfigParser {
         return p.toString();
     }
 
-    private VmConfig vm(Located in, Node node, String path, Path dir, boolean haveCostModel) {
+    /** One {@code vms[]} entry at {@code path} (also a libvirt domain's metadata, see {@link DomainXmlParser}). */
+    VmConfig vm(Located in, Node node, String path, Path dir, boolean haveCostModel) {
         MapNode m = in.map(node, path, VM_KEYS);
         Entry nameE = in.req(m, path, "name", "web1");
         String name = in.text(nameE.value(), path + ".name", "web1").strip();

@@ -27,9 +27,15 @@ public final class DomainXml {
      * @param consoleLog file the serial console is written to (libvirt creates it)
      */
     public static String build(DomainSpec spec, Path kernel, Path initrd, Path consoleLog) {
+        return build(spec, kernel, initrd, consoleLog, "");
+    }
+
+    /** The domain XML with {@code metadata} (elements in their own namespaces, e.g. vmqos's) under {@code <metadata>}. */
+    public static String build(DomainSpec spec, Path kernel, Path initrd, Path consoleLog, String metadata) {
         StringBuilder x = new StringBuilder(1024);
         x.append("<domain type='qemu'>\n");
         x.append("  <name>").append(escape(spec.name())).append("</name>\n");
+        if (!metadata.isBlank()) x.append("  <metadata>\n").append(metadata.strip()).append("\n  </metadata>\n");
         x.append("  <memory unit='MiB'>").append(spec.memoryMiB()).append("</memory>\n");
         x.append("  <vcpu placement='static'>").append(spec.vcpus()).append("</vcpu>\n");
         if (spec.iothreads() > 0) x.append("  <iothreads>").append(spec.iothreads()).append("</iothreads>\n");

@@ -29,10 +29,12 @@ public final class LibvirtDomain implements AutoCloseable {
     private final int pid;
     private final Duration createTime;
     private final Duration bootTime;
+    private final long createdAtNanos;
     private final Cleanup.Registration registration;
     private boolean closed;
 
-    private LibvirtDomain(DomainSpec spec, Path directory, String xml, int pid, Duration createTime, Duration bootTime) {
+    private LibvirtDomain(DomainSpec spec, Path directory, String xml, int pid, Duration createTime, Duration bootTime, long createdAtNanos) {
+        this.createdAtNanos = createdAtNanos;
         this.spec = spec;
         this.directory = directory;
         this.xml = xml;
@@ -42,13 +44,13 @@ public final class LibvirtDomain implements AutoCloseable {
         this.registration = Cleanup.register("libvirt domain " + spec.name() + " (pid " + pid + ")", this);
     }
 
-    static LibvirtDomain create(GuestImage image, DomainSpec spec, Path dir, Duration bootTimeout) {
+    static LibvirtDomain create(GuestImage image, DomainSpec spec, Path dir, Duration bootTimeout, String metadata) {
         if (Files.exists(pidFile(spec.name()))) {
             throw new LabSetupException("libvirt domain " + spec.name() + " is already running", "pick another name (DomainSpec.random())");
         }
         Path kernel = dir.resolve("vmlinuz"), initrd = dir.resolve("initrd.gz"), console = dir.resolve("console.log");
         Path xmlFile = dir.resolve("domain.xml");
-        String xml = DomainXml.build(spec, kernel, initrd, console);
+        String xml = DomainXml.build(spec, kernel, initrd, console, metadata);
         try {
             Files.createDirectory(dir);
         } catch (IOException e) {
@@ -122,7 +124,7 @@ public final class LibvirtDomain implements AutoCloseable {
                     + "\nconsole tail:\n" + consoleTail + "\nlibvirt QEMU log tail:\n" + logTail,
                     "check that " + image.kernel() + " boots under plain QEMU (LabVmIntegrationTest), and read the log above");
         }
-        return new LibvirtDomain(spec, dir, xml, pid, Duration.ofNanos(tCreated - t0), Duration.ofNanos(tReady - t0));
+        return new LibvirtDomain(spec, dir, xml, pid, Duration.ofNanos(tCreated - t0), Duration.ofNanos(tReady - t0), tCreated);
     }
 
     public DomainSpec spec() { return spec; }
@@ -144,6 +146,9 @@ public final class LibvirtDomain implements AutoCloseable {
 
     /** How long {@code virsh create} took (libvirt's setup and QEMU start, before the guest runs). */
     public Duration createTime() { return createTime; }
+
+    /** When {@code virsh create} returned ({@link System#nanoTime()}). */
+    public long createdAtNanos() { return createdAtNanos; }
 
     /** From {@code virsh create} to the ready marker on the console (includes {@link #createTime()}). */
     public Duration bootTime() { return bootTime; }

@@ -142,11 +142,19 @@ public final class LibvirtLab implements AutoCloseable {
      *                           carries the tail of the console and of libvirt's QEMU log)
      */
     public LibvirtDomain startDomain(GuestImage image, DomainSpec spec, Duration bootTimeout) {
+        return startDomain(image, spec, bootTimeout, "");
+    }
+
+    /**
+     * As {@link #startDomain(GuestImage, DomainSpec, Duration)}, with {@code metadata} under the domain's
+     * {@code <metadata>} (e.g. vmqos's).
+     */
+    public LibvirtDomain startDomain(GuestImage image, DomainSpec spec, Duration bootTimeout, String metadata) {
         synchronized (this) {
             if (closed) throw new IllegalStateException("libvirt lab is closed");
         }
         mkdirs(IMAGES);
-        LibvirtDomain d = LibvirtDomain.create(image, spec, IMAGES.resolve(spec.name()), bootTimeout);
+        LibvirtDomain d = LibvirtDomain.create(image, spec, IMAGES.resolve(spec.name()), bootTimeout, metadata);
         synchronized (this) {
             domains.add(d);
         }
