@@ -50,7 +50,7 @@ import java.util.function.Supplier;
  *       ({@code rx} host → VM) {@code vmqos_vm_offered_packets_per_second} and {@code vmqos_vm_sla_exceeded} over the
  *       agent's last interval ({@link io.vmqos.agent.HostAgent#offeredLoads});</li>
  *   <li>per VM stage the SLA watch judged (labels {@code vm}, {@code stage}): {@code vmqos_vm_budget_exhausted} (1 when
- *       its budget ran out in more than 1% of its periods over the agent's last interval) and
+ *       its budget ran out in more than 1% of its periods over the SLA watch's last window) and
  *       {@code vmqos_vm_budget_exhausted_period_ratio} (that share; {@link io.vmqos.agent.HostAgent#budgets});</li>
  *   <li>per VM the plan names (label {@code vm}): {@code vmqos_vm_protected} (1 when every thread the plan names holds
  *       its reservation), and for a VM sized from an SLA {@code vmqos_vm_sla_rate_packets_per_second} and
@@ -197,8 +197,8 @@ public final class HostMetrics implements MultiCollector {
             exhausted.add(gpoint(l, b.exceeds() ? 1 : 0));
             ratio.add(gpoint(l, b.ratio()));
         }
-        out.add(gauge("vmqos_vm_budget_exhausted", "1 when the stage's budget ran out in more than 1% of its periods over the agent's last interval", exhausted));
-        out.add(gauge("vmqos_vm_budget_exhausted_period_ratio", "The share of the stage's periods whose budget ran out over the agent's last interval "
+        out.add(gauge("vmqos_vm_budget_exhausted", "1 when the stage's budget ran out in more than 1% of its periods over the SLA watch's last window", exhausted));
+        out.add(gauge("vmqos_vm_budget_exhausted_period_ratio", "The share of the stage's periods whose budget ran out over the SLA watch's last window "
                 + "(its worst thread)", ratio));
     }
 
