@@ -195,6 +195,9 @@ public final class HostAgent implements Agent {
     /** Each SLA direction's offered load over the last interval (see {@link SlaWatch}). Any thread. */
     public List<io.vmqos.analysis.OfferedLoad> offeredLoads() { return slaWatch.loads(); }
 
+    /** Each VM stage's share of periods whose budget ran out over the last interval (see {@link BudgetWatch}). Any thread. */
+    public List<BudgetState> budgets() { return slaWatch.budgets(); }
+
     /** What the last successful reconcile wanted and recorded; empty before the first. Any thread. */
     public Optional<HostService.Outcome> lastReconcile() { return Optional.ofNullable(published); }
 
@@ -246,7 +249,7 @@ public final class HostAgent implements Agent {
             HostService.Outcome p = published;
             if (p != null) {
                 try {
-                    slaWatch.sample(effective, p.record(), System.nanoTime());
+                    slaWatch.sample(effective, p, System.nanoTime());
                 } catch (RuntimeException e) {
                     log.warn("the SLA watch could not read the VMs' traffic: " + e.getMessage());
                 }

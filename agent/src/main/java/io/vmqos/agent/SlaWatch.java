@@ -4,7 +4,9 @@ import io.vmqos.analysis.OfferedLoad;
 import io.vmqos.core.config.DirectionSla;
 import io.vmqos.core.config.HostConfig;
 import io.vmqos.core.config.VmConfig;
+import io.vmqos.host.service.HostService;
 import io.vmqos.host.state.HostRecord;
+import io.vmqos.linux.ProcFs;
 import io.vmqos.linux.net.TapCounters;
 
 import java.util.HashMap;
@@ -19,7 +21,9 @@ import java.util.TreeMap;
  * direction that starts to exceed it is logged as a warning (the guarantee does not cover the excess), one that comes
  * back within it as information; {@link #loads} gives the last window of each for metrics. The SLA's {@code rx} (host
  * → VM) is what the taps sent, its {@code tx} what they received. A window shorter than a second, or one across a
- * QEMU restart (the counters start again), is not judged. Called on the agent's duty thread; {@link #loads} from any.
+ * QEMU restart (the counters start again), is not judged. At the same tick its {@link BudgetWatch} judges how often
+ * each VM stage's reserved threads ran out of budget ({@link #budgets}). Called on the agent's duty thread;
+ * {@link #loads} and {@link #budgets} from any.
  */
 final class SlaWatch {
     private static final long MIN_WINDOW_NS = 1_000_000_000L;
@@ -31,12 +35,24 @@ final class SlaWatch {
     private final Map<String, Sample> last = new HashMap<>();
     private volatile Map<String, OfferedLoad> states = Map.of();
 
-    SlaWatch(VmTraffic traffic, Log log) {
+    private final BudgetWatch budget;
+
+    SlaWatch(VmTraffic traffic, Log log) { this(traffic, new ProcFs(), log); }
+
+    /** @param proc where the reserved threads' switches and CPU time are read */
+    SlaWatch(VmTraffic traffic, ProcFs proc, Log log) {
         this.traffic = traffic;
         this.log = log;
+        this.budget = new BudgetWatch(proc, log);
     }
 
-    void sample(HostConfig cfg, HostRecord record, long nowNs) {
+    /** Judges the window since the last call: offered load against the SLAs, and the reserved threads' budgets. */
+    void sample(HostConfig cfg, HostService.Outcome last, long nowNs) {
+        budget.sample(last.desired(), nowNs);
+        load(cfg, last.record(), nowNs);
+    }
+
+    private void load(HostConfig cfg, HostRecord record, long nowNs) {
         java.util.Set<String> withSla = new java.util.HashSet<>();
         for (VmConfig vm : cfg.vms()) if (vm.rx().isPresent() || vm.tx().isPresent()) withSla.add(vm.name());
         if (withSla.isEmpty() && states.isEmpty()) return; // nothing to watch: no tap is read
@@ -71,4 +87,7 @@ final class SlaWatch {
 
     /** Each VM direction's last judged window, for metrics. Any thread. */
     List<OfferedLoad> loads() { return List.copyOf(states.values()); }
+
+    /** Each VM stage's last judged budget window ({@link BudgetWatch}), for metrics. Any thread. */
+    List<BudgetState> budgets() { return budget.states(); }
 }

@@ -3,7 +3,9 @@ package io.vmqos.agent;
 import io.vmqos.core.KernelLimits;
 import io.vmqos.core.config.HostConfig;
 import io.vmqos.core.net.TapRef;
+import io.vmqos.core.desired.DesiredState;
 import io.vmqos.host.config.HostConfigParser;
+import io.vmqos.host.service.HostService;
 import io.vmqos.host.state.HostRecord;
 import io.vmqos.host.state.Owner;
 import io.vmqos.linux.net.TapCounters;
@@ -33,7 +35,8 @@ class SlaWatchTest {
         reads.incrementAndGet();
         return Optional.of(new TapCounters.Counters(0, 0, sent.get(), sent.get() * 100));
     });
-    final HostRecord record = HostRecord.empty().withVm(new HostRecord.VmEntry(new Owner("config:/h.yaml", "web"), 42, 1, "qmp:/run/web.qmp"));
+    final HostService.Outcome record = new HostService.Outcome(DesiredState.nothing(), List.of(), List.of(),
+            HostRecord.empty().withVm(new HostRecord.VmEntry(new Owner("config:/h.yaml", "web"), 42, 1, "qmp:/run/web.qmp")), List.of(), List.of());
 
     HostConfig config(String vm) throws Exception {
         Path f = dir.resolve("host.yaml");

@@ -87,6 +87,7 @@ final class Agents {
                 return ControlResponse.error(Main.REFUSED, "vmqos: only root may change the host (the agent's control socket refuses other users; an agent started with --socket-group lets that group's members)");
             }
             List<String> a = req.argv();
+            if (SlaWatchView.asks(a)) return SlaWatchView.answer(agent, a); // read-only: any user
             if (!a.isEmpty() && a.getFirst().equals("release") && (a.contains(own.toString()))) {
                 return ControlResponse.error(Main.REFUSED, "vmqos release: the agent keeps " + own + " true; stop the agent "
                         + "(vmqos agent ... --release-on-exit releases on stop) or remove the VMs from the file");

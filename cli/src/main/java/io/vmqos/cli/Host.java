@@ -49,7 +49,7 @@ final class Host {
     /** The agent's metrics, read from this host. */
     io.vmqos.agent.metrics.HostMetrics metrics(io.vmqos.agent.HostAgent agent, io.vmqos.agent.AgentStats stats) {
         return new io.vmqos.agent.metrics.HostMetrics(agent::lastReconcile, stats, proc(), scheduler(), deadlineLedger()::readOnce, traffic(),
-                agent::offeredLoads);
+                agent::offeredLoads, agent::budgets);
     }
 
     /** The VMs' tap counters, read on this host. */

@@ -13,9 +13,14 @@ public final class Json {
     private Json() {}
 
     public static void print(PrintWriter out, Object value) {
+        out.println(write(value));
+        out.flush();
+    }
+
+    /** The value as JSON text. */
+    static String write(Object value) {
         try {
-            out.println(MAPPER.writeValueAsString(value));
-            out.flush();
+            return MAPPER.writeValueAsString(value);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write JSON: " + e.getMessage(), e);
         }

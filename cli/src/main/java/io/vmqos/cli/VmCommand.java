@@ -137,7 +137,12 @@ final class VmCommand {
                         c1 < 0 ? 0 : (double) (c1 - c0.get(t.tid())) / w, c1));
             }
             PrintWriter out = spec.commandLine().getOut();
-            VmNetworkView network = VmNetworkView.of(vm, host, Host.store().read().record());
+            io.vmqos.host.state.HostRecord record = Host.store().read().record();
+            VmNetworkView network = VmNetworkView.of(vm, host, record);
+            List<String> names = new ArrayList<>(); // the agent knows a VM by its configuration name
+            record.vms().stream().filter(e -> e.pid() == vm.pid()).forEach(e -> names.add(e.owner().vm()));
+            if (!names.contains(vm.name())) names.add(vm.name());
+            SlaWatchView sla = SlaWatchView.ask(names);
             if (common.json) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("pid", vm.pid());
@@ -145,6 +150,7 @@ final class VmCommand {
                 m.put("source", vm.source().toString());
                 m.put("threads", views);
                 m.put("network", network.json());
+                m.put("slaWatch", sla);
                 Json.print(out, m);
                 return Main.DONE;
             }
@@ -155,6 +161,7 @@ final class VmCommand {
                         v.policy().equals("DEADLINE") ? String.format("%.1f%%", v.bandwidth() * 100) : "-", v.cpuUse() * 100);
             }
             network.print(out);
+            sla.print(out);
             out.flush();
             return Main.DONE;
         }

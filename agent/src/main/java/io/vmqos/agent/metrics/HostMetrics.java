@@ -13,6 +13,7 @@ import io.vmqos.linux.LedgerSnapshot;
 import io.vmqos.linux.ProcFs;
 import io.vmqos.linux.RootDomainLedger;
 import io.vmqos.linux.ThreadScheduler;
+import io.vmqos.agent.BudgetState;
 import io.vmqos.agent.VmTraffic;
 import io.vmqos.analysis.OfferedLoad;
 import io.prometheus.metrics.model.registry.MultiCollector;
@@ -48,6 +49,9 @@ import java.util.function.Supplier;
  *       {@code vmqos_vm_packets_total} and {@code vmqos_vm_bytes_total}, from its taps' counters; per SLA direction
  *       ({@code rx} host → VM) {@code vmqos_vm_offered_packets_per_second} and {@code vmqos_vm_sla_exceeded} over the
  *       agent's last interval ({@link io.vmqos.agent.HostAgent#offeredLoads});</li>
+ *   <li>per VM stage the SLA watch judged (labels {@code vm}, {@code stage}): {@code vmqos_vm_budget_exhausted} (1 when
+ *       its budget ran out in more than 1% of its periods over the SLA watch's last window) and
+ *       {@code vmqos_vm_budget_exhausted_period_ratio} (that share; {@link io.vmqos.agent.HostAgent#budgets});</li>
  *   <li>per VM the plan names (label {@code vm}): {@code vmqos_vm_protected} (1 when every thread the plan names holds
  *       its reservation), and for a VM sized from an SLA {@code vmqos_vm_sla_rate_packets_per_second} and
  *       {@code vmqos_vm_guaranteed_delay_seconds} (the delay bound the plan guarantees);</li>
@@ -70,19 +74,21 @@ public final class HostMetrics implements MultiCollector {
     private final Supplier<LedgerSnapshot> ledger;
     private final VmTraffic traffic;
     private final Supplier<List<OfferedLoad>> loads;
+    private final Supplier<List<BudgetState>> budgets;
 
     /** Without traffic. */
     public HostMetrics(Supplier<Optional<HostService.Outcome>> last, AgentStats stats, ProcFs proc, ThreadScheduler scheduler,
                        Supplier<LedgerSnapshot> ledger) {
-        this(last, stats, proc, scheduler, ledger, VmTraffic.none(), List::of);
+        this(last, stats, proc, scheduler, ledger, VmTraffic.none(), List::of, List::of);
     }
 
     /**
      * @param traffic the VMs' tap counters
      * @param loads the SLA watch's last window per VM direction
+     * @param budgets the SLA watch's last budget window per VM stage
      */
     public HostMetrics(Supplier<Optional<HostService.Outcome>> last, AgentStats stats, ProcFs proc, ThreadScheduler scheduler,
-                       Supplier<LedgerSnapshot> ledger, VmTraffic traffic, Supplier<List<OfferedLoad>> loads) {
+                       Supplier<LedgerSnapshot> ledger, VmTraffic traffic, Supplier<List<OfferedLoad>> loads, Supplier<List<BudgetState>> budgets) {
         this.last = last;
         this.stats = stats;
         this.proc = proc;
@@ -90,6 +96,7 @@ public final class HostMetrics implements MultiCollector {
         this.ledger = ledger;
         this.traffic = traffic;
         this.loads = loads;
+        this.budgets = budgets;
     }
 
     @Override
@@ -98,6 +105,7 @@ public final class HostMetrics implements MultiCollector {
         Optional<HostService.Outcome> o = last.get(); // one reconcile's view for the whole scrape
         threadsAndVms(o.map(HostService.Outcome::desired).orElse(DesiredState.nothing()), out);
         o.ifPresent(x -> traffic(x.record(), out));
+        budgets(out);
         rootDomains(out);
         out.add(counter("vmqos_agent_reconciles", "Reconciles the agent ran", List.of(point(Labels.EMPTY, stats.reconciles()))));
         out.add(counter("vmqos_agent_reconcile_failures", "Reconciles that failed (retried at the next event or interval)",
@@ -119,7 +127,7 @@ public final class HostMetrics implements MultiCollector {
         }
         for (DesiredThread t : d.threads()) {
             if (!t.attrs().isDeadline()) continue;
-            Labels l = Labels.of("vm", String.join("+", t.vms()), "stage", stage(t), "tid", String.valueOf(t.tid()));
+            Labels l = Labels.of("vm", String.join("+", t.vms()), "stage", t.stage(), "tid", String.valueOf(t.tid()));
             SchedAttributes a = t.attrs();
             ratio.add(gpoint(l, a.runtimeNs() / (double) a.periodNs()));
             boolean holds;
@@ -181,11 +189,17 @@ public final class HostMetrics implements MultiCollector {
         out.add(gauge("vmqos_vm_sla_exceeded", "1 when that interval's traffic exceeded the SLA's envelope (rate x window + burst)", exceeded));
     }
 
-    /** The thread's stage: its label without the VM names ({@code web vcpu0} is stage {@code vcpu0}). */
-    static String stage(DesiredThread t) {
-        String l = t.label();
-        int sp = l.indexOf(' ');
-        return sp < 0 ? l : l.substring(sp + 1);
+    /** The SLA watch's last budget window per VM stage (its worst thread). */
+    private void budgets(List<MetricSnapshot> out) {
+        List<GaugeDataPointSnapshot> exhausted = new ArrayList<>(), ratio = new ArrayList<>();
+        for (BudgetState b : budgets.get()) {
+            Labels l = Labels.of("vm", b.vm(), "stage", b.stage());
+            exhausted.add(gpoint(l, b.exceeds() ? 1 : 0));
+            ratio.add(gpoint(l, b.ratio()));
+        }
+        out.add(gauge("vmqos_vm_budget_exhausted", "1 when the stage's budget ran out in more than 1% of its periods over the SLA watch's last window", exhausted));
+        out.add(gauge("vmqos_vm_budget_exhausted_period_ratio", "The share of the stage's periods whose budget ran out over the SLA watch's last window "
+                + "(its worst thread)", ratio));
     }
 
     private void rootDomains(List<MetricSnapshot> out) {

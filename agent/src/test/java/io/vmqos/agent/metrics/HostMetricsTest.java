@@ -50,7 +50,9 @@ class HostMetricsTest {
             throw new LedgerUnavailableException("no debugfs here");
         }, new io.vmqos.agent.VmTraffic(pid -> pid == 100 ? List.of(tap) : List.of(), t -> Optional.of(new io.vmqos.linux.net.TapCounters.Counters(10, 1500, 20, 3000))),
                 () -> List.of(io.vmqos.analysis.OfferedLoad.of("web", "rx", new io.vmqos.core.config.DirectionSla(
-                        new io.vmqos.core.config.DirectionSla.PacketsPerSecond(1), 100, 1, 5_000_000), 20, 3000, 10_000_000_000L)));
+                        new io.vmqos.core.config.DirectionSla.PacketsPerSecond(1), 100, 1, 5_000_000), 20, 3000, 10_000_000_000L)),
+                () -> List.of(new io.vmqos.agent.BudgetState("web", "vcpu0", 101, vcpu, 10_000_000_000L, 1000, 123, 0.99),
+                        new io.vmqos.agent.BudgetState("web", "main-loop", 100, loop, 10_000_000_000L, 1000, 0, 0.1)));
         try (MetricsServer s = MetricsServer.start(MetricsServer.Address.parse("--metrics", "127.0.0.1:0"), m, new AgentStats().protectTimes())) {
             assertThat(s.url()).startsWith("http://127.0.0.1:").endsWith("/metrics");
             String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(s.url())).build(), HttpResponse.BodyHandlers.ofString()).body();
@@ -68,6 +70,9 @@ class HostMetricsTest {
                     .contains("vmqos_vm_bytes_total{direction=\"rx\",vm=\"web\"} 3000.0")
                     .contains("vmqos_vm_offered_packets_per_second{direction=\"rx\",vm=\"web\"} 2.0")
                     .contains("vmqos_vm_sla_exceeded{direction=\"rx\",vm=\"web\"} 1.0")
+                    .contains("vmqos_vm_budget_exhausted{stage=\"vcpu0\",vm=\"web\"} 1.0")
+                    .contains("vmqos_vm_budget_exhausted{stage=\"main-loop\",vm=\"web\"} 0.0")
+                    .contains("vmqos_vm_budget_exhausted_period_ratio{stage=\"vcpu0\",vm=\"web\"} 0.123")
                     .contains("# TYPE vmqos_agent_protect_seconds histogram")
                     .doesNotContain("vmqos_rootdomain_capacity_cpu_ratio{");
         }

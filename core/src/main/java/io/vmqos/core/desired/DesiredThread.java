@@ -20,4 +20,10 @@ public record DesiredThread(int tid, int pid, List<String> vms, String label, Sc
     }
 
     public boolean pinned() { return cpu != ANY_CPU; }
+
+    /** The thread's stage, as metrics and the SLA watch name it: its label without the VM names ({@code web vcpu0} is {@code vcpu0}). */
+    public String stage() {
+        int sp = label.indexOf(' ');
+        return sp < 0 ? label : label.substring(sp + 1);
+    }
 }

@@ -66,12 +66,12 @@ class LibvirtHookBenchmark {
                     if (round > 0) ms.get(c.getKey()).add(took); // the first round warms the page cache
                 }
             }
-            System.out.printf("libvirt hook run time over %d interleaved rounds (%s), ms:%n", ROUNDS - 1, cp.equals(jar.toString()) ? jar : "test class path");
-            System.out.printf("  %-36s %8s %8s %8s%n", "call", "median", "p90", "max");
+            System.out.printf("BENCH libvirt hook run time over %d interleaved rounds (%s), ms:%n", ROUNDS - 1, cp.equals(jar.toString()) ? jar : "test class path");
+            System.out.printf("BENCH   %-36s %8s %8s %8s%n", "call", "median", "p90", "max");
             for (Map.Entry<String, List<Double>> e : ms.entrySet()) {
                 List<Double> v = new ArrayList<>(e.getValue());
                 v.sort(null);
-                System.out.printf("  %-36s %8.1f %8.1f %8.1f%n", e.getKey(), v.get(v.size() / 2), v.get((int) Math.ceil(v.size() * 0.9) - 1), v.getLast());
+                System.out.printf("BENCH   %-36s %8.1f %8.1f %8.1f%n", e.getKey(), v.get(v.size() / 2), v.get((int) Math.ceil(v.size() * 0.9) - 1), v.getLast());
             }
             assertThat(agent.log()).contains("admitted at libvirt prepare begin");
         }
