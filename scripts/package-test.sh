@@ -6,10 +6,11 @@ set -euo pipefail
 HERE="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 if [[ $EUID -ne 0 ]]; then echo "package test: skipped (dpkg -i needs root)"; exit 0; fi
 if dpkg -s vmqos >/dev/null 2>&1; then echo "package test: skipped (a vmqos package is installed here already; the test would replace it)"; exit 0; fi
+if [[ -e /etc/libvirt/hooks/qemu.d/vmqos ]]; then echo "package test: skipped (a vmqos libvirt hook is installed here, e.g. by vmqos hook install; the package would replace it)"; exit 0; fi
 fail() { echo "package test FAILED: $*" >&2; exit 1; }
 PATHS=(/usr/bin/vmqos /usr/lib/vmqos /etc/vmqos /lib/systemd/system/vmqos-agent.service /usr/share/man/man1/vmqos.1.gz
        /usr/share/man/man1/vmqos-agent.1.gz /usr/share/bash-completion/completions/vmqos /usr/share/doc/vmqos /run/vmqos
-       /etc/libvirt/hooks/qemu.d/vmqos /etc/libvirt/hooks/qemu.d /etc/libvirt/hooks)
+       /etc/libvirt/hooks/qemu.d/vmqos /etc/libvirt/hooks/qemu.d /etc/libvirt/hooks /var/cache/vmqos)
 snapshot() {
   for p in "${PATHS[@]}"; do if [[ -e $p ]]; then echo "present $p"; else echo "absent $p"; fi; done
   dpkg-query -W -f='${Status}\n' vmqos 2>/dev/null || echo "not known to dpkg"
@@ -40,6 +41,7 @@ echo '<domain><name>x</name></domain>' | "$HOOK" x prepare begin - || fail "the 
 XML="<domain><name>x</name><metadata><vmqos:vm xmlns:vmqos='http://vmqos.io/xmlns/libvirt/1'><vmqos:reservations vcpu='1ms/10ms'/></vmqos:vm></metadata></domain>"
 if echo "$XML" | VMQOS_RUN_DIR="$T/run" "$HOOK" x prepare begin - 2> "$T/hook.txt"; then fail "the hook admitted a vmqos domain with no agent running"; fi
 grep -q "no vmqos agent" "$T/hook.txt" || { cat "$T/hook.txt"; fail "the hook's refusal does not say why"; }
+[[ -s /var/cache/vmqos/hook.jsa ]] || fail "the hook's JVM made no class-data archive in /var/cache/vmqos"
 systemd-analyze verify /lib/systemd/system/vmqos-agent.service 2> "$T/verify.txt" || { cat "$T/verify.txt"; fail "systemd-analyze verify"; }
 if grep -i "vmqos-agent" "$T/verify.txt"; then fail "systemd-analyze verify warns about the unit"; fi
 for page in vmqos vmqos-agent vmqos-apply vmqos-vm-reserve; do

@@ -25,11 +25,11 @@ trap 'rm -rf "$WORK"' EXIT
 ROOT="$WORK/vmqos_${VERSION}_amd64"
 install -d "$ROOT/DEBIAN" "$ROOT/usr/bin" "$ROOT/usr/lib/vmqos" "$ROOT/lib/systemd/system" "$ROOT/etc/vmqos" \
   "$ROOT/usr/share/man/man1" "$ROOT/usr/share/bash-completion/completions" "$ROOT/usr/share/doc/vmqos" \
-  "$ROOT/etc/libvirt/hooks/qemu.d"
+  "$ROOT/etc/libvirt/hooks/qemu.d" "$ROOT/var/cache/vmqos"
 
-# the runtime: only the modules the jar uses
+# the runtime: only the modules the jar uses, with its default class-data archive (the base of the hook's own)
 MODULES="$("$JAVA_HOME/bin/jdeps" --print-module-deps --ignore-missing-deps --multi-release 25 "$JAR" | tail -1)"
-"$JAVA_HOME/bin/jlink" --add-modules "$MODULES" --strip-debug --no-header-files --no-man-pages --compress=zip-6 \
+"$JAVA_HOME/bin/jlink" --add-modules "$MODULES" --generate-cds-archive --strip-debug --no-header-files --no-man-pages --compress=zip-6 \
   --output "$ROOT/usr/lib/vmqos/runtime"
 install -m 0644 "$JAR" "$ROOT/usr/lib/vmqos/vmqos.jar"
 install -m 0644 scripts/agent.jvm "$ROOT/usr/lib/vmqos/agent.jvm"
@@ -90,6 +90,8 @@ cat > "$ROOT/DEBIAN/prerm" <<'SH'
 set -e
 # removing the package puts the host back: the agent stopped, then what it reserved released (a stop alone leaves
 # the reservations in place, for a restart)
+# the hook's class-data archive, made by the JVM on its first run (before dpkg removes its directory)
+rm -f /var/cache/vmqos/hook.jsa
 if [ "$1" = remove ]; then
   if [ -d /run/systemd/system ]; then systemctl stop vmqos-agent.service || true; fi
   if [ -s /run/vmqos/state.json ] && [ -f /etc/vmqos/host.yaml ]; then /usr/bin/vmqos release -f /etc/vmqos/host.yaml || true; fi

@@ -34,6 +34,12 @@ final class HookCommand {
         @Option(names = "--java", paramLabel = "PATH", description = "Java runtime the hook runs (default: this one).") Path java;
         @Option(names = "--jar", paramLabel = "PATH", description = "vmqos jar (or class path) the hook runs (default: this one).") String jar;
         @Option(names = "--run-dir", paramLabel = "DIR", description = "The agent's run directory, where its socket is (default: /run/vmqos).") Path runDir;
+        @Option(names = "--cache-dir", paramLabel = "DIR", defaultValue = "/var/cache/vmqos",
+                description = "Where the JVM keeps the hook's class-data archive, for a quicker start (default: ${DEFAULT-VALUE}).") Path cacheDir;
+
+        String script(Path java, String jar) {
+            return HookScript.text(java, jar, runDir == null ? null : runDir.toAbsolutePath(), cacheDir.toAbsolutePath());
+        }
 
         Path java() {
             return java != null ? java.toAbsolutePath() : Path.of(ProcessHandle.current().info().command()
@@ -77,8 +83,9 @@ final class HookCommand {
                 throw new CommandFailedException(Main.REFUSED, "" + file + " exists and was not written by vmqos; nothing changed (fix: move it away)");
             }
             Files.createDirectories(dir);
+            Files.createDirectories(target.cacheDir);
             Path tmp = dir.resolve("." + HookScript.NAME + ".new");
-            Files.writeString(tmp, HookScript.text(java, jar, target.runDir == null ? null : target.runDir.toAbsolutePath()), StandardCharsets.UTF_8);
+            Files.writeString(tmp, target.script(java, jar), StandardCharsets.UTF_8);
             Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
             try {
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -97,6 +104,9 @@ final class HookCommand {
         @Option(names = "--dir", paramLabel = "DIR", description = "Hook directory (default: ${DEFAULT-VALUE}).", defaultValue = "/etc/libvirt/hooks/qemu.d")
         Path dir;
         @Option(names = "--no-reload", description = "Do not signal libvirtd.") boolean noReload;
+        @Option(names = "--cache-dir", paramLabel = "DIR", defaultValue = "/var/cache/vmqos",
+                description = "The hook's class-data archive directory: its archive is removed, the directory too when empty (default: ${DEFAULT-VALUE}).")
+        Path cacheDir;
 
         @Override
         public Integer call() throws IOException {
@@ -110,6 +120,12 @@ final class HookCommand {
                 throw new CommandFailedException(Main.REFUSED, "" + file + " was not written by vmqos; left in place");
             }
             Files.delete(file);
+            Files.deleteIfExists(cacheDir.resolve("hook.jsa"));
+            try {
+                Files.deleteIfExists(cacheDir);
+            } catch (java.nio.file.DirectoryNotEmptyException kept) {
+                // other files there: not ours to remove
+            }
             out.println("removed " + file);
             if (!noReload) out.println(reload());
             return Main.DONE;
@@ -123,7 +139,7 @@ final class HookCommand {
 
         @Override
         public Integer call() {
-            spec.commandLine().getOut().print(HookScript.text(target.java(), target.jar(), target.runDir == null ? null : target.runDir.toAbsolutePath()));
+            spec.commandLine().getOut().print(target.script(target.java(), target.jar()));
             spec.commandLine().getOut().flush();
             return Main.DONE;
         }

@@ -15,6 +15,8 @@ final class HookScript {
     static final String NAME = "vmqos";
     /** A line every script written by vmqos has, so that {@code uninstall} removes only its own. */
     static final String MARK = "# vmqos libvirt hook";
+    /** Default directory of the hook's class-data archive (the package makes it; purge removes it). */
+    static final Path DEFAULT_CACHE = Path.of("/var/cache/vmqos");
 
     private HookScript() {}
 
@@ -22,8 +24,10 @@ final class HookScript {
      * @param java the Java runtime's {@code bin/java}
      * @param classpath the vmqos jar (or a class path)
      * @param runDir the agent's run directory when it is not the default /run/vmqos (its socket is there); null for the default
+     * @param cacheDir where the JVM keeps the hook's class-data archive (made on first use, when the directory exists
+     *     and the class path is one jar: it starts the hook in ~150 ms instead of ~270 ms)
      */
-    static String text(Path java, String classpath, Path runDir) {
+    static String text(Path java, String classpath, Path runDir, Path cacheDir) {
         return "#!/bin/sh\n"
                 + MARK + " (written by `vmqos hook install`; `vmqos hook uninstall` removes it).\n"
                 + "# libvirt runs it for every QEMU domain event with the domain XML on stdin, and waits for it. vmqos needs four:\n"
@@ -41,7 +45,11 @@ final class HookScript {
                 + "esac\n"
                 + (runDir == null ? "" : "export VMQOS_RUN_DIR=" + quote(runDir.toString()) + "\n")
                 + "printf '%s\\n' \"$xml\" | exec " + quote(java.toString())
-                + " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -Xshare:auto -cp " + quote(classpath)
+                + " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -Xlog:disable"
+                // the JVM archives only classes from jars: a class path of directories (a build tree) runs without
+                + (classpath.endsWith(".jar") && !classpath.contains(":")
+                        ? " -XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=" + quote(cacheDir.resolve("hook.jsa").toString()) : "")
+                + " -cp " + quote(classpath)
                 + " io.vmqos.cli.HookMain \"$@\"\n";
     }
 

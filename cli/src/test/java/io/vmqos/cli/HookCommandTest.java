@@ -28,13 +28,13 @@ class HookCommandTest extends io.vmqos.testing.CliTestSupport {
     void installWritesAnExecutableScriptThatUninstallRemoves() throws Exception {
         Path hooks = dir.resolve("hooks/qemu.d");
         String cp = System.getProperty("java.class.path");
-        assertThat(run("hook", "install", "--dir", hooks.toString(), "--jar", cp, "--run-dir", dir.resolve("run").toString(), "--no-reload")).as(err).isZero();
+        assertThat(run("hook", "install", "--dir", hooks.toString(), "--jar", cp, "--run-dir", dir.resolve("run").toString(), "--cache-dir", dir.resolve("cache").toString(), "--no-reload")).as(err).isZero();
         Path hook = hooks.resolve("vmqos");
         assertThat(hook).isExecutable();
         assertThat(out).contains("installed " + hook);
         String text = Files.readString(hook);
         assertThat(text).startsWith("#!/bin/sh\n").contains(HookScript.MARK).contains("io.vmqos.cli.HookMain").contains("VMQOS_RUN_DIR=");
-        assertThat(run("hook", "script", "--jar", cp, "--run-dir", dir.resolve("run").toString())).isZero();
+        assertThat(run("hook", "script", "--jar", cp, "--run-dir", dir.resolve("run").toString(), "--cache-dir", dir.resolve("cache").toString())).isZero();
         assertThat(out).isEqualTo(text);
 
         assertThat(sh(hook, "<domain><name>web</name></domain>", "web", "start", "begin")[0]).as("a call vmqos ignores").isEqualTo("0");
@@ -47,8 +47,9 @@ class HookCommandTest extends io.vmqos.testing.CliTestSupport {
         assertThat(started[0]).as("a domain that already runs is not stopped").isEqualTo("0");
         assertThat(started[1]).contains("not passed to the agent");
 
-        assertThat(run("hook", "uninstall", "--dir", hooks.toString(), "--no-reload")).as(err).isZero();
+        assertThat(run("hook", "uninstall", "--dir", hooks.toString(), "--cache-dir", dir.resolve("cache").toString(), "--no-reload")).as(err).isZero();
         assertThat(hook).doesNotExist();
+        assertThat(dir.resolve("cache")).doesNotExist();
         assertThat(run("hook", "uninstall", "--dir", hooks.toString(), "--no-reload")).isZero();
         assertThat(out).contains("nothing to remove");
     }
@@ -57,13 +58,14 @@ class HookCommandTest extends io.vmqos.testing.CliTestSupport {
     void anotherProgramsHookIsNeverOverwrittenNorRemoved() throws Exception {
         Path hook = Files.createDirectories(dir.resolve("qemu.d")).resolve("vmqos");
         Files.writeString(hook, "#!/bin/sh\nexit 0\n");
-        assertThat(run("hook", "install", "--dir", hook.getParent().toString(), "--jar", System.getProperty("java.class.path"), "--no-reload")).isEqualTo(1);
+        assertThat(run("hook", "install", "--dir", hook.getParent().toString(), "--jar", System.getProperty("java.class.path"), "--cache-dir", dir.resolve("c").toString(), "--no-reload")).isEqualTo(1);
         assertThat(err).contains("was not written by vmqos").contains("nothing changed");
         assertThat(run("hook", "uninstall", "--dir", hook.getParent().toString(), "--no-reload")).isEqualTo(1);
         assertThat(Files.readString(hook)).isEqualTo("#!/bin/sh\nexit 0\n");
-        assertThat(run("hook", "install", "--dir", dir.resolve("x").toString(), "--jar", "/nonexistent.jar", "--no-reload")).isEqualTo(2);
+        assertThat(run("hook", "install", "--dir", dir.resolve("x").toString(), "--jar", "/nonexistent.jar", "--cache-dir", dir.resolve("c").toString(), "--no-reload")).isEqualTo(2);
         assertThat(err).contains("--jar /nonexistent.jar does not exist");
         assertThat(dir.resolve("x")).doesNotExist();
+        assertThat(dir.resolve("c")).doesNotExist();
     }
 
     @Test

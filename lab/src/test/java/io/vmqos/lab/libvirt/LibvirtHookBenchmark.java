@@ -43,7 +43,7 @@ class LibvirtHookBenchmark {
         String cp = Files.isRegularFile(jar) ? jar.toString() : System.getProperty("java.class.path");
         try (AgentProcess agent = AgentProcess.start(cfg, run, tmp.resolve("agent.log"), Map.of(), "--interval", "10s")) {
             assertThat(agent.await("control socket", Duration.ofSeconds(60))).as(agent.log()).isTrue();
-            String[] inst = AgentProcess.cli(run, "hook", "install", "--dir", hooks.toString(), "--jar", cp, "--run-dir", run.toString(), "--no-reload");
+            String[] inst = AgentProcess.cli(run, "hook", "install", "--dir", hooks.toString(), "--jar", cp, "--run-dir", run.toString(), "--cache-dir", tmp.resolve("cache").toString(), "--no-reload");
             assertThat(inst[0]).as(inst[2]).isEqualTo("0");
             Path hook = hooks.resolve("vmqos");
             String plain = "<domain type='qemu'><name>bench</name><vcpu>2</vcpu></domain>\n";

@@ -61,8 +61,8 @@ class LibvirtHookLabTest {
             assertThat(agent.await("reconciled \\(start\\)|vmqos agent pid", Duration.ofSeconds(60))).as(agent.log()).isTrue();
             assertThat(agent.await("control socket", Duration.ofSeconds(30))).as(agent.log()).isTrue();
 
-            String[] inst = AgentProcess.cli(run, "hook", "install", "--jar", System.getProperty("java.class.path"), "--run-dir", run.toString());
-            open.add(() -> AgentProcess.cli(run, "hook", "uninstall"));
+            String[] inst = AgentProcess.cli(run, "hook", "install", "--jar", System.getProperty("java.class.path"), "--run-dir", run.toString(), "--cache-dir", tmp.resolve("cache").toString());
+            open.add(() -> AgentProcess.cli(run, "hook", "uninstall", "--cache-dir", tmp.resolve("cache").toString()));
             assertThat(inst[0]).as(inst[2]).isEqualTo("0");
             assertThat(HOOK).isExecutable();
             assertThat(Files.readString(HOOK)).contains("HookMain").contains("VMQOS_RUN_DIR");
@@ -112,7 +112,22 @@ class LibvirtHookLabTest {
             assertThat(no[0]).isEqualTo("1");
             assertThat(no[1]).contains("refused by vmqos");
 
-            // 4. destroy: released, the ledger back where it was
+            // 4. a restarted agent keeps the running domain from libvirt's status file alone: a reservation another
+            //    program takes away is put back by its periodic check
+            assertThat(agent.term()).isIn(0, 143);
+            agent = AgentProcess.start(cfg, run, tmp.resolve("agent2.log"), Map.of(), "--interval", "1s");
+            open.add(agent);
+            assertThat(agent.await("control socket", Duration.ofSeconds(60))).as(agent.log()).isTrue();
+            Thread.sleep(2000);
+            int vcpu = vm.vcpus().getFirst().tid();
+            Process chrt = new ProcessBuilder("chrt", "-o", "-p", "0", String.valueOf(vcpu)).redirectErrorStream(true).start();
+            assertThat(chrt.waitFor()).isZero();
+            assertThat(agent.await("reconciled \\(thread " + vcpu + " .* is OTHER", Duration.ofSeconds(15))).as(agent.log()).isTrue();
+            long until = System.nanoTime() + 5_000_000_000L;
+            while (sched.get(vcpu).policy() != SchedPolicy.DEADLINE && System.nanoTime() < until) Thread.sleep(20);
+            assertThat(sched.get(vcpu).policy()).as(agent.log()).isEqualTo(SchedPolicy.DEADLINE);
+
+            // 5. destroy: released, the ledger back where it was
             d.close();
             assertThat(agent.await("vm " + spec.name() + ": libvirt released it; vmqos holds nothing for it\n", Duration.ofSeconds(10))).as(agent.log()).isTrue();
             String[] show = AgentProcess.cli(run, "show", "--json");
