@@ -14,8 +14,16 @@ import java.util.Locale;
  * @param periods the thread's periods in the window (window / period)
  * @param exhausted the periods whose budget ran out, estimated (see {@link BudgetWatch})
  * @param used the CPU time the thread ran over the window divided by its reserved time (periods × runtime)
+ * @param exhaustedTotal the periods whose budget ran out, estimated, over every window judged since the thread got this
+ *     reservation (a counter for metrics)
  */
-public record BudgetState(String vm, String stage, int tid, SchedAttributes attrs, long windowNs, long periods, long exhausted, double used) {
+public record BudgetState(String vm, String stage, int tid, SchedAttributes attrs, long windowNs, long periods, long exhausted, double used,
+                          long exhaustedTotal) {
+    /** A window without a running total (the total is this window's). */
+    public BudgetState(String vm, String stage, int tid, SchedAttributes attrs, long windowNs, long periods, long exhausted, double used) {
+        this(vm, stage, tid, attrs, windowNs, periods, exhausted, used, exhausted);
+    }
+
     /** Above this share of its periods a stage's budget runs out too often: its reservation is too small. */
     public static final double THRESHOLD = 0.01;
 

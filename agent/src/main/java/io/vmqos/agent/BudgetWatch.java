@@ -57,6 +57,8 @@ final class BudgetWatch {
     private final ProcFs proc;
     private final Log log;
     private final Map<Integer, Sample> last = new HashMap<>();
+    /** Per reserved thread, the estimated periods whose budget ran out since it got its reservation. */
+    private final Map<Integer, Long> totals = new HashMap<>();
     private volatile Map<String, BudgetState> states = Map.of();
 
     BudgetWatch(ProcFs proc, Log log) {
@@ -81,14 +83,21 @@ final class BudgetWatch {
                 continue;
             }
             seen.put(t.tid(), now);
-            if (prev == null || !prev.attrs().sameSchedulingAs(now.attrs()) || inv < prev.involuntary() || run < prev.runNs()) continue;
+            if (prev == null || !prev.attrs().sameSchedulingAs(now.attrs()) || inv < prev.involuntary() || run < prev.runNs()) {
+                totals.remove(t.tid());
+                continue;
+            }
+            long[] total = {-1};
             for (String vm : t.vms()) {
                 BudgetState b = judge(vm, t, prev, now);
+                if (total[0] < 0) total[0] = totals.merge(t.tid(), b.exhausted(), Long::sum);
+                b = new BudgetState(b.vm(), b.stage(), b.tid(), b.attrs(), b.windowNs(), b.periods(), b.exhausted(), b.used(), total[0]);
                 worst.merge(vm + "/" + t.stage(), b, (x, y) -> y.ratio() > x.ratio() ? y : x);
             }
         }
         last.clear();
         last.putAll(seen);
+        totals.keySet().retainAll(seen.keySet());
         Map<String, BudgetState> next = new TreeMap<>(states);
         next.keySet().retainAll(reserved);
         worst.forEach((k, b) -> {

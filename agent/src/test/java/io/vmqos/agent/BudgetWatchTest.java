@@ -61,6 +61,8 @@ class BudgetWatchTest {
         w.sample(d, 30 * S);
         thread(101, 328 + 2, S / 5 + S / 5);
         w.sample(d, 40 * S);
+        assertThat(w.states()).filteredOn(b -> b.stage().equals("vcpu0")).singleElement()
+                .satisfies(b -> assertThat(b.exhaustedTotal()).as("the counter: every window's estimate").isEqualTo(5 + 123 + 200 + 2));
         assertThat(out().lines().filter(l -> l.contains("budget ran out")).count()).as(out()).isEqualTo(2);
         assertThat(out()).contains("WARN vm web: vcpu0 budget ran out in 12.3% of its periods over the last 10 s (2ms/10ms): the reservation is too small")
                 .contains("INFO vm web: vcpu0 budget ran out in 0.2% of its periods over the last 10 s (2ms/10ms): within its budget again")

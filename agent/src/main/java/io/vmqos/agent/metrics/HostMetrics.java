@@ -192,11 +192,15 @@ public final class HostMetrics implements MultiCollector {
     /** The SLA watch's last budget window per VM stage (its worst thread). */
     private void budgets(List<MetricSnapshot> out) {
         List<GaugeDataPointSnapshot> exhausted = new ArrayList<>(), ratio = new ArrayList<>();
+        List<CounterDataPointSnapshot> periods = new ArrayList<>();
         for (BudgetState b : budgets.get()) {
             Labels l = Labels.of("vm", b.vm(), "stage", b.stage());
             exhausted.add(gpoint(l, b.exceeds() ? 1 : 0));
             ratio.add(gpoint(l, b.ratio()));
+            periods.add(point(Labels.of("vm", b.vm(), "stage", b.stage(), "tid", Integer.toString(b.tid())), b.exhaustedTotal()));
         }
+        out.add(counter("vmqos_thread_budget_exhausted_periods", "Periods in which the thread used its whole runtime, estimated by the SLA watch "
+                + "(throttles, or its share of reserved time used when at least 95%) since it got its reservation", periods));
         out.add(gauge("vmqos_vm_budget_exhausted", "1 when the stage's budget ran out in more than 1% of its periods over the SLA watch's last window", exhausted));
         out.add(gauge("vmqos_vm_budget_exhausted_period_ratio", "The share of the stage's periods whose budget ran out over the SLA watch's last window "
                 + "(its worst thread)", ratio));

@@ -73,6 +73,7 @@ class HostMetricsTest {
                     .contains("vmqos_vm_budget_exhausted{stage=\"vcpu0\",vm=\"web\"} 1.0")
                     .contains("vmqos_vm_budget_exhausted{stage=\"main-loop\",vm=\"web\"} 0.0")
                     .contains("vmqos_vm_budget_exhausted_period_ratio{stage=\"vcpu0\",vm=\"web\"} 0.123")
+                    .contains("vmqos_thread_budget_exhausted_periods_total{stage=\"vcpu0\",tid=\"101\",vm=\"web\"} 123.0")
                     .contains("# TYPE vmqos_agent_protect_seconds histogram")
                     .doesNotContain("vmqos_rootdomain_capacity_cpu_ratio{");
         }
