@@ -69,6 +69,9 @@ public final class HostAgent implements Agent {
     /** The configuration file's VMs and the domains', as the last reconcile planned them. */
     private HostConfig effective;
     private Set<String> lastProblems = Set.of();
+    /** Holds each reclaiming thread to its ceiling ({@code vms[].reclaim}). */
+    private final ReclaimGuard reclaimGuard;
+    private long nextGuard = Long.MAX_VALUE;
     /** Hook requests waiting for the duty thread. */
     private final java.util.concurrent.ConcurrentLinkedQueue<java.util.concurrent.FutureTask<LibvirtHook.Answer>> hookTasks =
             new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -76,6 +79,9 @@ public final class HostAgent implements Agent {
     static final String HOOK_REASON = "libvirt hook";
     /** Wake-up reason prefix of a change in libvirt's status directory. */
     static final String STATUS_REASON = "libvirt status ";
+
+    /** The duty thread's nice value. */
+    static final int DUTY_NICE = -10;
 
     /** Every how many intervals the safety net reconciles in full even when its check found nothing changed. */
     static final int FULL_EVERY = 6;
@@ -99,6 +105,7 @@ public final class HostAgent implements Agent {
     public HostAgent(Path file, HostService service, Function<Path, HostConfig> parser, Function<HostConfig, Optional<CostModel>> costs,
                      Duration interval, boolean releaseOnExit, Wakeup wakeup, Log log, AgentStats stats, VmTraffic traffic) {
         this.slaWatch = new SlaWatch(traffic, log);
+        this.reclaimGuard = new ReclaimGuard(new io.vmqos.linux.ProcFs(), log);
         this.file = file.toAbsolutePath().normalize();
         this.scope = Scopes.config(this.file);
         this.service = service;
@@ -174,14 +181,17 @@ public final class HostAgent implements Agent {
         };
     }
 
+    /** What the agent tells the policy besides the configuration: the reclaim it suspended. */
+    private io.vmqos.analysis.PlanHints hints() { return io.vmqos.analysis.PlanHints.NONE.withReclaimSuspended(reclaimGuard.suspended()); }
+
     /** Plans the host with the domain added: refused when it does not fit, or when it would take another VM's place. */
     private LibvirtHook.Answer admit(DomainXmlParser.Domain d, String operation, long now) {
         Map<String, DomainXmlParser.Domain> without = new TreeMap<>(domains.domains());
         without.remove(d.vm().name());
         Map<String, DomainXmlParser.Domain> with = new TreeMap<>(without);
         with.put(d.vm().name(), d);
-        HostService.Outcome before = service.plan(scope, LibvirtDomains.effective(config, without), costModel, LibvirtDomains.expected(without));
-        HostService.Outcome after = service.plan(scope, LibvirtDomains.effective(config, with), costModel, LibvirtDomains.expected(with));
+        HostService.Outcome before = service.plan(scope, LibvirtDomains.effective(config, without), costModel, hints().withExpected(LibvirtDomains.expected(without)));
+        HostService.Outcome after = service.plan(scope, LibvirtDomains.effective(config, with), costModel, hints().withExpected(LibvirtDomains.expected(with)));
         LibvirtHook.Answer a = LibvirtHook.admission(d.vm().name(), LibvirtDomains.shadowed(config, d.vm().name()), before.desired(), after.desired());
         if (a.ok()) {
             domains.announce(d, now);
@@ -217,6 +227,13 @@ public final class HostAgent implements Agent {
     @Override
     public void onStart() {
         if (config == null) load();
+        try {
+            // the duty thread holds reclaiming threads to their ceilings and answers libvirt's hook: under CPU load it
+            // must not wait behind the work it polices (nice -10: ~9 times a nice-0 thread's share, still CFS)
+            new io.vmqos.linux.LinuxThreadScheduler().set(io.vmqos.linux.LinuxThreadScheduler.currentTid(), io.vmqos.core.SchedAttributes.other(DUTY_NICE));
+        } catch (RuntimeException e) {
+            log.warn("cannot raise the agent's duty thread to nice " + DUTY_NICE + " (" + e.getMessage() + "): under CPU load it reacts later");
+        }
         if (domainParser != null) refreshDomains();
         effective = LibvirtDomains.effective(config, domains.domains());
         log.info("managing " + config.vms().size() + " VM(s) of " + file + " (safety-net reconcile every " + Duration.ofNanos(intervalNanos).toSeconds()
@@ -227,6 +244,12 @@ public final class HostAgent implements Agent {
 
     @Override
     public int doWork(Set<String> reasons) {
+        if (reasons.isEmpty() && reclaimGuard.active() && System.nanoTime() >= nextGuard) {
+            nextGuard = System.nanoTime() + ReclaimGuard.SAMPLE_NANOS;
+            Optional<String> g = reclaimGuard.sample(System.nanoTime());
+            if (g.isPresent()) reasons = Set.of(g.get());
+            else if (System.nanoTime() < Math.min(nextDeadline, nextPoll)) return 0;
+        }
         if (reasons.contains(HOOK_REASON)) {
             for (java.util.concurrent.FutureTask<LibvirtHook.Answer> t; (t = hookTasks.poll()) != null; ) t.run();
             reasons = new LinkedHashSet<>(reasons);
@@ -241,7 +264,7 @@ public final class HostAgent implements Agent {
             List<String> ran = new ArrayList<>();
             for (HostService.Waiting w : waiting) if (service.ran(w)) ran.add("thread " + w.tid() + " ran on CPU " + w.cpu());
             if (ran.isEmpty()) {
-                nextPoll = System.nanoTime() + WAITING_POLL_NANOS;
+                if (!waiting.isEmpty()) nextPoll = System.nanoTime() + WAITING_POLL_NANOS;
                 return 0;
             }
             reasons = new LinkedHashSet<>(ran);
@@ -314,7 +337,7 @@ public final class HostAgent implements Agent {
             if (domainParser != null && !reasons.contains("start")) refreshDomains();
             Map<String, DomainXmlParser.Domain> kept = domains.domains();
             effective = LibvirtDomains.effective(config, kept);
-            HostService.Outcome o = service.applyConfig(scope, effective, costModel, HostService.Mode.PER_VM, LibvirtDomains.expected(kept));
+            HostService.Outcome o = service.applyConfig(scope, effective, costModel, HostService.Mode.PER_VM, hints().withExpected(LibvirtDomains.expected(kept)));
             last = o;
             published = o;
             if (reasons.stream().anyMatch(r -> r.startsWith("vm ")) && o.threads().stream().anyMatch(t -> t.changed() && t.after().isDeadline())) {
@@ -326,6 +349,8 @@ public final class HostAgent implements Agent {
             for (String n : notes) if (!lastNotes.contains(n)) log.info(n);
             lastNotes = notes;
             waiting = service.waiting(o.desired());
+            reclaimGuard.follow(ReclaimGuard.watched(effective, o.desired()));
+            nextGuard = reclaimGuard.active() ? Math.min(nextGuard, System.nanoTime() + ReclaimGuard.SAMPLE_NANOS) : Long.MAX_VALUE;
             follow(o.record());
         } catch (RuntimeException e) {
             stats.failed();
@@ -349,7 +374,7 @@ public final class HostAgent implements Agent {
         return l.size() <= 3 ? String.join(", ", l) : String.join(", ", l.subList(0, 3)) + " and " + (l.size() - 3) + " more";
     }
 
-    @Override public long nextDeadlineNanos() { return Math.min(nextDeadline, nextPoll); }
+    @Override public long nextDeadlineNanos() { return Math.min(Math.min(nextDeadline, nextPoll), nextGuard); }
 
     @Override
     public void onClose() {

@@ -163,7 +163,7 @@ public final class HostPolicy {
                                 + ") is also planned as " + prev, "give each VM its own threads (check the VM locators)");
                     }
                     out.threads.add(new DesiredThread(t.tid(), ov.threads().pid(), List.of(vp.vm()), vp.vm() + " " + t.name(),
-                            SchedAttributes.deadline(s.reservation()), p != null && p.pinned() ? p.cpu() : DesiredThread.ANY_CPU));
+                            SchedAttributes.deadline(s.reservation(), reclaims(cfg, in, vp.vm(), t.tid())), p != null && p.pinned() ? p.cpu() : DesiredThread.ANY_CPU));
                 }
             }
         }
@@ -171,6 +171,15 @@ public final class HostPolicy {
         network(in, cfg, plan, devices, capacity, out);
         notes.sort(Comparator.naturalOrder());
         return new DesiredState(out.threads, out.napi, out.irqs, partitions(out.threads, capacity), out.shaping, in.frozen(), plan, unsized, notes);
+    }
+
+    /**
+     * SCHED_FLAG_RECLAIM for a thread of a VM with {@code reclaim: true}, unless the agent suspended it (the thread took
+     * more than its ceiling); none otherwise.
+     */
+    private static Set<io.vmqos.core.SchedFlag> reclaims(HostConfig cfg, PolicyInput in, String vm, int tid) {
+        boolean on = cfg.vm(vm).map(VmConfig::reclaim).orElse(false) && !in.hints().reclaimSuspended().contains(tid);
+        return on ? java.util.EnumSet.of(io.vmqos.core.SchedFlag.RECLAIM) : Set.of();
     }
 
     /** Mutable accumulator of one policy run. */
@@ -373,7 +382,7 @@ public final class HostPolicy {
         ObservedVm ov = in.running().get(vm);
         Map<StageKind, Integer> n = new java.util.EnumMap<>(StageKind.class);
         if (ov == null) {
-            n.putAll(in.expected().getOrDefault(vm, Map.of()));
+            n.putAll(in.hints().expected().getOrDefault(vm, Map.of()));
             return n;
         }
         for (VmThread t : ov.threads().threads()) t.role().stage().ifPresent(s -> n.merge(s, 1, Integer::sum));

@@ -1,6 +1,5 @@
 package io.vmqos.analysis;
 
-import io.vmqos.core.StageKind;
 
 import io.vmqos.core.CostModel;
 import io.vmqos.core.config.HostConfig;
@@ -23,13 +22,12 @@ import java.util.Set;
  * @param hostNics the devices of {@code host.nics}, as discovered (they carry every VM's traffic)
  * @param frozen VMs to leave exactly as they are now: not planned, their current reservations counted as held by
  *     others (a VM refused after a change keeps its previous reservation)
- * @param expected for VMs not running, how many threads each stage will have (a libvirt domain's XML tells its vCPUs
- *     and iothreads before QEMU starts); a VM absent here, and not running, is planned with one thread per stage
+ * @param hints what the agent knows besides (thread counts of domains not started yet, suspended reclaim)
  */
 public record PolicyInput(HostConfig config, Optional<CostModel> costs, KernelFacts facts, Map<String, ObservedVm> running,
-                          List<NetDevice> hostNics, Set<String> frozen, Map<String, Map<StageKind, Integer>> expected) {
+                          List<NetDevice> hostNics, Set<String> frozen, PlanHints hints) {
     public PolicyInput {
-        expected = Map.copyOf(expected);
+        hints = hints == null ? PlanHints.NONE : hints;
         running = Map.copyOf(running);
         hostNics = List.copyOf(hostNics);
         frozen = Set.copyOf(frozen);
@@ -38,13 +36,13 @@ public record PolicyInput(HostConfig config, Optional<CostModel> costs, KernelFa
     /** No expected thread counts: a VM not running is planned with one thread per stage. */
     public PolicyInput(HostConfig config, Optional<CostModel> costs, KernelFacts facts, Map<String, ObservedVm> running,
                        List<NetDevice> hostNics, Set<String> frozen) {
-        this(config, costs, facts, running, hostNics, frozen, Map.of());
+        this(config, costs, facts, running, hostNics, frozen, PlanHints.NONE);
     }
 
     /** The same input with these VMs frozen too. */
     public PolicyInput freezing(Set<String> more) {
         java.util.Set<String> f = new java.util.TreeSet<>(frozen);
         f.addAll(more);
-        return new PolicyInput(config, costs, facts, running, hostNics, f, expected);
+        return new PolicyInput(config, costs, facts, running, hostNics, f, hints);
     }
 }

@@ -30,6 +30,9 @@ final class ApplyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         HostConfig cfg = config.read(Host.withReserve(0));
+        for (var vm : cfg.vms()) {
+            if (vm.reclaim()) throw Reclaim.unbounded("vms[" + vm.name() + "].reclaim", "let the agent keep this file instead: vmqos agent -f " + config.file);
+        }
         Host host = Host.withReserve(cfg.host().hostReserve());
         var costs = ConfigFileOption.costs(cfg);
         PrintWriter out = spec.commandLine().getOut();

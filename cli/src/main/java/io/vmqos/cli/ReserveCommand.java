@@ -39,6 +39,7 @@ final class ReserveCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (reclaim) throw Reclaim.unbounded("--reclaim", "give the VM reclaim: true (and reclaimCeiling) in the host.yaml that vmqos agent -f keeps");
         long q = Durations.parseNanos("--runtime", runtime);
         long p = Durations.parseNanos("--period", period);
         long d = deadline == null ? p : Durations.parseNanos("--deadline", deadline);

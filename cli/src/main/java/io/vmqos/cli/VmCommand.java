@@ -52,6 +52,7 @@ final class VmCommand {
 
         @Override
         public Integer call() {
+            if (reclaim) throw Reclaim.unbounded("--reclaim", "give the VM reclaim: true (and reclaimCeiling) in the host.yaml that vmqos agent -f keeps");
             Host host = Host.open(common);
             var limits = host.limits();
             Reservation v = Reservation.parse("--vcpu", vcpu).validate("--vcpu", limits);

@@ -20,10 +20,29 @@ import java.util.Optional;
  * @param tx SLA of VM → host traffic, if any
  * @param explicit reservations the operator fixed per stage; sizing leaves those stages alone (may be empty)
  * @param shaping the VM's link share for tc, if any (the file gives no leaf qdisc)
+ * @param reclaim SCHED_FLAG_RECLAIM on its reserved threads: each may use the bandwidth others leave (GRUB), up to
+ *     its ceiling, which the agent enforces
+ * @param reclaimCeilingCpus the most CPU any one of its reclaiming threads may take, in CPUs (0, 1]; 0 for the default
+ *     ({@link #DEFAULT_CEILING_FACTOR} × its reserved share, at most one CPU)
  */
 public record VmConfig(String name, VmLocator locator, Optional<DirectionSla> rx, Optional<DirectionSla> tx,
-                       Map<StageKind, Reservation> explicit, Optional<ShapingSpec> shaping) {
+                       Map<StageKind, Reservation> explicit, Optional<ShapingSpec> shaping, boolean reclaim, double reclaimCeilingCpus) {
+    /** A reclaiming thread's default ceiling: this many times its reserved share. */
+    public static final double DEFAULT_CEILING_FACTOR = 2.0;
+
+    /** A VM that does not reclaim. */
+    public VmConfig(String name, VmLocator locator, Optional<DirectionSla> rx, Optional<DirectionSla> tx,
+                    Map<StageKind, Reservation> explicit, Optional<ShapingSpec> shaping) {
+        this(name, locator, rx, tx, explicit, shaping, false, 0);
+    }
+
     public VmConfig {
+        if (!(reclaimCeilingCpus >= 0 && reclaimCeilingCpus <= 1)) {
+            throw new InvalidInputException("vms." + name + ".reclaimCeiling", "must be in (0%, 100%] of a CPU, got " + reclaimCeilingCpus, "give e.g. 40%");
+        }
+        if (reclaimCeilingCpus > 0 && !reclaim) {
+            throw new InvalidInputException("vms." + name + ".reclaimCeiling", "is given but reclaim is not on", "add reclaim: true, or remove reclaimCeiling");
+        }
         if (name == null || name.isBlank()) throw new InvalidInputException("vms.name", "is missing", "give every VM a name");
         if (locator == null) throw new InvalidInputException("vms." + name, "has no qmp, pid or domain", "give exactly one of them");
         rx = rx == null ? Optional.empty() : rx;
@@ -35,6 +54,15 @@ public record VmConfig(String name, VmLocator locator, Optional<DirectionSla> rx
         if (rx.isEmpty() && tx.isEmpty() && explicit.isEmpty()) {
             throw new InvalidInputException("vms." + name, "has neither an SLA nor reservations", "give sla (rx and/or tx) or reservations");
         }
+    }
+
+    /**
+     * The most CPU one of its reclaiming threads reserved at {@code reservedCpus} may take: the configured ceiling (never
+     * below the reservation itself), else {@link #DEFAULT_CEILING_FACTOR} × the reservation, at most one CPU.
+     */
+    public double ceilingCpus(double reservedCpus) {
+        double c = reclaimCeilingCpus > 0 ? reclaimCeilingCpus : Math.min(1.0, DEFAULT_CEILING_FACTOR * reservedCpus);
+        return Math.max(c, reservedCpus);
     }
 
     /** True when the VM has an SLA in either direction. */

@@ -233,19 +233,19 @@ public final class HostService {
     }
 
     /** {@code plan -f}: the configuration's desired state on this host; changes nothing (no lock). */
-    public Outcome plan(String scope, HostConfig cfg, Optional<CostModel> costs) { return plan(scope, cfg, costs, Map.of()); }
+    public Outcome plan(String scope, HostConfig cfg, Optional<CostModel> costs) { return plan(scope, cfg, costs, io.vmqos.analysis.PlanHints.NONE); }
 
     /**
-     * {@code plan -f}, with the thread counts VMs not running yet will have ({@link PolicyInput#expected}): the
-     * agent's admission of a libvirt domain before it starts.
+     * {@code plan -f}, with what the agent knows besides ({@link io.vmqos.analysis.PlanHints}): its admission of a libvirt
+     * domain before it starts.
      */
-    public Outcome plan(String scope, HostConfig cfg, Optional<CostModel> costs, Map<String, Map<io.vmqos.core.StageKind, Integer>> expected) {
+    public Outcome plan(String scope, HostConfig cfg, Optional<CostModel> costs, io.vmqos.analysis.PlanHints hints) {
         List<String> notes = new ArrayList<>();
         HostRecord r = store.read().record();
         HostObserver.VmsSeen seen = observer.vms(cfg);
         notes.addAll(seen.notes());
         seen.notRunning().forEach((vm, why) -> notes.add("vm " + vm + ": not running (" + why + "): planned as a new VM"));
-        DesiredState d = HostPolicy.desired(new PolicyInput(cfg, costs, observer.facts(r), seen.running(), seen.hostNics(), Set.of(), expected));
+        DesiredState d = HostPolicy.desired(new PolicyInput(cfg, costs, observer.facts(r), seen.running(), seen.hostNics(), Set.of(), hints));
         return new Outcome(d, List.of(), merge(notes, d.notes()), r, List.of(), List.of());
     }
 
@@ -256,12 +256,11 @@ public final class HostService {
      * @throws io.vmqos.host.reconcile.ReconcileFailedException a step failed: everything undone
      */
     public Outcome applyConfig(String scope, HostConfig cfg, Optional<CostModel> costs, Mode mode) {
-        return applyConfig(scope, cfg, costs, mode, Map.of());
+        return applyConfig(scope, cfg, costs, mode, io.vmqos.analysis.PlanHints.NONE);
     }
 
-    /** {@link #applyConfig(String, HostConfig, Optional, Mode)}, with the thread counts VMs not running yet will have. */
-    public Outcome applyConfig(String scope, HostConfig cfg, Optional<CostModel> costs, Mode mode,
-                               Map<String, Map<io.vmqos.core.StageKind, Integer>> expected) {
+    /** {@link #applyConfig(String, HostConfig, Optional, Mode)}, with what the agent knows besides ({@link io.vmqos.analysis.PlanHints}). */
+    public Outcome applyConfig(String scope, HostConfig cfg, Optional<CostModel> costs, Mode mode, io.vmqos.analysis.PlanHints hints) {
         HostAdapters adapters = this.adapters.withHostReserve(cfg.host().hostReserve());
         return locked(notes -> {
             Map<String, List<Object>> identities = identities(cfg); // before anything is looked at: see Fingerprint
@@ -279,7 +278,7 @@ public final class HostService {
                     frozen.addAll(seen.unobservable().keySet());
                     unreadable.addAll(seen.unobservable().keySet());
                 }
-                PolicyInput in = new PolicyInput(cfg, costs, observer.facts(tx.record()), seen.running(), seen.hostNics(), frozen, expected);
+                PolicyInput in = new PolicyInput(cfg, costs, observer.facts(tx.record()), seen.running(), seen.hostNics(), frozen, hints);
                 d = HostPolicy.desired(in);
                 if (mode == Mode.ALL_OR_NOTHING && (!d.complete() || !seen.notRunning().isEmpty() || !seen.unobservable().isEmpty())) {
                     List<String> problems = tx.abort();

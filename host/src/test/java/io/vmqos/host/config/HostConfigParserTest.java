@@ -110,6 +110,20 @@ class HostConfigParserTest {
     }
 
     @Test
+    void reclaimAndItsCeiling(@org.junit.jupiter.api.io.TempDir Path tmp) throws IOException {
+        Path f = tmp.resolve("h.yaml");
+        Files.writeString(f, "vms:\n  - name: a\n    pid: 1\n    reservations: {vcpu: 1ms/10ms}\n    reclaim: true\n    reclaimCeiling: 40%\n"
+                + "  - name: b\n    pid: 2\n    reservations: {vcpu: 1ms/10ms}\n    reclaim: true\n  - name: c\n    pid: 3\n    reservations: {vcpu: 1ms/10ms}\n");
+        var cfg = parser.parse(f);
+        assertThat(cfg.vm("a").orElseThrow().reclaim()).isTrue();
+        assertThat(cfg.vm("a").orElseThrow().ceilingCpus(0.1)).isEqualTo(0.4);
+        assertThat(cfg.vm("a").orElseThrow().ceilingCpus(0.5)).as("never below the reservation").isEqualTo(0.5);
+        assertThat(cfg.vm("b").orElseThrow().ceilingCpus(0.1)).as("default: twice the reservation").isEqualTo(0.2);
+        assertThat(cfg.vm("b").orElseThrow().ceilingCpus(0.7)).as("at most one CPU").isEqualTo(1.0);
+        assertThat(cfg.vm("c").orElseThrow().reclaim()).isFalse();
+    }
+
+    @Test
     void minimalFileTakesDefaults() {
         Path f = DIR.resolve("good/minimal.yaml");
         HostConfig c = parser.parse(f);
