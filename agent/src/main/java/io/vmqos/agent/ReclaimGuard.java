@@ -29,12 +29,12 @@ import java.util.TreeSet;
  *       a sleeping one in none) and using less than {@link #CALM} of its reservation: its reclaim is given back. A thread that runs away again within a hold is held twice as long next time
  *       (up to {@link #MAX_HOLD_NANOS}).</li>
  * </ul>
- * A runaway thread is back within its ceiling after one window, one sample and one reconcile: about 0.3 s. Costs one
+ * A runaway thread is back within its ceiling after one window, one sample and one reconcile: a few hundred ms. Costs one
  * schedstat read per reclaiming thread per sample, and nothing when no VM reclaims. Used on the agent's duty thread.
  */
 final class ReclaimGuard {
-    static final long SAMPLE_NANOS = 100_000_000L;
-    static final long WINDOW_NANOS = 200_000_000L;
+    static final long SAMPLE_NANOS = 50_000_000L;
+    static final long WINDOW_NANOS = 150_000_000L;
     static final double TOLERANCE = 0.01;
     /** A suspended thread using less than this share of its reservation is calm. */
     static final double CALM = 0.9;

@@ -120,6 +120,11 @@ final class HookCommand {
                 throw new CommandFailedException(Main.REFUSED, "" + file + " was not written by vmqos; left in place");
             }
             Files.delete(file);
+            try {
+                Files.deleteIfExists(dir); // the directory install made, when no other hook is left in it
+            } catch (java.nio.file.DirectoryNotEmptyException kept) {
+                // other hooks: not ours
+            }
             Files.deleteIfExists(cacheDir.resolve("hook.jsa"));
             try {
                 Files.deleteIfExists(cacheDir);

@@ -28,7 +28,7 @@ import java.util.concurrent.Callable;
 
 /** {@code vmqos vm ...}: reservations on a QEMU VM's threads by role. */
 @Command(name = "vm", mixinStandardHelpOptions = true, description = "Reserve, release and show a QEMU VM's threads by role.",
-        subcommands = {VmCommand.Reserve.class, VmCommand.Release.class, VmCommand.Show.class})
+        subcommands = {VmCommand.Reserve.class, VmCommand.Release.class, VmCommand.Show.class, VmCalibrateCommand.class})
 final class VmCommand {
 
     @Command(name = "reserve", mixinStandardHelpOptions = true,

@@ -49,6 +49,7 @@ class HookCommandTest extends io.vmqos.testing.CliTestSupport {
 
         assertThat(run("hook", "uninstall", "--dir", hooks.toString(), "--cache-dir", dir.resolve("cache").toString(), "--no-reload")).as(err).isZero();
         assertThat(hook).doesNotExist();
+        assertThat(hooks).as("the directory install made").doesNotExist();
         assertThat(dir.resolve("cache")).doesNotExist();
         assertThat(run("hook", "uninstall", "--dir", hooks.toString(), "--no-reload")).isZero();
         assertThat(out).contains("nothing to remove");

@@ -38,7 +38,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--size", defaultValue = "64", description = "Request size in bytes (default: ${DEFAULT-VALUE}).") String size;
     @Option(names = "--rounds", defaultValue = "3", description = "Rounds; each runs every scenario once (default: ${DEFAULT-VALUE}).") String rounds;
     @Option(names = "--noise", defaultValue = "4", description = "CPU-bound noisy-neighbour workers (default: ${DEFAULT-VALUE}).") String noise;
-    @Option(names = "--scenarios", defaultValue = "isolated,noisy,noisy+vmqos,noisy+fifo", description = "Scenarios to run (default: ${DEFAULT-VALUE}).") String scenarios;
+    @Option(names = "--scenarios", defaultValue = "isolated,noisy,noisy+vmqos,noisy+vmqos-lean,dedicated-core,noisy+fifo", description = "Scenarios to run (default: ${DEFAULT-VALUE}).") String scenarios;
     @Option(names = "--vcpu", paramLabel = "Q/P", description = "Reservation of each vCPU thread (default: sized from measured use).") String vcpu;
     @Option(names = "--io", paramLabel = "Q/P", description = "Reservation of the main loop/iothreads/vhost (default: sized from measured use).") String ioReservation;
     @Option(names = "--vm-cpus", defaultValue = "1", description = "Guest vCPUs (default: ${DEFAULT-VALUE}).") String vmCpus;

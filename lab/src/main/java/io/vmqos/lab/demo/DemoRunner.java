@@ -4,6 +4,9 @@ import io.vmqos.core.CostModel;
 import io.vmqos.core.Durations;
 import io.vmqos.core.Reservation;
 import io.vmqos.core.StageKind;
+import io.vmqos.lab.Commands;
+import io.vmqos.lab.load.NoisyNeighbourSpec;
+import java.util.Optional;
 import io.vmqos.core.ThreadChange;
 import io.vmqos.core.vm.ThreadRole;
 import io.vmqos.core.vm.VmThread;
@@ -122,12 +125,25 @@ public final class DemoRunner {
                     }
                     step("noisy+vmqos reserves each vCPU " + vcpu + " (" + vcpu.bandwidth().percent() + ") and the main loop/iothreads/vhost "
                             + io + " (" + io.bandwidth().percent() + ")");
+                    Reservation leanVcpu = LeanSizing.size(measuredVcpu), leanIo = LeanSizing.size(measuredIo);
+                    if (o.scenarios().contains(Scenario.NOISY_VMQOS_LEAN)) {
+                        step("noisy+vmqos-lean reserves each vCPU " + leanVcpu + " (" + leanVcpu.bandwidth().percent() + ") and the main loop/iothreads/vhost "
+                                + leanIo + " (" + leanIo.bandwidth().percent() + "), what they were measured to use, with SCHED_FLAG_RECLAIM");
+                    }
                     Map<Scenario, List<LoadResult>> rounds = new LinkedHashMap<>();
-                    for (Scenario s : o.scenarios()) rounds.put(s, new ArrayList<>());
+                    Map<Scenario, List<Double>> used = new LinkedHashMap<>();
+                    for (Scenario s : o.scenarios()) {
+                        rounds.put(s, new ArrayList<>());
+                        used.put(s, new ArrayList<>());
+                    }
                     for (int r = 0; r < o.rounds(); r++) {
                         List<Scenario> order = rotate(o.scenarios(), r);
                         for (Scenario s : order) {
-                            LoadResult res = runScenario(s, vm, threads, prefix, target, vcpu, io);
+                            long[] cpu0 = cpuOf(threads);
+                            long w0 = System.nanoTime();
+                            LoadResult res = runScenario(s, vm, threads, prefix, target, s == Scenario.NOISY_VMQOS_LEAN ? leanVcpu : vcpu,
+                                    s == Scenario.NOISY_VMQOS_LEAN ? leanIo : io);
+                            used.get(s).add(usedCpus(threads, cpu0, System.nanoTime() - w0));
                             rounds.get(s).add(res);
                             step(String.format(Locale.ROOT, "round %d/%d %-12s p50 %-9s p99 %-9s p99.9 %-9s max %-9s loss %.2f%%",
                                     r + 1, o.rounds(), s.label(), us(res.latency().p50Nanos()), us(res.latency().p99Nanos()),
@@ -138,7 +154,8 @@ public final class DemoRunner {
                     for (Map.Entry<Scenario, List<LoadResult>> e : rounds.entrySet()) {
                         Long b = e.getKey() == Scenario.NOISY_VMQOS && bound.roundTripNs() != Long.MAX_VALUE ? bound.roundTripNs() : null;
                         List<Double> bulk = flood != null && e.getKey().flood() ? flood.probes(e.getKey()) : List.of();
-                        results.add(new ScenarioResult(e.getKey().label(), e.getValue(), b, bulk));
+                        results.add(new ScenarioResult(e.getKey().label(), e.getValue(), b, bulk, reserved(e.getKey(), threads, vcpu, io, leanVcpu, leanIo),
+                                used.get(e.getKey())));
                     }
                     List<ScenarioSummary> summaries = results.stream().map(ScenarioSummary::of).toList();
                     String table = ConsoleTable.render(summaries);
@@ -161,11 +178,19 @@ public final class DemoRunner {
     private LoadResult runScenario(Scenario s, LabVm vm, VmThreads threads, List<String> prefix, InetSocketAddress target,
                                    Reservation vcpu, Reservation io) {
         requireAlive(vm, s);
-        NoisyNeighbour noise = s.noisy() ? NoisyNeighbour.start(o.noiseWorkers()) : null;
+        int last = Runtime.getRuntime().availableProcessors() - 1;
+        NoisyNeighbour noise = !s.noisy() ? null : s == Scenario.DEDICATED_CORE && last > 0
+                ? NoisyNeighbour.start(new NoisyNeighbourSpec(o.noiseWorkers(), java.util.stream.IntStream.range(0, last).boxed().toList(), null,
+                        NoisyNeighbourSpec.DEFAULT_CPU_METHOD, NoisyNeighbourSpec.DEFAULT_MAX_LIFETIME_NANOS))
+                : NoisyNeighbour.start(o.noiseWorkers());
+        String affinityBefore = null;
         try {
             switch (s) {
                 case NOISY_VMQOS -> service.reconcile(SCOPE, r -> ExplicitPolicy.desired(service.observer().observe(threads.name(), threads),
                         ExplicitPolicy.Request.roles(vcpu, io, io)), List::of);
+                case NOISY_VMQOS_LEAN -> service.reconcile(SCOPE, r -> ExplicitPolicy.desired(service.observer().observe(threads.name(), threads),
+                        new ExplicitPolicy.Request(vcpu, io, io, null, Optional.empty(), Optional.empty(), false, true)), List::of);
+                case DEDICATED_CORE -> affinityBefore = pin(threads, Integer.toString(last));
                 case NOISY_FIFO -> reserver.apply(threads.vcpus().stream().map(t -> new ThreadChange(t.tid(), SchedAttributes.fifo(o.fifoPriority()),
                         threads.name() + " " + t.name())).toList());
                 default -> { }
@@ -175,8 +200,44 @@ public final class DemoRunner {
             return measure(s, vm, prefix, target);
         } finally {
             releaseQuietly(threads);
+            if (affinityBefore != null) pin(threads, affinityBefore);
             if (noise != null) noise.close();
         }
+    }
+
+    /** Every thread of the VM's QEMU onto {@code cpus} ({@code taskset -a}); returns the CPUs they had. */
+    private String pin(VmThreads threads, String cpus) {
+        String before = proc.cpusAllowed(threads.pid()).orElse("0-" + (Runtime.getRuntime().availableProcessors() - 1));
+        Commands.check(List.of("taskset", "-a", "-p", "-c", cpus, Integer.toString(threads.pid())), java.time.Duration.ofSeconds(10));
+        return before;
+    }
+
+    /** Every VM thread's CPU time now. */
+    private long[] cpuOf(VmThreads threads) {
+        List<VmThread> all = threads.threads();
+        long[] c = new long[all.size()];
+        for (int i = 0; i < c.length; i++) c[i] = Math.max(0, proc.cpuTimeNs(all.get(i).tid()));
+        return c;
+    }
+
+    /** The CPU the VM's threads used since {@code before}, in CPUs. */
+    private double usedCpus(VmThreads threads, long[] before, long wallNs) {
+        long[] now = cpuOf(threads);
+        long sum = 0;
+        for (int i = 0; i < now.length; i++) sum += Math.max(0, now[i] - before[i]);
+        return sum / (double) wallNs;
+    }
+
+    /** What scenario {@code s} reserves for the VM, in CPUs: its threads' reservations, a whole core, or null for none. */
+    private static Double reserved(Scenario s, VmThreads threads, Reservation vcpu, Reservation io, Reservation leanVcpu, Reservation leanIo) {
+        int vcpus = threads.vcpus().size(), ios = 0;
+        for (VmThread t : threads.threads()) if (t.role().stage().orElse(null) == StageKind.IO) ios++;
+        return switch (s) {
+            case NOISY_VMQOS -> vcpus * vcpu.bandwidth().cpus() + ios * io.bandwidth().cpus();
+            case NOISY_VMQOS_LEAN -> vcpus * leanVcpu.bandwidth().cpus() + ios * leanIo.bandwidth().cpus();
+            case DEDICATED_CORE -> 1.0;
+            default -> null;
+        };
     }
 
     private LoadResult measure(Scenario s, LabVm vm, List<String> prefix, InetSocketAddress target) {

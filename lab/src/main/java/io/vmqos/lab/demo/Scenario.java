@@ -14,6 +14,16 @@ public enum Scenario {
     NOISY("noisy", true),
     /** CPU noise, SCHED_DEADLINE reservations on the VM's vCPU, main-loop/iothread and vhost threads. */
     NOISY_VMQOS("noisy+vmqos", true),
+    /**
+     * CPU noise, lean reservations: each reserved thread's runtime is what it was measured to use at the demo's rate
+     * (no headroom), with SCHED_FLAG_RECLAIM, so that it may run on what others leave ({@link LeanSizing}).
+     */
+    NOISY_VMQOS_LEAN("noisy+vmqos-lean", true),
+    /**
+     * CPU noise on every CPU but the last, the VM's threads alone on the last: a dedicated core, the anchor operators
+     * know (Nova's {@code hw:cpu_policy=dedicated}); it "reserves" the whole core.
+     */
+    DEDICATED_CORE("dedicated-core", true),
     /** CPU noise, SCHED_FIFO vCPU threads only: what libvirt's vcpusched, OpenStack and KubeVirt offer today. */
     NOISY_FIFO("noisy+fifo", true),
     /**
@@ -55,7 +65,7 @@ public enum Scenario {
             for (Scenario s : values()) if (s.label.equals(p)) found = s;
             if (found == null) {
                 throw new InvalidInputException(field, "unknown scenario '" + part.strip() + "'",
-                        "use a comma-separated list of isolated, noisy, noisy+vmqos, noisy+fifo, noisy+flood, noisy+flood+vmqos");
+                        "use a comma-separated list of isolated, noisy, noisy+vmqos, noisy+vmqos-lean, dedicated-core, noisy+fifo, noisy+flood, noisy+flood+vmqos");
             }
             if (!out.contains(found)) out.add(found);
         }

@@ -35,6 +35,8 @@ public final class ChildLoadRun {
      * @throws IllegalStateException with the child's stderr when it exits non-zero or overruns
      * @throws UncheckedIOException when the child cannot be started
      */
+    private static final java.util.concurrent.Executor DRAINERS = r -> Thread.ofVirtual().name("load-child-drain").start(r);
+
     public static LoadResult run(List<String> prefix, LoadSpec spec) {
         List<String> command = command(prefix, spec);
         Process p;
@@ -43,8 +45,10 @@ public final class ChildLoadRun {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start load child " + command.getFirst() + ": " + e.getMessage(), e);
         }
-        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> drain(p.getInputStream()));
-        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> drain(p.getErrorStream()));
+        // drained on threads of their own, not the common pool (one thread on 2 CPUs, which a caller's task may hold:
+        // the child would block on a full pipe until it is free)
+        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> drain(p.getInputStream()), DRAINERS);
+        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> drain(p.getErrorStream()), DRAINERS);
         try {
             long limit = spec.durationNanos() + spec.replyTimeoutNanos() + SLACK_NANOS;
             if (!p.waitFor(limit, TimeUnit.NANOSECONDS)) {

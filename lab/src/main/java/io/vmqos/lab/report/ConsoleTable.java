@@ -20,19 +20,29 @@ public final class ConsoleTable {
     /** Header of the bulk-throughput column, present when some scenario measured it (the flood scenarios). */
     public static final String BULK = "bulk Mbit/s";
 
-    /** {@link #HEADERS}, plus {@link #BULK} when some summary has a bulk throughput. */
+    /** Header of the economy column: CPU reserved for the VM, CPU it used, and their ratio. */
+    public static final String ECONOMY = "CPU reserved/used";
+
+    /** {@link #HEADERS}, plus {@link #BULK} when some summary has a bulk throughput and {@link #ECONOMY} when some reserves. */
     public static List<String> headers(List<ScenarioSummary> summaries) {
-        if (summaries.stream().noneMatch(s -> s.bulkBitsPerSecond() != null)) return HEADERS;
         List<String> h = new ArrayList<>(HEADERS);
-        h.add(h.size() - 1, BULK);
-        return h;
+        if (summaries.stream().anyMatch(s -> s.bulkBitsPerSecond() != null)) h.add(h.size() - 1, BULK);
+        if (summaries.stream().anyMatch(s -> s.reservedCpus() != null)) h.add(h.size() - 1, ECONOMY);
+        return List.copyOf(h);
+    }
+
+    /** {@code 21.0%/17.8% (1.18x)}, or {@code -} when the scenario reserves nothing. */
+    static String economy(ScenarioSummary s) {
+        if (s.reservedCpus() == null) return "-";
+        String used = s.usedCpus() == null ? "?" : Fmt.percent(s.usedCpus());
+        return Fmt.percent(s.reservedCpus()) + "/" + used + (s.reservedOverUsed() == null ? "" : String.format(java.util.Locale.ROOT, " (%.2fx)", s.reservedOverUsed()));
     }
 
     /** Cells of each row, in {@link #headers} order. */
     public static List<List<String>> rows(List<ScenarioSummary> summaries) {
         Optional<ScenarioSummary> base = summaries.stream().filter(s -> s.name().equals(BASELINE)).findFirst();
         List<List<String>> rows = new ArrayList<>();
-        boolean bulk = headers(summaries).contains(BULK);
+        boolean bulk = headers(summaries).contains(BULK), economy = headers(summaries).contains(ECONOMY);
         for (ScenarioSummary s : summaries) {
             List<String> row = new ArrayList<>(List.of(s.name(), Integer.toString(s.rounds()),
                     latency(s.p50Nanos(), base.map(ScenarioSummary::p50Nanos)),
@@ -44,6 +54,7 @@ public final class ConsoleTable {
                     withRatio(Fmt.mbits(s.echoedBitsPerSecond()), s.echoedBitsPerSecond(), base.map(ScenarioSummary::echoedBitsPerSecond)),
                     bound(s)));
             if (bulk) row.add(row.size() - 1, s.bulkBitsPerSecond() == null ? "-" : Fmt.mbits(s.bulkBitsPerSecond()));
+            if (economy) row.add(row.size() - 1, economy(s));
             rows.add(row);
         }
         return rows;

@@ -16,13 +16,15 @@ public record ReportDocument(String generatedAt, String baseline, List<Scenario>
     }
 
     /** One scenario as stored: its summary (medians over rounds) and the rounds. */
-    public record Scenario(String name, Long guaranteedBoundNanos, ScenarioSummary summary, List<LoadResult> rounds, List<Double> bulkBitsPerSecond) {
+    public record Scenario(String name, Long guaranteedBoundNanos, ScenarioSummary summary, List<LoadResult> rounds, List<Double> bulkBitsPerSecond,
+                           Double reservedCpus, List<Double> usedCpus) {
         public Scenario {
             rounds = List.copyOf(rounds);
             bulkBitsPerSecond = bulkBitsPerSecond == null ? List.of() : List.copyOf(bulkBitsPerSecond);
+            usedCpus = usedCpus == null ? List.of() : List.copyOf(usedCpus);
         }
 
-        public ScenarioResult toResult() { return new ScenarioResult(name, rounds, guaranteedBoundNanos, bulkBitsPerSecond); }
+        public ScenarioResult toResult() { return new ScenarioResult(name, rounds, guaranteedBoundNanos, bulkBitsPerSecond, reservedCpus, usedCpus); }
     }
 
     /** The scenario results back, in report order. */

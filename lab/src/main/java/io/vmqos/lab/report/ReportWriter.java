@@ -51,7 +51,7 @@ public final class ReportWriter {
         List<ScenarioSummary> summaries = scenarios.stream().map(ScenarioSummary::of).toList();
         ReportDocument doc = new ReportDocument(Instant.now().toString(), ConsoleTable.BASELINE,
                 scenarios.stream().map(s -> new ReportDocument.Scenario(s.name(), s.guaranteedBoundNanos(),
-                        ScenarioSummary.of(s), s.rounds(), s.bulkBitsPerSecond())).toList());
+                        ScenarioSummary.of(s), s.rounds(), s.bulkBitsPerSecond(), s.reservedCpus(), s.usedCpus())).toList());
         ReportFiles out = new ReportFiles(directory, directory.resolve(RESULTS_JSON), directory.resolve(PERCENTILES_PNG),
                 directory.resolve(TIMELINE_PNG), directory.resolve(INDEX_HTML));
         LoadJson.MAPPER.writeValue(out.resultsJson().toFile(), doc);

@@ -14,9 +14,18 @@ import java.util.List;
  * @param guaranteedBoundNanos latency bound the reservation guarantees for this scenario, or null when none
  * @param bulkBitsPerSecond per round, the VM's bulk echo throughput (payload bit/s) measured after the paced run
  *     (the flood scenarios), else empty
+ * @param reservedCpus what the scenario reserves for the VM, in CPUs (a dedicated core: one), or null when it reserves
+ *     nothing
+ * @param usedCpus per round, the CPU the VM's threads used during the paced run, in CPUs (empty when not measured)
  */
-public record ScenarioResult(String name, List<LoadResult> rounds, Long guaranteedBoundNanos, List<Double> bulkBitsPerSecond) {
+public record ScenarioResult(String name, List<LoadResult> rounds, Long guaranteedBoundNanos, List<Double> bulkBitsPerSecond,
+                             Double reservedCpus, List<Double> usedCpus) {
+    public ScenarioResult(String name, List<LoadResult> rounds, Long guaranteedBoundNanos, List<Double> bulkBitsPerSecond) {
+        this(name, rounds, guaranteedBoundNanos, bulkBitsPerSecond, null, List.of());
+    }
+
     public ScenarioResult {
+        usedCpus = usedCpus == null ? List.of() : List.copyOf(usedCpus);
         bulkBitsPerSecond = bulkBitsPerSecond == null ? List.of() : List.copyOf(bulkBitsPerSecond);
         if (name == null || name.isBlank()) throw new InvalidInputException("scenario", "has no name", "name every scenario");
         rounds = List.copyOf(rounds);

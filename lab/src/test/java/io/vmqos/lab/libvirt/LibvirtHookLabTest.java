@@ -50,6 +50,7 @@ class LibvirtHookLabTest {
         assumeTrue(Packages.isRoot(), "needs root: libvirt's system daemon, SCHED_DEADLINE");
         assumeTrue(!Files.exists(HOOK), HOOK + " exists: an operator's vmqos hook is installed here; not touched");
         GuestImage image = new GuestImageBuilder().installMissing(true).build();
+        boolean hooksDirBefore = Files.exists(HOOK.getParent().getParent()), qemuDirBefore = Files.exists(HOOK.getParent());
         Path cfg = tmp.resolve("host.yaml");
         Files.writeString(cfg, "vms: []\n");
         Path run = tmp.resolve("run");
@@ -139,6 +140,8 @@ class LibvirtHookLabTest {
             }
         }
         assertThat(HOOK).doesNotExist();
+        if (!qemuDirBefore) assertThat(HOOK.getParent()).as("uninstall removes the directory install made").doesNotExist();
+        if (!hooksDirBefore) Files.deleteIfExists(HOOK.getParent().getParent()); // /etc/libvirt/hooks, made by install for this test
         var repair = new io.vmqos.linux.DeadlineLedger(new LinuxThreadScheduler()).repairIfLeaked();
         assertThat(repair.success()).as("no leaked deadline bandwidth: " + repair.describe()).isTrue();
     }

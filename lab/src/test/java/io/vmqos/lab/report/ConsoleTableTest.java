@@ -54,6 +54,29 @@ class ConsoleTableTest {
     }
 
     @Test
+    void scenariosThatReserveShowCpuReservedOverUsedAndTheReportKeepsIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        List<ScenarioResult> plain = ReportWriterTest.scenarios();
+        assertThat(ConsoleTable.headers(plain.stream().map(ScenarioSummary::of).toList())).doesNotContain(ConsoleTable.ECONOMY);
+        ScenarioResult n = plain.get(1);
+        ScenarioResult lean = new ScenarioResult("noisy+vmqos-lean", n.rounds(), null, List.of(), 0.21, List.of(0.20, 0.17, 0.18));
+        ScenarioResult core = new ScenarioResult("dedicated-core", n.rounds(), null, List.of(), 1.0, List.of(0.18, 0.18, 0.19));
+        List<ScenarioResult> all = List.of(plain.get(0), lean, core);
+        List<ScenarioSummary> summaries = all.stream().map(ScenarioSummary::of).toList();
+        assertThat(summaries.get(1).usedCpus()).isEqualTo(0.18);
+        assertThat(summaries.get(1).reservedOverUsed()).isCloseTo(0.21 / 0.18, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(summaries.get(0).reservedOverUsed()).isNull();
+        String table = ConsoleTable.render(summaries);
+        System.out.print(table);
+        List<String> lines = table.lines().toList();
+        assertThat(lines.get(0)).contains("CPU reserved/used");
+        assertThat(lines.get(3)).startsWith("noisy+vmqos-lean").contains("21.00%/18.00% (1.17x)");
+        assertThat(lines.get(4)).startsWith("dedicated-core").contains("100.00%/18.00% (5.56x)");
+        assertThat(lines.get(2)).startsWith("isolated").contains(" - ");
+        ReportWriter.ReportFiles files = ReportWriter.write(dir, all);
+        assertThat(ReportWriter.read(files.resultsJson()).results()).isEqualTo(all);
+    }
+
+    @Test
     void withoutIsolatedThereAreNoRatios() {
         List<ScenarioSummary> summaries = List.of(ScenarioSummary.of(ReportWriterTest.scenarios().get(1)));
         assertThat(ConsoleTable.render(summaries)).doesNotContain("(x");
