@@ -66,7 +66,7 @@ public final class DemoRunner {
     private final Reserver reserver = host.reserver(Reserver.DEFAULT_HOST_RESERVE);
     private final HostService service = host.service(Reserver.DEFAULT_HOST_RESERVE, "vmqos demo", HostLock.DEFAULT_WAIT)
             .waitingForSleepers(HostService.COMMAND_SLEEPER_WAIT);
-    private double measuredVcpu, measuredIo;
+    private double measuredVcpu, measuredIo, meanVcpu, meanIo;
     /** The flood pair's second VM, booted only when a flood scenario is asked for. */
     private FloodScenarios flood;
 
@@ -125,10 +125,10 @@ public final class DemoRunner {
                     }
                     step("noisy+vmqos reserves each vCPU " + vcpu + " (" + vcpu.bandwidth().percent() + ") and the main loop/iothreads/vhost "
                             + io + " (" + io.bandwidth().percent() + ")");
-                    Reservation leanVcpu = LeanSizing.size(measuredVcpu), leanIo = LeanSizing.size(measuredIo);
+                    Reservation leanVcpu = LeanSizing.size(meanVcpu), leanIo = LeanSizing.size(meanIo);
                     if (o.scenarios().contains(Scenario.NOISY_VMQOS_LEAN)) {
                         step("noisy+vmqos-lean reserves each vCPU " + leanVcpu + " (" + leanVcpu.bandwidth().percent() + ") and the main loop/iothreads/vhost "
-                                + leanIo + " (" + leanIo.bandwidth().percent() + "), what they were measured to use, with SCHED_FLAG_RECLAIM");
+                                + leanIo + " (" + leanIo.bandwidth().percent() + "): what each stage's threads used together, shared out evenly, with SCHED_FLAG_RECLAIM");
                     }
                     Map<Scenario, List<LoadResult>> rounds = new LinkedHashMap<>();
                     Map<Scenario, List<Double>> used = new LinkedHashMap<>();
@@ -262,13 +262,25 @@ public final class DemoRunner {
         ChildLoadRun.run(prefix, LoadSpec.paced(target, o.rate(), o.sizeBytes(), warm));
         long wall = System.nanoTime() - w0;
         requireAlive(vm, Scenario.ISOLATED);
-        double vcpuUse = 0, ioUse = 0;
+        double vcpuUse = 0, ioUse = 0, vcpuSum = 0, ioSum = 0;
+        int vcpus = 0, ios = 0;
         for (VmThread t : threads.threads()) {
             double share = Math.max(0, proc.cpuTimeNs(t.tid()) - c0.get(t.tid())) / (double) wall;
             StageKind stage = t.role().stage().orElse(null);
-            if (stage == StageKind.VCPU) vcpuUse = Math.max(vcpuUse, share);
-            else if (stage == StageKind.IO) ioUse = Math.max(ioUse, share);
+            if (stage == StageKind.VCPU) {
+                vcpuUse = Math.max(vcpuUse, share);
+                vcpuSum += share;
+                vcpus++;
+            } else if (stage == StageKind.IO) {
+                ioUse = Math.max(ioUse, share);
+                ioSum += share;
+                ios++;
+            }
         }
+        // the lean scenario reserves each stage what its threads used together, shared out evenly (one reservation per
+        // role): a busier thread borrows the rest through SCHED_FLAG_RECLAIM
+        meanVcpu = vcpus == 0 ? 0 : vcpuSum / vcpus;
+        meanIo = ios == 0 ? 0 : ioSum / ios;
         step(String.format(Locale.ROOT, "measured: busiest vCPU thread %s, busiest main-loop/io thread %s of a CPU", pct(vcpuUse), pct(ioUse)));
         measuredVcpu = vcpuUse;
         measuredIo = ioUse;

@@ -3,9 +3,9 @@ package io.vmqos.lab.demo;
 import io.vmqos.core.Reservation;
 
 /**
- * The lean scenario's reservation: runtime = the thread's measured CPU share at the demo's rate × the period, no
- * headroom (SCHED_FLAG_RECLAIM lets it run on what others leave when a burst needs more), at least the kernel's
- * smallest useful runtime of 100 µs. So it reserves about what the VM uses. Pure.
+ * The lean scenario's reservation: runtime = a stage's measured CPU share at the demo's rate, per thread (the stage's
+ * threads' use together, shared out evenly) × the period, no headroom (SCHED_FLAG_RECLAIM lets a thread run on what
+ * others leave when it needs more), at least 100 µs. So it reserves about what the VM uses. Pure.
  */
 public final class LeanSizing {
     static final long MIN_RUNTIME_NS = 100_000L;

@@ -15,8 +15,8 @@ public enum Scenario {
     /** CPU noise, SCHED_DEADLINE reservations on the VM's vCPU, main-loop/iothread and vhost threads. */
     NOISY_VMQOS("noisy+vmqos", true),
     /**
-     * CPU noise, lean reservations: each reserved thread's runtime is what it was measured to use at the demo's rate
-     * (no headroom), with SCHED_FLAG_RECLAIM, so that it may run on what others leave ({@link LeanSizing}).
+     * CPU noise, lean reservations: each stage's threads together reserve what they were measured to use at the demo's
+     * rate (no headroom), with SCHED_FLAG_RECLAIM, so that a thread may run on what others leave ({@link LeanSizing}).
      */
     NOISY_VMQOS_LEAN("noisy+vmqos-lean", true),
     /**
