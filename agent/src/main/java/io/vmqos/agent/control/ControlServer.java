@@ -141,6 +141,7 @@ public final class ControlServer implements AutoCloseable {
                 line = readLine(c);
             } catch (RequestTooLargeException e) {
                 respond(c, ControlResponse.error(2, "vmqos agent: request longer than " + MAX_REQUEST_BYTES + " bytes refused"));
+                discardRest(c); // closing with unread bytes would reset the connection before the client reads the answer
                 return;
             }
             deadline.cancel(false);
@@ -165,6 +166,29 @@ public final class ControlServer implements AutoCloseable {
             deadline.cancel(false);
         }
     }
+
+    /**
+     * After the answer to a refused request: no more output, and what the client still sends is read and dropped until
+     * it stops (at most {@link #MAX_DISCARD_BYTES}; the request's deadline closes a client that keeps sending).
+     */
+    private static void discardRest(SocketChannel c) {
+        try {
+            c.shutdownOutput();
+            ByteBuffer b = ByteBuffer.allocate(64 * 1024);
+            long total = 0;
+            while (total < MAX_DISCARD_BYTES) {
+                b.clear();
+                int n = c.read(b);
+                if (n < 0) return;
+                total += n;
+            }
+        } catch (IOException closed) {
+            // the client went, or the deadline closed it
+        }
+    }
+
+    /** The most a refused client may still send before it is cut off. */
+    static final long MAX_DISCARD_BYTES = 64L << 20;
 
     /** Root, or (with a socket group) a process whose group is it or whose user the group lists. */
     private boolean mayChange(SocketChannel c) {
