@@ -46,7 +46,7 @@ final class VmCalibrateCommand implements Callable<Integer> {
     @Option(names = "--window", defaultValue = "2s", paramLabel = "DURATION", description = "One observation (default: ${DEFAULT-VALUE}).") String window;
     @Option(names = "--min-r2", defaultValue = "0.8", description = "Smallest acceptable R² of each stage's fit (default: ${DEFAULT-VALUE}).") String minR2;
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Cost-model file to write (default: print only).") Path output;
-    @Mixin CommonOptions common;
+    @Option(names = "--json", description = "Print the fit as JSON.") boolean json;
 
     @Override
     public Integer call() throws InterruptedException {
@@ -94,7 +94,7 @@ final class VmCalibrateCommand implements Callable<Integer> {
         }
         LiveCalibration.Result r = LiveCalibration.fit(windows, stages.keySet(), r2);
         PrintWriter out = spec.commandLine().getOut();
-        if (common.json) {
+        if (json) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("vm", vm.name());
             m.put("windows", r.windows());
