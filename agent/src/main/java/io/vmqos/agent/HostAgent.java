@@ -80,6 +80,18 @@ public final class HostAgent implements Agent {
     /** Wake-up reason prefix of a change in libvirt's status directory. */
     static final String STATUS_REASON = "libvirt status ";
 
+    /** Reconciles that failed in a row (none since the last that succeeded). */
+    private int failedInARow;
+
+    /**
+     * When to retry a reconcile that failed: soon, since a VM may be unprotected meanwhile and most failures pass (the
+     * kernel refusing admission while a root domain is rebuilt, a QEMU exiting under us): {@link #FIRST_RETRY_NANOS},
+     * doubling with each failure in a row, at most the interval.
+     */
+    private long retryNanos() { return Math.min(intervalNanos, FIRST_RETRY_NANOS << Math.min(16, failedInARow - 1)); }
+
+    static final long FIRST_RETRY_NANOS = 250_000_000L;
+
     /** The duty thread's nice value. */
     static final int DUTY_NICE = -10;
 
@@ -352,13 +364,14 @@ public final class HostAgent implements Agent {
             reclaimGuard.follow(ReclaimGuard.watched(effective, o.desired()));
             nextGuard = reclaimGuard.active() ? Math.min(nextGuard, System.nanoTime() + ReclaimGuard.SAMPLE_NANOS) : Long.MAX_VALUE;
             follow(o.record());
+            failedInARow = 0;
         } catch (RuntimeException e) {
             stats.failed();
-            log.error("reconcile (" + why(reasons) + ") failed, retried on the next event or in " + Duration.ofNanos(intervalNanos).toSeconds()
-                    + " s: " + e.getMessage(), e);
+            failedInARow++;
+            log.error("reconcile (" + why(reasons) + ") failed, retried on the next event or in " + retryNanos() / 1_000_000 + " ms: " + e.getMessage(), e);
             follow(service.record());
         } finally {
-            nextDeadline = System.nanoTime() + intervalNanos;
+            nextDeadline = System.nanoTime() + (failedInARow == 0 ? intervalNanos : retryNanos());
             nextPoll = waiting.isEmpty() ? Long.MAX_VALUE : System.nanoTime() + WAITING_POLL_NANOS;
         }
     }
