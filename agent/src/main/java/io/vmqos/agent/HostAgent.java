@@ -166,7 +166,7 @@ public final class HostAgent implements Agent {
     private LibvirtHook.Answer onHook(LibvirtHook.Call call) {
         if (domainParser == null) return LibvirtHook.Answer.ok("this agent does not keep libvirt domains");
         long now = System.nanoTime();
-        domains.refresh(config.costModelPath().isPresent(), now);
+        if (call.event() == LibvirtHook.Event.ADMIT) refreshDomains(); // admission counts the domains as they are now (a reconcile refreshes itself)
         Optional<DomainXmlParser.Domain> d;
         try {
             d = domainParser.parse(call.xml(), "domain " + call.name() + "'s XML", config.costModelPath().isPresent());
@@ -246,8 +246,6 @@ public final class HostAgent implements Agent {
         } catch (RuntimeException e) {
             log.warn("cannot raise the agent's duty thread to nice " + DUTY_NICE + " (" + e.getMessage() + "): under CPU load it reacts later");
         }
-        if (domainParser != null) refreshDomains();
-        effective = LibvirtDomains.effective(config, domains.domains());
         log.info("managing " + config.vms().size() + " VM(s) of " + file + " (safety-net reconcile every " + Duration.ofNanos(intervalNanos).toSeconds()
                 + " s)");
         follow(service.record()); // watching before the first reconcile: a change made meanwhile is not missed
@@ -346,7 +344,7 @@ public final class HostAgent implements Agent {
         last = null;
         quietChecks = 0;
         try {
-            if (domainParser != null && !reasons.contains("start")) refreshDomains();
+            refreshDomains();
             Map<String, DomainXmlParser.Domain> kept = domains.domains();
             effective = LibvirtDomains.effective(config, kept);
             HostService.Outcome o = service.applyConfig(scope, effective, costModel, HostService.Mode.PER_VM, hints().withExpected(LibvirtDomains.expected(kept)));

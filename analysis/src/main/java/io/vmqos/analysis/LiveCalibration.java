@@ -118,9 +118,9 @@ public final class LiveCalibration {
             for (int i = 0; i < n; i++) cpu[i] = windows.get(i).cpuNsPerSecond().getOrDefault(k, 0.0);
             StageCostFit f;
             try {
-                f = oneSize ? packetsOnly(pps, cpu) : StageCostFit.fit(pps, bps, cpu);
+                f = oneSize ? StageCostFit.fitPackets(pps, cpu) : StageCostFit.fit(pps, bps, cpu);
             } catch (InvalidInputException e) {
-                f = packetsOnly(pps, cpu);
+                f = StageCostFit.fitPackets(pps, cpu);
             }
             fits.put(k, f);
             if (!f.usable()) {
@@ -136,11 +136,6 @@ public final class LiveCalibration {
                     + "varies more; lower --min-r2 only if the stage's CPU use is noisy for another reason)"), meanSize, cv, n);
         }
         return new Result(fits, Optional.of(new CostModel(costs)), Optional.empty(), meanSize, cv, n);
-    }
-
-    private static StageCostFit packetsOnly(double[] pps, double[] cpu) {
-        LinearFit.Result r = LinearFit.fit(cpu, new String[] {"packets/s"}, pps);
-        return new StageCostFit(r.slope(0), 0, r.intercept(), r.r2(), r.maxAbsResidual(), r.rmsResidual(), false, cpu.length);
     }
 
     private static String stage(StageKind k) { return k.name().toLowerCase(Locale.ROOT); }

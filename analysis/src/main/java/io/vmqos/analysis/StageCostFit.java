@@ -44,9 +44,20 @@ public record StageCostFit(double perPacketNs, double perByteNs, double idleNsPe
             return new StageCostFit(full.slope(0), full.slope(1), full.intercept(), full.r2(), full.maxAbsResidual(),
                     full.rmsResidual(), false, cpuNsPerSecond.length);
         }
-        LinearFit.Result packetsOnly = LinearFit.fit(cpuNsPerSecond, PACKETS, packetsPerSecond);
-        return new StageCostFit(packetsOnly.slope(0), 0, packetsOnly.intercept(), packetsOnly.r2(), packetsOnly.maxAbsResidual(),
-                packetsOnly.rmsResidual(), true, cpuNsPerSecond.length);
+        return packetsOnly(packetsPerSecond, cpuNsPerSecond, true);
+    }
+
+    /**
+     * Fits one stage on packets per second alone (per-byte cost 0): for points whose packets are all of one size, where
+     * bytes per second carries nothing of its own. The per-packet cost is then that of a packet of that size.
+     */
+    public static StageCostFit fitPackets(double[] packetsPerSecond, double[] cpuNsPerSecond) {
+        return packetsOnly(packetsPerSecond, cpuNsPerSecond, false);
+    }
+
+    private static StageCostFit packetsOnly(double[] packetsPerSecond, double[] cpuNsPerSecond, boolean clamped) {
+        LinearFit.Result r = LinearFit.fit(cpuNsPerSecond, PACKETS, packetsPerSecond);
+        return new StageCostFit(r.slope(0), 0, r.intercept(), r.r2(), r.maxAbsResidual(), r.rmsResidual(), clamped, cpuNsPerSecond.length);
     }
 
     /** Whether the fit gives a cost the planner can use: finite, per-packet cost positive. */

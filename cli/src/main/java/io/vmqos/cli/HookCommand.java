@@ -164,8 +164,9 @@ final class HookCommand {
     /** SIGHUP to the running libvirt daemons (what {@code systemctl reload} sends): they read their hooks again. */
     static String reload() {
         List<String> done = new ArrayList<>();
+        io.vmqos.linux.ProcFs proc = new io.vmqos.linux.ProcFs();
         ProcessHandle.allProcesses().forEach(p -> {
-            String comm = comm(p.pid());
+            String comm = proc.comm((int) p.pid()).orElse("");
             if (DAEMONS.contains(comm)) {
                 try {
                     if (new ProcessBuilder("kill", "-HUP", Long.toString(p.pid())).inheritIO().start().waitFor() == 0) done.add(comm + " (pid " + p.pid() + ")");
@@ -177,13 +178,5 @@ final class HookCommand {
             }
         });
         return done.isEmpty() ? "no libvirt daemon runs: it finds the hook when it starts" : "reloaded " + String.join(", ", done) + " so that it runs the hook";
-    }
-
-    private static String comm(long pid) {
-        try {
-            return Files.readString(Path.of("/proc", Long.toString(pid), "comm")).strip();
-        } catch (IOException e) {
-            return "";
-        }
     }
 }

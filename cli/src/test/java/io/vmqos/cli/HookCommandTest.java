@@ -1,5 +1,6 @@
 package io.vmqos.cli;
 
+import io.vmqos.testing.HookRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -9,8 +10,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -37,15 +36,15 @@ class HookCommandTest extends io.vmqos.testing.CliTestSupport {
         assertThat(run("hook", "script", "--jar", cp, "--run-dir", dir.resolve("run").toString(), "--cache-dir", dir.resolve("cache").toString())).isZero();
         assertThat(out).isEqualTo(text);
 
-        assertThat(sh(hook, "<domain><name>web</name></domain>", "web", "start", "begin")[0]).as("a call vmqos ignores").isEqualTo("0");
-        assertThat(sh(hook, "<domain><name>web</name></domain>", "web", "prepare", "begin")[0]).as("no vmqos metadata").isEqualTo("0");
-        String[] refused = sh(hook, OURS, "web", "prepare", "begin");
-        assertThat(refused[0]).isEqualTo("1");
-        assertThat(refused[1]).contains("domain web has vmqos metadata").contains("no vmqos agent listens").contains("fix: start the agent");
-        assertThat(refused[2]).as("stdout stays empty (libvirt reads a migrated domain's XML from it)").isEmpty();
-        String[] started = sh(hook, OURS, "web", "started", "begin");
-        assertThat(started[0]).as("a domain that already runs is not stopped").isEqualTo("0");
-        assertThat(started[1]).contains("not passed to the agent");
+        assertThat(HookRun.of(hook, "<domain><name>web</name></domain>", "web", "start", "begin").exit()).as("a call vmqos ignores").isZero();
+        assertThat(HookRun.of(hook, "<domain><name>web</name></domain>", "web", "prepare", "begin").exit()).as("no vmqos metadata").isZero();
+        HookRun refused = HookRun.of(hook, OURS, "web", "prepare", "begin");
+        assertThat(refused.exit()).isEqualTo(1);
+        assertThat(refused.err()).contains("domain web has vmqos metadata").contains("no vmqos agent listens").contains("fix: start the agent");
+        assertThat(refused.out()).as("stdout stays empty (libvirt reads a migrated domain's XML from it)").isEmpty();
+        HookRun started = HookRun.of(hook, OURS, "web", "started", "begin");
+        assertThat(started.exit()).as("a domain that already runs is not stopped").isZero();
+        assertThat(started.err()).contains("not passed to the agent");
 
         assertThat(run("hook", "uninstall", "--dir", hooks.toString(), "--cache-dir", dir.resolve("cache").toString(), "--no-reload")).as(err).isZero();
         assertThat(hook).doesNotExist();
@@ -78,21 +77,5 @@ class HookCommandTest extends io.vmqos.testing.CliTestSupport {
         byte[] big = new byte[HookMain.MAX_XML_BYTES + 10];
         assertThat(HookMain.run(new String[] {"web", "prepare", "begin", "-"}, new ByteArrayInputStream(big), new PrintStream(e, true, StandardCharsets.UTF_8),
                 dir.resolve("none.sock"))).isEqualTo(1);
-    }
-
-    static String[] sh(Path hook, String xml, String... args) throws Exception {
-        List<String> cmd = new java.util.ArrayList<>(List.of("/bin/sh", hook.toString()));
-        cmd.addAll(List.of(args));
-        cmd.add("-");
-        Process p = new ProcessBuilder(cmd).start();
-        try (var in = p.getOutputStream()) {
-            in.write(xml.getBytes(StandardCharsets.UTF_8));
-        } catch (java.io.IOException closedEarly) {
-            // the hook returned without reading the XML (a call vmqos ignores): libvirt ignores that EPIPE too
-        }
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        return new String[] {Integer.toString(p.exitValue()), err, out};
     }
 }

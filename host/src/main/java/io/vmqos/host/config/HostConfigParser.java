@@ -137,17 +137,22 @@ public final class HostConfigParser {
     /** {@code 10%} or a fraction {@code 0.1}, in [0, 1). */
     private static double share(Located in, Node node, String path) {
         String t = in.text(node, path, "10%").strip();
-        double v;
-        try {
-            v = t.endsWith("%") ? new BigDecimal(t.substring(0, t.length() - 1).strip()).doubleValue() / 100 : new BigDecimal(t).doubleValue();
-        } catch (NumberFormatException e) {
-            throw in.error(node, path, "'" + t + "' is not a share", "write a percentage such as 10% (or a fraction such as 0.1)");
-        }
+        double v = percentOrFraction(in, node, path, t, "a share", "10%");
         if (!(v >= 0 && v < 1)) {
             throw in.error(node, path, "'" + t + "' is outside [0%, 100%)", "give a share from 0% up to below 100%, e.g. 10%"
                     + (v >= 1 && !t.endsWith("%") ? " (a bare number is a fraction: write " + t + "% for percent)" : ""));
         }
         return v;
+    }
+
+    /** {@code 40%} as 0.4, or a bare fraction {@code 0.4}; refuses anything else naming {@code what} it should be. */
+    private static double percentOrFraction(Located in, Node node, String path, String t, String what, String example) {
+        try {
+            return t.endsWith("%") ? new BigDecimal(t.substring(0, t.length() - 1).strip()).doubleValue() / 100 : new BigDecimal(t).doubleValue();
+        } catch (NumberFormatException e) {
+            throw in.error(node, path, "'" + t + "' is not " + what, "write a percentage such as " + example + " (or a fraction such as "
+                    + new BigDecimal(example.substring(0, example.length() - 1)).movePointLeft(2).stripTrailingZeros().toPlainString() + ")");
+        }
     }
 
     private static String costModel(Located in, Node node, Path dir) {
@@ -206,12 +211,7 @@ public final class HostConfigParser {
             String cp = path + ".reclaimCeiling";
             if (!reclaim) throw in.error(e.keyLoc(), cp, "is given but reclaim is not on", "add 'reclaim: true', or remove reclaimCeiling");
             String t = in.text(e.value(), cp, "40%").strip();
-            double v;
-            try {
-                v = t.endsWith("%") ? new BigDecimal(t.substring(0, t.length() - 1).strip()).doubleValue() / 100 : new BigDecimal(t).doubleValue();
-            } catch (NumberFormatException x) {
-                throw in.error(e.value(), cp, "'" + t + "' is not a share of a CPU", "write a percentage of one CPU such as 40% (or a fraction such as 0.4)");
-            }
+            double v = percentOrFraction(in, e.value(), cp, t, "a share of a CPU", "40%");
             if (!(v > 0 && v <= 1)) throw in.error(e.value(), cp, "'" + t + "' is outside (0%, 100%] of a CPU", "give the most CPU one thread may take, e.g. 40%");
             return v;
         }).orElse(0.0);

@@ -87,8 +87,8 @@ class LiveCalibrationLabTest {
             var model = CostModelFile.read(live).model();
             for (StageKind k : stages.keySet()) {
                 // one packet size: bytes/s carries nothing of its own, so the fit is on packets/s (as the live one's is)
-                io.vmqos.analysis.LinearFit.Result ref = io.vmqos.analysis.LinearFit.fit(cpu.get(k), new String[] {"packets/s"}, pps);
-                double refPerPacket = ref.slope(0);
+                io.vmqos.analysis.StageCostFit ref = io.vmqos.analysis.StageCostFit.fitPackets(pps, cpu.get(k));
+                double refPerPacket = ref.perPacketNs();
                 double livePerPacket = model.cpuNsPerPacket(k, 106);
                 System.out.printf("live calibration: %s %.0f ns per packet, the lab's method %.0f ns (R² %.3f): %+.1f%%%n", k, livePerPacket, refPerPacket,
                         ref.r2(), (livePerPacket / refPerPacket - 1) * 100);

@@ -2,11 +2,11 @@ package io.vmqos.lab.libvirt;
 
 import io.vmqos.lab.Packages;
 import io.vmqos.testing.AgentProcess;
+import io.vmqos.testing.HookRun;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -60,7 +59,7 @@ class LibvirtHookBenchmark {
                 for (Map.Entry<String, String[]> c : calls.entrySet()) {
                     String[] a = c.getValue();
                     long t0 = System.nanoTime();
-                    int exit = run(hook, a[0], "bench", a[1], a[2]);
+                    int exit = HookRun.of(hook, a[0], "bench", a[1], a[2]).exit();
                     double took = (System.nanoTime() - t0) / 1e6;
                     assertThat(exit).as(c.getKey() + "\n" + agent.log()).isZero();
                     if (round > 0) ms.get(c.getKey()).add(took); // the first round warms the page cache
@@ -75,19 +74,5 @@ class LibvirtHookBenchmark {
             }
             assertThat(agent.log()).contains("admitted at libvirt prepare begin");
         }
-    }
-
-    static int run(Path hook, String xml, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("/bin/sh", hook.toString()));
-        cmd.addAll(List.of(args));
-        cmd.add("-");
-        Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        try (var in = p.getOutputStream()) {
-            in.write(xml.getBytes(StandardCharsets.UTF_8));
-        } catch (java.io.IOException closedEarly) {
-            // the hook returned without reading the XML (a call vmqos ignores): libvirt ignores that EPIPE too
-        }
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        return p.exitValue();
     }
 }

@@ -10,17 +10,16 @@ import io.vmqos.lab.Packages;
 import io.vmqos.linux.LinuxThreadScheduler;
 import io.vmqos.qemu.VmDiscovery;
 import io.vmqos.testing.AgentProcess;
+import io.vmqos.testing.HookRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -106,12 +105,12 @@ class LibvirtHookLabTest {
             // 3. migrate begin on this host as destination: the same admission, called as libvirt calls it
             String fits = d.xml().replace(spec.name(), "vqlv-incoming").replace(metadata("vcpu='1ms/10ms' io='1ms/10ms'"), metadata("vcpu='1ms/10ms'"));
             String huge = fits.replace(metadata("vcpu='1ms/10ms'"), metadata("vcpu='9500us/10ms'"));
-            String[] ok = hook(fits, "vqlv-incoming", "migrate", "begin");
-            assertThat(ok[0]).as(ok[1]).isEqualTo("0");
-            assertThat(ok[2]).as("nothing on stdout: libvirt would take it as a new XML").isEmpty();
-            String[] no = hook(huge, "vqlv-incoming", "migrate", "begin");
-            assertThat(no[0]).isEqualTo("1");
-            assertThat(no[1]).contains("refused by vmqos");
+            HookRun ok = HookRun.of(HOOK, fits, "vqlv-incoming", "migrate", "begin");
+            assertThat(ok.exit()).as(ok.err()).isZero();
+            assertThat(ok.out()).as("nothing on stdout: libvirt would take it as a new XML").isEmpty();
+            HookRun no = HookRun.of(HOOK, huge, "vqlv-incoming", "migrate", "begin");
+            assertThat(no.exit()).isEqualTo(1);
+            assertThat(no.err()).contains("refused by vmqos");
 
             // 4. a restarted agent keeps the running domain from libvirt's status file alone: a reservation another
             //    program takes away is put back by its periodic check
@@ -144,23 +143,6 @@ class LibvirtHookLabTest {
         if (!hooksDirBefore) Files.deleteIfExists(HOOK.getParent().getParent()); // /etc/libvirt/hooks, made by install for this test
         var repair = new io.vmqos.linux.DeadlineLedger(new LinuxThreadScheduler()).repairIfLeaked();
         assertThat(repair.success()).as("no leaked deadline bandwidth: " + repair.describe()).isTrue();
-    }
-
-    /** Runs the installed hook as libvirt does; exit code, stderr, stdout. */
-    static String[] hook(String xml, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("/bin/sh", HOOK.toString()));
-        cmd.addAll(List.of(args));
-        cmd.add("-");
-        Process p = new ProcessBuilder(cmd).start();
-        try (var in = p.getOutputStream()) {
-            in.write(xml.getBytes(StandardCharsets.UTF_8));
-        } catch (java.io.IOException closedEarly) {
-            // the hook returned without reading the XML (a call vmqos ignores): libvirt ignores that EPIPE too
-        }
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        return new String[] {Integer.toString(p.exitValue()), err, out};
     }
 
     /** Polls, every millisecond, when the domain's pid file appears and when its vCPU and main-loop threads are all DEADLINE. */
