@@ -72,6 +72,9 @@ public final class HostAgent implements Agent {
     /** Holds each reclaiming thread to its ceiling ({@code vms[].reclaim}). */
     private final ReclaimGuard reclaimGuard;
     private long nextGuard = Long.MAX_VALUE;
+    /** Resizes the adaptive VMs' threads from their use ({@code vms[].adaptive}). */
+    private final AdaptiveLoop adaptive = new AdaptiveLoop(new io.vmqos.linux.ProcFs());
+    private long nextAdaptive = Long.MAX_VALUE;
     /** Hook requests waiting for the duty thread. */
     private final java.util.concurrent.ConcurrentLinkedQueue<java.util.concurrent.FutureTask<LibvirtHook.Answer>> hookTasks =
             new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -193,8 +196,10 @@ public final class HostAgent implements Agent {
         };
     }
 
-    /** What the agent tells the policy besides the configuration: the reclaim it suspended. */
-    private io.vmqos.analysis.PlanHints hints() { return io.vmqos.analysis.PlanHints.NONE.withReclaimSuspended(reclaimGuard.suspended()); }
+    /** What the agent tells the policy besides the configuration: the reclaim it suspended, the adaptive budgets it asks. */
+    private io.vmqos.analysis.PlanHints hints() {
+        return io.vmqos.analysis.PlanHints.NONE.withReclaimSuspended(reclaimGuard.suspended()).withBudgets(adaptive.asked());
+    }
 
     /** Plans the host with the domain added: refused when it does not fit, or when it would take another VM's place. */
     private LibvirtHook.Answer admit(DomainXmlParser.Domain d, String operation, long now) {
@@ -254,10 +259,17 @@ public final class HostAgent implements Agent {
 
     @Override
     public int doWork(Set<String> reasons) {
-        if (reasons.isEmpty() && reclaimGuard.active() && System.nanoTime() >= nextGuard) {
-            nextGuard = System.nanoTime() + ReclaimGuard.SAMPLE_NANOS;
-            Optional<String> g = reclaimGuard.sample(System.nanoTime());
-            if (g.isPresent()) reasons = Set.of(g.get());
+        if (reasons.isEmpty() && (reclaimGuard.active() || adaptive.active()) && System.nanoTime() >= Math.min(nextGuard, nextAdaptive)) {
+            List<String> found = new ArrayList<>();
+            if (reclaimGuard.active() && System.nanoTime() >= nextGuard) {
+                nextGuard = System.nanoTime() + ReclaimGuard.SAMPLE_NANOS;
+                reclaimGuard.sample(System.nanoTime()).ifPresent(found::add);
+            }
+            if (adaptive.active() && System.nanoTime() >= nextAdaptive) {
+                nextAdaptive = System.nanoTime() + AdaptiveLoop.SAMPLE_NANOS;
+                adaptive.sample(System.nanoTime()).ifPresent(found::add);
+            }
+            if (!found.isEmpty()) reasons = new LinkedHashSet<>(found);
             else if (System.nanoTime() < Math.min(nextDeadline, nextPoll)) return 0;
         }
         if (reasons.contains(HOOK_REASON)) {
@@ -361,9 +373,19 @@ public final class HostAgent implements Agent {
             waiting = service.waiting(o.desired());
             reclaimGuard.follow(ReclaimGuard.watched(effective, o.desired()));
             nextGuard = reclaimGuard.active() ? Math.min(nextGuard, System.nanoTime() + ReclaimGuard.SAMPLE_NANOS) : Long.MAX_VALUE;
+            adaptive.follow(o.desired().adaptive());
+            nextAdaptive = adaptive.active() ? Math.min(nextAdaptive, System.nanoTime() + AdaptiveLoop.SAMPLE_NANOS) : Long.MAX_VALUE;
             follow(o.record());
             failedInARow = 0;
         } catch (RuntimeException e) {
+            if (!adaptive.asked().isEmpty()) {
+                // the floors were admitted; an extra the kernel refuses must not keep the VMs unprotected: floors now
+                log.warn("reconcile (" + why(reasons) + ") with adaptive budgets above their floors failed (" + e.getMessage()
+                        + "): every adaptive thread goes back to its floor");
+                adaptive.reset();
+                reconcile(reasons);
+                return;
+            }
             stats.failed();
             failedInARow++;
             log.error("reconcile (" + why(reasons) + ") failed, retried on the next event or in " + retryNanos() / 1_000_000 + " ms: " + e.getMessage(), e);
@@ -385,7 +407,10 @@ public final class HostAgent implements Agent {
         return l.size() <= 3 ? String.join(", ", l) : String.join(", ", l.subList(0, 3)) + " and " + (l.size() - 3) + " more";
     }
 
-    @Override public long nextDeadlineNanos() { return Math.min(Math.min(nextDeadline, nextPoll), nextGuard); }
+    @Override public long nextDeadlineNanos() { return Math.min(Math.min(nextDeadline, nextPoll), Math.min(nextGuard, nextAdaptive)); }
+
+    /** The runtime the adaptive loop asks for each adaptive thread above its floor (by tid). Any thread. */
+    public Map<Integer, Long> adaptiveBudgets() { return adaptive.asked(); }
 
     @Override
     public void onClose() {

@@ -69,11 +69,15 @@ final class ReclaimGuard {
     /** The reclaiming threads of {@code desired} (those of VMs with {@code reclaim: true}, suspended ones too). */
     static List<Watched> watched(HostConfig cfg, DesiredState desired) {
         List<Watched> out = new ArrayList<>();
+        Map<Integer, Long> floors = new HashMap<>();
+        for (var b : desired.adaptive()) floors.put(b.tid(), b.floorNs());
         for (DesiredThread t : desired.threads()) {
             if (!t.attrs().isDeadline() || t.vms().size() != 1) continue; // a NAPI thread several VMs share never reclaims
             Optional<VmConfig> vm = cfg.vm(t.vms().getFirst());
             if (vm.isEmpty() || !vm.get().reclaim()) continue;
-            double reserved = t.attrs().bandwidth().cpus();
+            // an adaptive thread's ceiling is its floor's (what it was admitted at), whatever runtime it holds now
+            double reserved = floors.containsKey(t.tid()) ? io.vmqos.core.CpuBandwidth.ofRuntime(floors.get(t.tid()), t.attrs().periodNs()).cpus()
+                    : t.attrs().bandwidth().cpus();
             out.add(new Watched(t.tid(), vm.get().name(), t.label(), reserved, vm.get().ceilingCpus(reserved), t.attrs().periodNs()));
         }
         return out;

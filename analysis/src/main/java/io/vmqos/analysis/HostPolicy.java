@@ -74,6 +74,11 @@ import java.util.TreeSet;
  * host NICs runs threaded (so that it has threads to reserve); its IRQs are moved onto the CPUs its threads run on
  * when their affinity reaches other CPUs; {@code vms[].shaping} shapes each of the VM's taps (traffic towards the VM).
  *
+ * <p><b>Adaptive.</b> The threads of a VM with {@code adaptive: true} are planned and admitted at their floors (the
+ * sized or explicit reservation); the runtime the agent's feedback loop asks for each ({@link PlanHints#budgets}) is
+ * granted within the thread's ceiling and the headroom the floors leave ({@link BudgetFit}), and the bounds are part of
+ * the desired state ({@link DesiredState#adaptive}).
+ *
  * <p><b>Partitioned.</b> With {@code host.partitioned}, every thread is placed on a CPU of its own choosing
  * (first-fit decreasing by density, every thread of a stage on its own), pinned to it, and those CPUs become root
  * domains of their own; the last CPU of each root domain of several stays the host's (load balanced, unpartitioned).
@@ -141,6 +146,7 @@ public final class HostPolicy {
         Desired out = new Desired();
         Map<Integer, String> owner = new HashMap<>();
         Map<String, Placement> placed = new HashMap<>();
+        Map<Integer, String> domainOf = new HashMap<>();
         for (Placement p : plan.placements()) placed.put(p.vm() + "/" + p.stage() + "/" + p.thread(), p);
         for (VmPlan vp : plan.vms()) {
             ObservedVm ov = in.running().get(vp.vm());
@@ -157,6 +163,7 @@ public final class HostPolicy {
                 int index = 0;
                 for (VmThread t : threads) {
                     Placement p = placed.get(vp.vm() + "/" + s.stage() + "/" + Math.min(index++, s.threads() - 1));
+                    if (p != null) domainOf.put(t.tid(), p.rootDomain());
                     String prev = owner.putIfAbsent(t.tid(), vp.vm() + " " + stageName(s.stage()));
                     if (prev != null) {
                         throw new InvalidInputException("vms." + vp.vm() + "." + stageName(s.stage()), "thread " + t.tid() + " (" + t.name()
@@ -169,8 +176,10 @@ public final class HostPolicy {
         }
         napi(in, cfg, plan, devices, placed, owner, out, notes);
         network(in, cfg, plan, devices, capacity, out);
+        BudgetFit.Granted granted = BudgetFit.grant(out.threads, cfg, in.hints(), capacity, plan, domainOf);
+        List<DesiredThread> threads = granted.threads();
         notes.sort(Comparator.naturalOrder());
-        return new DesiredState(out.threads, out.napi, out.irqs, partitions(out.threads, capacity), out.shaping, in.frozen(), plan, unsized, notes);
+        return new DesiredState(threads, out.napi, out.irqs, partitions(threads, capacity), out.shaping, in.frozen(), plan, unsized, notes, granted.bounds());
     }
 
     /**

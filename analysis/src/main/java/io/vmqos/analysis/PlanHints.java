@@ -12,16 +12,21 @@ import java.util.Set;
  *     and iothreads before QEMU starts); a VM absent here, and not running, is planned with one thread per stage
  * @param reclaimSuspended threads of reclaiming VMs ({@code vms[].reclaim}) that took more than their ceiling: they
  *     keep their reservation without SCHED_FLAG_RECLAIM until the agent gives it back
+ * @param budgets threads of adaptive VMs ({@code vms[].adaptive}): the runtime (ns) the agent's feedback loop asks for
+ *     each, which the policy grants within the thread's floor and ceiling and the headroom ({@link BudgetFit})
  */
-public record PlanHints(Map<String, Map<StageKind, Integer>> expected, Set<Integer> reclaimSuspended) {
-    public static final PlanHints NONE = new PlanHints(Map.of(), Set.of());
+public record PlanHints(Map<String, Map<StageKind, Integer>> expected, Set<Integer> reclaimSuspended, Map<Integer, Long> budgets) {
+    public static final PlanHints NONE = new PlanHints(Map.of(), Set.of(), Map.of());
 
     public PlanHints {
         expected = Map.copyOf(expected);
         reclaimSuspended = Set.copyOf(reclaimSuspended);
+        budgets = Map.copyOf(budgets);
     }
 
-    public PlanHints withExpected(Map<String, Map<StageKind, Integer>> e) { return new PlanHints(e, reclaimSuspended); }
+    public PlanHints withExpected(Map<String, Map<StageKind, Integer>> e) { return new PlanHints(e, reclaimSuspended, budgets); }
 
-    public PlanHints withReclaimSuspended(Set<Integer> s) { return new PlanHints(expected, s); }
+    public PlanHints withReclaimSuspended(Set<Integer> s) { return new PlanHints(expected, s, budgets); }
+
+    public PlanHints withBudgets(Map<Integer, Long> b) { return new PlanHints(expected, reclaimSuspended, b); }
 }

@@ -119,6 +119,64 @@ class HostPolicyTest {
         assertThat(HostPolicy.desired(input(cfg, Optional.empty(), facts(applied), web1))).isEqualTo(d);
     }
 
+    static VmConfig adaptive(String name, Map<StageKind, Reservation> r, double ceiling) {
+        return new VmConfig(name, new VmLocator.Qmp("/run/" + name + ".qmp"), Optional.empty(), Optional.empty(), r, Optional.empty(), false, ceiling, true);
+    }
+
+    static PolicyInput withBudgets(PolicyInput in, Map<Integer, Long> budgets) {
+        return new PolicyInput(in.config(), in.costs(), in.facts(), in.running(), in.hostNics(), in.frozen(), in.hints().withBudgets(budgets));
+    }
+
+    @Test
+    void anAdaptiveVmGetsTheRuntimeTheAgentAsksWithinItsFloorAndCeilingAndThePlanKeepsTheFloor() {
+        HostConfig cfg = config(HostSection.DEFAULT, adaptive("web1", Map.of(StageKind.VCPU, VCPU, StageKind.IO, IO), 0.25),
+                explicit("db1", Map.of(StageKind.VCPU, VCPU)));
+        PolicyInput in = input(cfg, Optional.empty(), facts(Map.of()), vm("web1", 100, List.of()), vm("db1", 200, List.of()));
+        DesiredState d = HostPolicy.desired(withBudgets(in, Map.of(101, 1_800_000L, 102, 9_000_000L, 100, 100_000L, 201, 5_000_000L)));
+        assertThat(thread(d, 101).attrs().reservation()).isEqualTo(Reservation.of(1_800_000, 10_000_000));
+        assertThat(thread(d, 102).attrs().reservation()).as("at most the 25%% ceiling").isEqualTo(Reservation.of(2_500_000, 10_000_000));
+        assertThat(thread(d, 100).attrs().reservation()).as("never below the floor").isEqualTo(IO);
+        assertThat(thread(d, 201).attrs().reservation()).as("db1 is not adaptive").isEqualTo(VCPU);
+        assertThat(thread(d, 101).attrs().flags()).isEqualTo(SchedAttributes.deadline(VCPU).flags());
+        assertThat(d.adaptive()).extracting(b -> b.tid()).containsExactly(100, 101, 102, 103, 104);
+        assertThat(d.adaptive().get(1)).isEqualTo(new io.vmqos.core.desired.AdaptiveBounds(101, "web1", "web1 vcpu0", 1_000_000, 2_500_000, 10_000_000));
+        // admission counted the floors: the plan is the one without budgets
+        assertThat(d.plan()).isEqualTo(HostPolicy.desired(in).plan());
+        // planning again on the host as granted gives the same
+        Map<Integer, Reservation> applied = new TreeMap<>();
+        for (DesiredThread t : d.threads()) applied.put(t.tid(), t.attrs().reservation());
+        PolicyInput again = input(cfg, Optional.empty(), facts(applied), vm("web1", 100, List.of()), vm("db1", 200, List.of()));
+        assertThat(HostPolicy.desired(withBudgets(again, Map.of(101, 1_800_000L, 102, 9_000_000L, 100, 100_000L, 201, 5_000_000L)))).isEqualTo(d);
+    }
+
+    @Test
+    void extrasShareTheHeadroomTheFloorsLeaveAndNeverTakeAFloorsPlace() {
+        // 2 CPUs at 95%, 10% reserve, 2 × 5% servers: 161% plannable; web1's floors take 35%, db1's 100%: 26% left
+        Reservation big = Reservation.of(5_000_000, 10_000_000);
+        HostConfig cfg = config(HostSection.DEFAULT, adaptive("web1", Map.of(StageKind.VCPU, VCPU, StageKind.IO, IO), 1.0),
+                explicit("db1", Map.of(StageKind.VCPU, big)));
+        PolicyInput in = input(cfg, Optional.empty(), facts(Map.of()), vm("web1", 100, List.of()), vm("db1", 200, List.of()));
+        DesiredState d = HostPolicy.desired(withBudgets(in, Map.of(101, 9_000_000L, 102, 9_000_000L)));
+        CpuBandwidth left = d.plan().remainingPerRootDomain().get("0-1");
+        CpuBandwidth extras = thread(d, 101).attrs().bandwidth().plus(thread(d, 102).attrs().bandwidth()).minus(VCPU.bandwidth().times(2));
+        assertThat(extras.exceeds(left)).isFalse();
+        assertThat(extras.cpus()).isGreaterThan(left.cpus() - 0.001);
+        assertThat(thread(d, 101).attrs()).isEqualTo(thread(d, 102).attrs()); // scaled alike
+        assertThat(thread(d, 201).attrs().reservation()).isEqualTo(big);
+        assertThat(d.complete()).isTrue();
+    }
+
+    @Test
+    void aPinnedAdaptiveThreadGrowsWithinItsCpu() {
+        HostConfig cfg = config(new HostSection("", true, 0.10, List.of()), adaptive("web1", Map.of(StageKind.VCPU, Reservation.of(3_000_000, 10_000_000)), 1.0));
+        PolicyInput in = input(cfg, Optional.empty(), facts(Map.of()), vm("web1", 100, List.of()));
+        DesiredState d = HostPolicy.desired(withBudgets(in, Map.of(101, 9_000_000L, 102, 9_000_000L)));
+        // both vCPUs on CPU 0 (95% - 9.5% reserve - 5% server = 80.5%), floors 60%: the extras share 20.5%
+        assertThat(thread(d, 101).cpu()).isEqualTo(0);
+        long sum = thread(d, 101).attrs().runtimeNs() + thread(d, 102).attrs().runtimeNs();
+        assertThat(sum).isBetween(8_000_000L, 8_050_000L);
+    }
+
     @Test
     void admissionCountsEveryThreadOfAStageAndPartitionedPlacesEachOnItsOwn() {
         HostConfig cfg = config(HostSection.DEFAULT, explicit("web1", Map.of(StageKind.VCPU, VCPU, StageKind.IO, IO)));

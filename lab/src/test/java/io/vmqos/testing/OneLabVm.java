@@ -26,4 +26,11 @@ public record OneLabVm(LabNetwork net, LabVm vm) {
         open.add(vm);
         return new OneLabVm(net, vm);
     }
+
+    /** The tid of the VM's first vCPU thread ({@code CPU 0/TCG}). */
+    public int vcpuTid() {
+        io.vmqos.linux.ProcFs proc = new io.vmqos.linux.ProcFs();
+        for (int tid : proc.threadsOf((int) vm.pid())) if (proc.comm(tid).orElse("").startsWith("CPU ")) return tid;
+        throw new AssertionError("no vCPU thread in " + vm.pid());
+    }
 }

@@ -22,11 +22,15 @@ import java.util.Optional;
  * @param shaping the VM's link share for tc, if any (the file gives no leaf qdisc)
  * @param reclaim SCHED_FLAG_RECLAIM on its reserved threads: each may use the bandwidth others leave (GRUB), up to
  *     its ceiling, which the agent enforces
- * @param reclaimCeilingCpus the most CPU any one of its reclaiming threads may take, in CPUs (0, 1]; 0 for the default
- *     ({@link #DEFAULT_CEILING_FACTOR} × its reserved share, at most one CPU)
+ * @param reclaimCeilingCpus the most CPU any one of its reclaiming or adaptive threads may take, in CPUs (0, 1]; 0 for the
+ *     default ({@link #DEFAULT_CEILING_FACTOR} × its reserved share, at most one CPU)
+ * @param adaptive the agent resizes each of its reserved threads' runtime from the thread's measured use, never below
+ *     the sized (or explicit) reservation, which admission counts and which keeps the stated bound, nor above the
+ *     ceiling ({@code io.vmqos.analysis.AdaptiveBudget})
  */
 public record VmConfig(String name, VmLocator locator, Optional<DirectionSla> rx, Optional<DirectionSla> tx,
-                       Map<StageKind, Reservation> explicit, Optional<ShapingSpec> shaping, boolean reclaim, double reclaimCeilingCpus) {
+                       Map<StageKind, Reservation> explicit, Optional<ShapingSpec> shaping, boolean reclaim, double reclaimCeilingCpus,
+                       boolean adaptive) {
     /** A reclaiming thread's default ceiling: this many times its reserved share. */
     public static final double DEFAULT_CEILING_FACTOR = 2.0;
 
@@ -36,12 +40,18 @@ public record VmConfig(String name, VmLocator locator, Optional<DirectionSla> rx
         this(name, locator, rx, tx, explicit, shaping, false, 0);
     }
 
+    /** A VM whose budgets are fixed. */
+    public VmConfig(String name, VmLocator locator, Optional<DirectionSla> rx, Optional<DirectionSla> tx,
+                    Map<StageKind, Reservation> explicit, Optional<ShapingSpec> shaping, boolean reclaim, double reclaimCeilingCpus) {
+        this(name, locator, rx, tx, explicit, shaping, reclaim, reclaimCeilingCpus, false);
+    }
+
     public VmConfig {
         if (!(reclaimCeilingCpus >= 0 && reclaimCeilingCpus <= 1)) {
             throw new InvalidInputException("vms." + name + ".reclaimCeiling", "must be in (0%, 100%] of a CPU, got " + reclaimCeilingCpus, "give e.g. 40%");
         }
-        if (reclaimCeilingCpus > 0 && !reclaim) {
-            throw new InvalidInputException("vms." + name + ".reclaimCeiling", "is given but reclaim is not on", "add reclaim: true, or remove reclaimCeiling");
+        if (reclaimCeilingCpus > 0 && !reclaim && !adaptive) {
+            throw new InvalidInputException("vms." + name + ".reclaimCeiling", "is given but neither reclaim nor adaptive is on", "add reclaim: true or adaptive: true, or remove reclaimCeiling");
         }
         if (name == null || name.isBlank()) throw new InvalidInputException("vms.name", "is missing", "give every VM a name");
         if (locator == null) throw new InvalidInputException("vms." + name, "has no qmp, pid or domain", "give exactly one of them");
@@ -57,7 +67,7 @@ public record VmConfig(String name, VmLocator locator, Optional<DirectionSla> rx
     }
 
     /**
-     * The most CPU one of its reclaiming threads reserved at {@code reservedCpus} may take: the configured ceiling (never
+     * The most CPU one of its reclaiming (or adaptive) threads reserved at {@code reservedCpus} may take: the configured ceiling (never
      * below the reservation itself), else {@link #DEFAULT_CEILING_FACTOR} × the reservation, at most one CPU.
      */
     public double ceilingCpus(double reservedCpus) {

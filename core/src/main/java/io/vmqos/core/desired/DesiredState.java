@@ -19,10 +19,20 @@ import java.util.Set;
  * @param plan the admitted plans and refusals behind it (null when the scope has no plan, e.g. explicit reservations)
  * @param unsized VMs planned from their explicit reservations only (rates and bounds unknown)
  * @param notes remarks for people
+ * @param adaptive the threads of adaptive VMs and the bounds of their runtimes (the agent's feedback loop moves them
+ *     within), by tid; empty when no VM is adaptive
  */
 public record DesiredState(List<DesiredThread> threads, List<DesiredNapi> napi, List<DesiredIrq> irqs, List<DesiredPartition> partitions,
-                           List<DesiredShaping> shaping, Set<String> kept, HostPlan plan, Set<String> unsized, List<String> notes) {
+                           List<DesiredShaping> shaping, Set<String> kept, HostPlan plan, Set<String> unsized, List<String> notes,
+                           List<AdaptiveBounds> adaptive) {
+    /** No adaptive thread. */
+    public DesiredState(List<DesiredThread> threads, List<DesiredNapi> napi, List<DesiredIrq> irqs, List<DesiredPartition> partitions,
+                        List<DesiredShaping> shaping, Set<String> kept, HostPlan plan, Set<String> unsized, List<String> notes) {
+        this(threads, napi, irqs, partitions, shaping, kept, plan, unsized, notes, List.of());
+    }
+
     public DesiredState {
+        adaptive = sorted(adaptive == null ? List.of() : adaptive, Comparator.comparingInt(AdaptiveBounds::tid));
         threads = sorted(threads, Comparator.comparingInt(DesiredThread::tid));
         napi = sorted(napi, Comparator.comparing(DesiredNapi::device));
         irqs = sorted(irqs, Comparator.comparingInt(DesiredIrq::irq));

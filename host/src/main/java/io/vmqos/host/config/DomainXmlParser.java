@@ -50,7 +50,7 @@ public final class DomainXmlParser {
     /** The XML namespace of vmqos's domain metadata. */
     public static final String NAMESPACE = "http://vmqos.io/xmlns/libvirt/1";
     /** The keys a domain's metadata may hold: those of a {@code vms[]} entry but its name and locator. */
-    static final List<String> KEYS = List.of("sla", "reservations", "shaping", "reclaim", "reclaimCeiling");
+    static final List<String> KEYS = List.of("sla", "reservations", "shaping", "reclaim", "reclaimCeiling", "adaptive");
     /** How errors name the metadata element: {@code vmqos.sla.rx.rate}. */
     static final String PATH = "vmqos";
     private static final Pattern WHOLE = Pattern.compile("[+-]?\\d+");

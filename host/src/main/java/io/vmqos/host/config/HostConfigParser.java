@@ -40,7 +40,7 @@ import java.util.regex.Pattern;
 public final class HostConfigParser {
     static final List<String> TOP_KEYS = List.of("host", "costModel", "overheadPerActivation", "vms");
     static final List<String> HOST_KEYS = List.of("cpus", "partitioned", "hostReserve", "nics");
-    static final List<String> VM_KEYS = List.of("name", "qmp", "pid", "domain", "sla", "reservations", "shaping", "reclaim", "reclaimCeiling");
+    static final List<String> VM_KEYS = List.of("name", "qmp", "pid", "domain", "sla", "reservations", "shaping", "reclaim", "reclaimCeiling", "adaptive");
     static final List<String> SLA_KEYS = List.of("rx", "tx");
     static final List<String> DIRECTION_KEYS = List.of("rate", "packetSize", "burst", "latency");
     static final List<String> STAGE_KEYS = List.of("napi", "io", "vcpu");
@@ -207,16 +207,17 @@ public final class HostConfigParser {
                     "add 'costModel: costs.yaml' at the top (vmqos calibrate writes it), or give this VM's reservations");
         }
         boolean reclaim = in.opt(m, "reclaim").map(e -> in.bool(e.value(), path + ".reclaim")).orElse(false);
+        boolean adaptive = in.opt(m, "adaptive").map(e -> in.bool(e.value(), path + ".adaptive")).orElse(false);
         double ceiling = in.opt(m, "reclaimCeiling").map(e -> {
             String cp = path + ".reclaimCeiling";
-            if (!reclaim) throw in.error(e.keyLoc(), cp, "is given but reclaim is not on", "add 'reclaim: true', or remove reclaimCeiling");
+            if (!reclaim && !adaptive) throw in.error(e.keyLoc(), cp, "is given but neither reclaim nor adaptive is on", "add 'reclaim: true' or 'adaptive: true', or remove reclaimCeiling");
             String t = in.text(e.value(), cp, "40%").strip();
             double v = percentOrFraction(in, e.value(), cp, t, "a share of a CPU", "40%");
             if (!(v > 0 && v <= 1)) throw in.error(e.value(), cp, "'" + t + "' is outside (0%, 100%] of a CPU", "give the most CPU one thread may take, e.g. 40%");
             return v;
         }).orElse(0.0);
         final Optional<DirectionSla> frx = rx, ftx = tx;
-        return in.at(m, path, () -> new VmConfig(name, locator, frx, ftx, explicit, shaping, reclaim, ceiling));
+        return in.at(m, path, () -> new VmConfig(name, locator, frx, ftx, explicit, shaping, reclaim, ceiling, adaptive));
     }
 
     private static VmLocator locator(Located in, MapNode m, String path, Path dir) {

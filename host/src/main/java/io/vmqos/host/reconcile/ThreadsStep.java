@@ -46,7 +46,21 @@ final class ThreadsStep implements Step {
         this.partitions = partitions;
     }
 
-    @Override public String describe() { return what + " " + changes.size() + " thread(s)"; }
+    /**
+     * {@code reserve 2 thread(s)}, or, when the step does more than one kind of change, each: {@code reserve 1, resize 2
+     * thread(s)} (resize: a reservation's runtime, period or flags change; release: back to what it was before).
+     */
+    @Override public String describe() {
+        java.util.Map<String, Integer> kinds = new java.util.LinkedHashMap<>();
+        for (Change c : changes) {
+            boolean was = c.live().attrs().isDeadline(), will = c.target().isDeadline();
+            kinds.merge(was && will ? "resize" : will ? "reserve" : was ? "release" : what, 1, Integer::sum);
+        }
+        if (kinds.size() == 1 && kinds.containsKey(what)) return what + " " + changes.size() + " thread(s)";
+        List<String> parts = new ArrayList<>();
+        kinds.forEach((k, n) -> parts.add(k + " " + n));
+        return String.join(", ", parts) + " thread(s)";
+    }
 
     @Override
     public HostRecord intend(HostRecord r) {

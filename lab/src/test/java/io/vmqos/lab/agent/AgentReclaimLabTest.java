@@ -42,10 +42,6 @@ class AgentReclaimLabTest {
     final ProcFs proc = new ProcFs();
     final LinuxThreadScheduler sched = new LinuxThreadScheduler();
 
-    int vcpu(LabVm vm) {
-        for (int tid : proc.threadsOf((int) vm.pid())) if (proc.comm(tid).orElse("").startsWith("CPU ")) return tid;
-        throw new AssertionError("no vCPU thread in " + vm.pid());
-    }
 
     boolean reclaims(int tid) { return (sched.get(tid).flags() & SchedFlag.RECLAIM.bit()) != 0; }
 
@@ -86,7 +82,7 @@ class AgentReclaimLabTest {
             AgentProcess agent = AgentProcess.start(cfg, rd, tmp.resolve("agent.log"), Map.of(), "--interval", "10s");
             open.add(agent);
             open.add(() -> AgentProcess.cli(rd, "release", "-f", cfg.toString()));
-            int runaway = vcpu(run.vm()), other = vcpu(calm.vm());
+            int runaway = run.vcpuTid(), other = calm.vcpuTid();
             long until = System.nanoTime() + 30_000_000_000L;
             while (!(sched.get(runaway).policy() == SchedPolicy.DEADLINE && sched.get(other).policy() == SchedPolicy.DEADLINE) && System.nanoTime() < until) {
                 Thread.sleep(50);
