@@ -75,6 +75,9 @@ public final class HostAgent implements Agent {
     /** Resizes the adaptive VMs' threads from their use ({@code vms[].adaptive}). */
     private final AdaptiveLoop adaptive = new AdaptiveLoop(new io.vmqos.linux.ProcFs());
     private long nextAdaptive = Long.MAX_VALUE;
+    /** Refits the VMs' own cost models from their traffic ({@code vms[].costModel}). */
+    private final LiveCalibrator calibrator;
+    private long nextCalibration = Long.MAX_VALUE;
     /** Hook requests waiting for the duty thread. */
     private final java.util.concurrent.ConcurrentLinkedQueue<java.util.concurrent.FutureTask<LibvirtHook.Answer>> hookTasks =
             new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -120,6 +123,7 @@ public final class HostAgent implements Agent {
     public HostAgent(Path file, HostService service, Function<Path, HostConfig> parser, Function<HostConfig, Optional<CostModel>> costs,
                      Duration interval, boolean releaseOnExit, Wakeup wakeup, Log log, AgentStats stats, VmTraffic traffic) {
         this.slaWatch = new SlaWatch(traffic, log);
+        this.calibrator = new LiveCalibrator(traffic, new io.vmqos.linux.ProcFs(), log);
         this.reclaimGuard = new ReclaimGuard(new io.vmqos.linux.ProcFs(), log);
         this.file = file.toAbsolutePath().normalize();
         this.scope = Scopes.config(this.file);
@@ -259,7 +263,8 @@ public final class HostAgent implements Agent {
 
     @Override
     public int doWork(Set<String> reasons) {
-        if (reasons.isEmpty() && (reclaimGuard.active() || adaptive.active()) && System.nanoTime() >= Math.min(nextGuard, nextAdaptive)) {
+        if (reasons.isEmpty() && (reclaimGuard.active() || adaptive.active() || calibrator.active())
+                && System.nanoTime() >= Math.min(Math.min(nextGuard, nextAdaptive), nextCalibration)) {
             List<String> found = new ArrayList<>();
             if (reclaimGuard.active() && System.nanoTime() >= nextGuard) {
                 nextGuard = System.nanoTime() + ReclaimGuard.SAMPLE_NANOS;
@@ -268,6 +273,11 @@ public final class HostAgent implements Agent {
             if (adaptive.active() && System.nanoTime() >= nextAdaptive) {
                 nextAdaptive = System.nanoTime() + AdaptiveLoop.SAMPLE_NANOS;
                 adaptive.sample(System.nanoTime()).ifPresent(found::add);
+            }
+            HostService.Outcome p = published;
+            if (calibrator.active() && p != null && System.nanoTime() >= nextCalibration) {
+                nextCalibration = System.nanoTime() + LiveCalibrator.WINDOW_NANOS;
+                calibrator.sample(p.record(), System.nanoTime()).ifPresent(found::add);
             }
             if (!found.isEmpty()) reasons = new LinkedHashSet<>(found);
             else if (System.nanoTime() < Math.min(nextDeadline, nextPoll)) return 0;
@@ -374,6 +384,8 @@ public final class HostAgent implements Agent {
             reclaimGuard.follow(ReclaimGuard.watched(effective, o.desired()));
             nextGuard = reclaimGuard.active() ? Math.min(nextGuard, System.nanoTime() + ReclaimGuard.SAMPLE_NANOS) : Long.MAX_VALUE;
             adaptive.follow(o.desired().adaptive());
+            calibrator.follow(effective, o.record(), c -> service.observer().vms(c).running());
+            nextCalibration = calibrator.active() ? Math.min(nextCalibration, System.nanoTime() + LiveCalibrator.WINDOW_NANOS) : Long.MAX_VALUE;
             nextAdaptive = adaptive.active() ? Math.min(nextAdaptive, System.nanoTime() + AdaptiveLoop.SAMPLE_NANOS) : Long.MAX_VALUE;
             follow(o.record());
             failedInARow = 0;
@@ -407,7 +419,7 @@ public final class HostAgent implements Agent {
         return l.size() <= 3 ? String.join(", ", l) : String.join(", ", l.subList(0, 3)) + " and " + (l.size() - 3) + " more";
     }
 
-    @Override public long nextDeadlineNanos() { return Math.min(Math.min(nextDeadline, nextPoll), Math.min(nextGuard, nextAdaptive)); }
+    @Override public long nextDeadlineNanos() { return Math.min(Math.min(nextDeadline, nextPoll), Math.min(Math.min(nextGuard, nextAdaptive), nextCalibration)); }
 
     /** The runtime the adaptive loop asks for each adaptive thread above its floor (by tid). Any thread. */
     public Map<Integer, Long> adaptiveBudgets() { return adaptive.asked(); }

@@ -122,19 +122,21 @@ public final class HostPolicy {
                 continue;
             }
             Optional<NetworkSla> sla = vm.sizingSla();
-            if (in.costs().isPresent() && sla.isPresent()) {
+            Optional<CostModel> own = Optional.ofNullable(in.hints().costModels().get(vm.name()));
+            Optional<CostModel> costs = own.isEmpty() ? in.costs() : Optional.of(in.costs().map(h -> h.overriddenBy(own.get())).orElse(own.get())); // its own stages over the host's
+            if (costs.isPresent() && sla.isPresent()) {
                 for (StageKind k : vm.explicit().keySet()) {
-                    if (!in.costs().get().kinds().contains(k)) {
+                    if (!costs.get().kinds().contains(k)) {
                         throw new InvalidInputException("vms." + vm.name() + ".reservations." + stageName(k), "the cost model has no " + stageName(k) + " stage",
                                 "remove this reservation or add the stage's cost to the cost model (vmqos calibrate)");
                     }
                 }
-                sized.add(new VmRequest(vm.name(), sla.get(), in.costs().get(), vm.explicit(), null, threadCounts(in, vm.name())));
+                sized.add(new VmRequest(vm.name(), sla.get(), costs.get(), vm.explicit(), null, threadCounts(in, vm.name())));
             } else {
                 if (sla.isPresent()) {
                     notes.add("vm " + vm.name() + ": no cost model, so the SLA is not checked: only its explicit reservations ("
                             + String.join(", ", vm.explicit().keySet().stream().map(HostPolicy::stageName).toList()) + ") are planned");
-                } else if (in.costs().isPresent()) {
+                } else if (costs.isPresent()) {
                     notes.add("vm " + vm.name() + ": no SLA: only its explicit reservations are planned");
                 }
                 unsized.add(vm.name());

@@ -120,7 +120,7 @@ class HostPolicyTest {
     }
 
     static VmConfig adaptive(String name, Map<StageKind, Reservation> r, double ceiling) {
-        return new VmConfig(name, new VmLocator.Qmp("/run/" + name + ".qmp"), Optional.empty(), Optional.empty(), r, Optional.empty(), false, ceiling, true);
+        return new VmConfig(name, new VmLocator.Qmp("/run/" + name + ".qmp"), Optional.empty(), Optional.empty(), r, Optional.empty(), false, ceiling, true, Optional.empty());
     }
 
     static PolicyInput withBudgets(PolicyInput in, Map<Integer, Long> budgets) {

@@ -33,6 +33,14 @@ public record CostModel(Map<StageKind, StageCost> stages) {
     }
 
     /** The stages present, in pipeline order. */
+    /** This model with {@code own}'s stages in place of its own (a VM's own fit over the host's; stages it lacks kept). */
+    public CostModel overriddenBy(CostModel own) {
+        java.util.EnumMap<StageKind, StageCost> m = new java.util.EnumMap<>(StageKind.class);
+        m.putAll(stages);
+        m.putAll(own.stages);
+        return new CostModel(m);
+    }
+
     public Set<StageKind> kinds() { return stages.keySet(); }
 
     /** The cost of a stage; throws {@link InvalidInputException} when the model lacks it. */

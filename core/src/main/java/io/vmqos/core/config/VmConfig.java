@@ -27,10 +27,12 @@ import java.util.Optional;
  * @param adaptive the agent resizes each of its reserved threads' runtime from the thread's measured use, never below
  *     the sized (or explicit) reservation, which admission counts and which keeps the stated bound, nor above the
  *     ceiling ({@code io.vmqos.analysis.AdaptiveBudget})
+ * @param costModelPath the VM's own cost model file (absolute), if any: written by {@code vmqos vm calibrate -o} and,
+ *     continuously, by the agent from the VM's own traffic; when it exists the VM is sized with it instead of the host's
  */
 public record VmConfig(String name, VmLocator locator, Optional<DirectionSla> rx, Optional<DirectionSla> tx,
                        Map<StageKind, Reservation> explicit, Optional<ShapingSpec> shaping, boolean reclaim, double reclaimCeilingCpus,
-                       boolean adaptive) {
+                       boolean adaptive, Optional<String> costModelPath) {
     /** A reclaiming thread's default ceiling: this many times its reserved share. */
     public static final double DEFAULT_CEILING_FACTOR = 2.0;
 
@@ -43,7 +45,7 @@ public record VmConfig(String name, VmLocator locator, Optional<DirectionSla> rx
     /** A VM whose budgets are fixed. */
     public VmConfig(String name, VmLocator locator, Optional<DirectionSla> rx, Optional<DirectionSla> tx,
                     Map<StageKind, Reservation> explicit, Optional<ShapingSpec> shaping, boolean reclaim, double reclaimCeilingCpus) {
-        this(name, locator, rx, tx, explicit, shaping, reclaim, reclaimCeilingCpus, false);
+        this(name, locator, rx, tx, explicit, shaping, reclaim, reclaimCeilingCpus, false, Optional.empty());
     }
 
     public VmConfig {
@@ -58,6 +60,7 @@ public record VmConfig(String name, VmLocator locator, Optional<DirectionSla> rx
         rx = rx == null ? Optional.empty() : rx;
         tx = tx == null ? Optional.empty() : tx;
         shaping = shaping == null ? Optional.empty() : shaping;
+        costModelPath = costModelPath == null ? Optional.empty() : costModelPath;
         EnumMap<StageKind, Reservation> copy = new EnumMap<>(StageKind.class);
         if (explicit != null) copy.putAll(explicit);
         explicit = Collections.unmodifiableMap(copy);

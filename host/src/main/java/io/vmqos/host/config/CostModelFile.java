@@ -53,6 +53,20 @@ public final class CostModelFile {
         return cfg.costModelPath().map(p -> read(Path.of(p)).model());
     }
 
+    /**
+     * The VMs' own cost models ({@code vms[].costModel}) that exist now, read, by VM name; a VM whose file does not exist
+     * yet is absent (sized with the host's).
+     *
+     * @throws ConfigException for a file that exists but is not a valid cost model
+     */
+    public static java.util.Map<String, io.vmqos.core.CostModel> vmModels(io.vmqos.core.config.HostConfig cfg) {
+        java.util.Map<String, io.vmqos.core.CostModel> out = new java.util.TreeMap<>();
+        for (io.vmqos.core.config.VmConfig vm : cfg.vms()) {
+            vm.costModelPath().map(Path::of).filter(java.nio.file.Files::isRegularFile).ifPresent(p -> out.put(vm.name(), read(p).model()));
+        }
+        return out;
+    }
+
     public static CostModelDocument read(Path file) {
         Located in = new Located(file.toString());
         MapNode top = in.map(YamlTree.read(file, file.toString()), "", TOP_KEYS);

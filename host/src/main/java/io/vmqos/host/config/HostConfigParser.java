@@ -40,7 +40,7 @@ import java.util.regex.Pattern;
 public final class HostConfigParser {
     static final List<String> TOP_KEYS = List.of("host", "costModel", "overheadPerActivation", "vms");
     static final List<String> HOST_KEYS = List.of("cpus", "partitioned", "hostReserve", "nics");
-    static final List<String> VM_KEYS = List.of("name", "qmp", "pid", "domain", "sla", "reservations", "shaping", "reclaim", "reclaimCeiling", "adaptive");
+    static final List<String> VM_KEYS = List.of("name", "qmp", "pid", "domain", "sla", "reservations", "shaping", "reclaim", "reclaimCeiling", "adaptive", "costModel");
     static final List<String> SLA_KEYS = List.of("rx", "tx");
     static final List<String> DIRECTION_KEYS = List.of("rate", "packetSize", "burst", "latency");
     static final List<String> STAGE_KEYS = List.of("napi", "io", "vcpu");
@@ -166,6 +166,20 @@ public final class HostConfigParser {
         return p.toString();
     }
 
+    /**
+     * A VM's own cost model file: it need not exist yet (the agent writes it once it has fitted the VM's traffic), but
+     * its directory must, and an existing one must be a file.
+     */
+    private static String vmCostModel(Located in, Node node, String path, Path dir) {
+        String t = in.text(node, path, "costs/web1.yaml").strip();
+        Path p = dir.resolve(t).normalize();
+        if (Files.isDirectory(p)) throw in.error(node, path, "the cost model file " + p + " is a directory", "name a file in it, e.g. " + p.resolve("web1.yaml"));
+        if (!Files.isRegularFile(p) && (p.getParent() == null || !Files.isDirectory(p.getParent()))) {
+            throw in.error(node, path, "the directory of the cost model file " + p + " does not exist", "create " + p.getParent() + ", or fix the path (relative paths are taken from the configuration file's directory)");
+        }
+        return p.toString();
+    }
+
     /** One {@code vms[]} entry at {@code path} (also a libvirt domain's metadata, see {@link DomainXmlParser}). */
     VmConfig vm(Located in, Node node, String path, Path dir, boolean haveCostModel) {
         MapNode m = in.map(node, path, VM_KEYS);
@@ -202,7 +216,13 @@ public final class HostConfigParser {
             throw in.error(m, path, "VM '" + name + "' has neither an sla nor reservations: nothing to plan",
                     "give sla: {rx: ..., tx: ...} (sized from the cost model) or reservations: {vcpu: 2ms/10ms, io: 1ms/10ms}");
         }
-        if (!haveCostModel && explicit.isEmpty()) {
+        Optional<String> own = in.opt(m, "costModel").map(e -> vmCostModel(in, e.value(), path + ".costModel", dir));
+        if (!haveCostModel && explicit.isEmpty() && own.isPresent() && !Files.isRegularFile(Path.of(own.get()))) {
+            throw in.error(m, path, "VM '" + name + "' needs sizing, its own cost model " + own.get() + " does not exist yet and the file has no costModel",
+                    "run 'vmqos vm calibrate " + name + " -o " + own.get() + "' while its traffic varies, add a top-level 'costModel: costs.yaml' "
+                            + "(the agent then refits the VM's own as it runs), or give this VM's reservations");
+        }
+        if (!haveCostModel && explicit.isEmpty() && own.isEmpty()) {
             throw in.error(m, path, "VM '" + name + "' needs sizing but the file has no costModel",
                     "add 'costModel: costs.yaml' at the top (vmqos calibrate writes it), or give this VM's reservations");
         }
@@ -217,7 +237,7 @@ public final class HostConfigParser {
             return v;
         }).orElse(0.0);
         final Optional<DirectionSla> frx = rx, ftx = tx;
-        return in.at(m, path, () -> new VmConfig(name, locator, frx, ftx, explicit, shaping, reclaim, ceiling, adaptive));
+        return in.at(m, path, () -> new VmConfig(name, locator, frx, ftx, explicit, shaping, reclaim, ceiling, adaptive, own));
     }
 
     private static VmLocator locator(Located in, MapNode m, String path, Path dir) {

@@ -233,6 +233,11 @@ public final class HostService {
     }
 
     /** {@code plan -f}: the configuration's desired state on this host; changes nothing (no lock). */
+    /** The hints with the VMs' own cost models as their files are now ({@code vms[].costModel}), unless the caller gave them. */
+    private static io.vmqos.analysis.PlanHints ownCostModels(HostConfig cfg, io.vmqos.analysis.PlanHints hints) {
+        return hints.costModels().isEmpty() ? hints.withCostModels(io.vmqos.host.config.CostModelFile.vmModels(cfg)) : hints;
+    }
+
     public Outcome plan(String scope, HostConfig cfg, Optional<CostModel> costs) { return plan(scope, cfg, costs, io.vmqos.analysis.PlanHints.NONE); }
 
     /**
@@ -240,6 +245,7 @@ public final class HostService {
      * domain before it starts.
      */
     public Outcome plan(String scope, HostConfig cfg, Optional<CostModel> costs, io.vmqos.analysis.PlanHints hints) {
+        hints = ownCostModels(cfg, hints);
         List<String> notes = new ArrayList<>();
         HostRecord r = store.read().record();
         HostObserver.VmsSeen seen = observer.vms(cfg);
@@ -260,7 +266,8 @@ public final class HostService {
     }
 
     /** {@link #applyConfig(String, HostConfig, Optional, Mode)}, with what the agent knows besides ({@link io.vmqos.analysis.PlanHints}). */
-    public Outcome applyConfig(String scope, HostConfig cfg, Optional<CostModel> costs, Mode mode, io.vmqos.analysis.PlanHints hints) {
+    public Outcome applyConfig(String scope, HostConfig cfg, Optional<CostModel> costs, Mode mode, io.vmqos.analysis.PlanHints given) {
+        io.vmqos.analysis.PlanHints hints = ownCostModels(cfg, given);
         HostAdapters adapters = this.adapters.withHostReserve(cfg.host().hostReserve());
         return locked(notes -> {
             Map<String, List<Object>> identities = identities(cfg); // before anything is looked at: see Fingerprint

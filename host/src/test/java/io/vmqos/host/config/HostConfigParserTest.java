@@ -95,6 +95,10 @@ class HostConfigParserTest {
         assertThat(db.sizingSla()).contains(new NetworkSla(1000, 512, 4, 20_000_000));
         assertThat(db.explicit()).isEmpty();
         assertThat(db.shaping()).isEmpty();
+        assertThat(db.adaptive()).isTrue();
+        assertThat(db.costModelPath()).contains(DIR.resolve("costs.yaml").toAbsolutePath().normalize().toString());
+        assertThat(web.adaptive()).isFalse();
+        assertThat(web.costModelPath()).isEmpty();
 
         VmConfig mail = c.vms().get(2);
         assertThat(mail.locator()).isEqualTo(new VmLocator.Domain("mail-vm"));

@@ -34,9 +34,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * packets per second) measures on the same VM over the same traffic; the vcpu stage's are printed (under TCG its cost
  * is not linear in the rate); an idle VM is refused with the reason.
  */
-class LiveCalibrationLabTest {
-    static final long[] RATES = {100, 600, 300, 900, 200, 750, 450, 1000};
-    static final long POINT_NS = 3_000_000_000L;
+public class LiveCalibrationLabTest {
+    public static final long[] RATES = {100, 600, 300, 900, 200, 750, 450, 1000};
+    public static final long POINT_NS = 3_000_000_000L;
     @TempDir Path tmp;
 
     @Test
@@ -53,13 +53,7 @@ class LiveCalibrationLabTest {
             assertThat(idle[0]).as(idle[2]).isEqualTo("1");
             assertThat(idle[2]).contains("too little variation in the VM's traffic").contains("fix:");
 
-            VmThreads threads = VmDiscovery.viaQmp(qmp);
-            Map<StageKind, List<Integer>> stages = new EnumMap<>(StageKind.class);
-            for (StageKind k : List.of(StageKind.VCPU, StageKind.IO)) {
-                List<Integer> tids = new ArrayList<>();
-                for (ThreadRole r : ThreadRole.of(k)) for (VmThread t : threads.of(r)) tids.add(t.tid());
-                stages.put(k, tids);
-            }
+            Map<StageKind, List<Integer>> stages = stagesOf(qmp);
             Path live = tmp.resolve("live.yaml");
             long total = RATES.length * (POINT_NS + 700_000_000L); // each point: its load child's start, then its traffic
             CompletableFuture<String[]> calibrating = CompletableFuture.supplyAsync(() -> AgentProcess.cli(run, "vm", "calibrate", "--qmp", qmp.toString(),
@@ -103,7 +97,19 @@ class LiveCalibrationLabTest {
         }
     }
 
-    static Map<StageKind, Long> cpuNs(Map<StageKind, List<Integer>> stages, ProcFs proc) {
+    /** The vcpu and io stages' thread ids of the QEMU behind {@code qmp}. */
+    public static Map<StageKind, List<Integer>> stagesOf(Path qmp) {
+        VmThreads threads = VmDiscovery.viaQmp(qmp);
+        Map<StageKind, List<Integer>> stages = new EnumMap<>(StageKind.class);
+        for (StageKind k : List.of(StageKind.VCPU, StageKind.IO)) {
+            List<Integer> tids = new ArrayList<>();
+            for (ThreadRole r : ThreadRole.of(k)) for (VmThread t : threads.of(r)) tids.add(t.tid());
+            stages.put(k, tids);
+        }
+        return stages;
+    }
+
+    public static Map<StageKind, Long> cpuNs(Map<StageKind, List<Integer>> stages, ProcFs proc) {
         Map<StageKind, Long> out = new EnumMap<>(StageKind.class);
         stages.forEach((k, tids) -> out.put(k, tids.stream().mapToLong(proc::cpuTimeNs).sum()));
         return out;
