@@ -3,6 +3,7 @@ package io.vmqos.lab.fleet;
 import io.vmqos.core.fleet.ResourceRequest;
 
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -20,5 +21,17 @@ public interface Fleet {
      *
      * @return the host's name, or empty when no host holds it
      */
-    Optional<String> place(UUID consumer, ResourceRequest request);
+    default Optional<String> place(UUID consumer, ResourceRequest request) { return place(consumer, request, Set.of()); }
+
+    /**
+     * {@link #place(UUID, ResourceRequest)} on a host not in {@code avoid}: an alternate, as Nova's scheduler retries a VM
+     * that a host refused (here: the host's own admission).
+     */
+    Optional<String> place(UUID consumer, ResourceRequest request, Set<String> avoid);
+
+    /** Removes {@code consumer}'s allocation (none: nothing). */
+    void release(UUID consumer);
+
+    /** Publishes a new inventory of one of {@code host}'s root domains (the same provider: its reserved changed). */
+    void update(String host, HostInventory.Domain domain);
 }

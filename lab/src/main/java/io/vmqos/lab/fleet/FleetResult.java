@@ -9,11 +9,13 @@ import java.util.List;
  * @param fleet where vmqos's VMs were placed: {@code placement URL} or {@code in-memory}
  * @param hosts the synthetic hosts, {@code cpus} their CPUs in all
  * @param sizingRefused VMs whose SLA no reservations meet (asked for nothing)
- * @param refusedByHost VMs Placement put on a host whose own admission (vmqos's {@code Admission}) then refused them
- * @param placementsPerSecond vmqos placements (candidates query + allocation) per second of wall time
+ * @param refusedByHost times Placement put a VM on a host whose own admission (vmqos's {@code Admission}) then refused
+ *     it (each retried on an alternate host); {@code republished} the times a host then published a smaller room
+ * @param placementsPerSecond placement requests (candidates query, and the allocation when there is a candidate) per
+ *     second of wall time, host admission and retries included
  * @param alternatives vmqos first, then dedicated cores, vCPU packing and lean reservations
  */
-public record FleetResult(String fleet, long seed, int hosts, int cpus, int vms, int sizingRefused, int refusedByHost,
+public record FleetResult(String fleet, long seed, int hosts, int cpus, int vms, int sizingRefused, int refusedByHost, int republished,
                           double placementsPerSecond, double placementSeconds, double registerSeconds, String costModel,
                           List<Alternative> alternatives) {
     /**

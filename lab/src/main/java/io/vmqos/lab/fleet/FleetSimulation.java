@@ -18,13 +18,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.HashSet;
 import java.util.UUID;
 
 /**
  * The fleet simulation: synthetic hosts ({@link SyntheticHost}) register in a {@link Fleet}; VMs drawn from
  * {@link VmMix} are sized as {@code plan} sizes them ({@link FleetRequest}) and placed through it, one at a time in draw
- * order; each host then admits the VMs placed on it with vmqos's own {@link Admission}, as its agent and libvirt hook
- * would. The same VMs are then placed on the same hosts, first fit in the same order, by three alternatives: dedicated
+ * order; the host then admits the VM with vmqos's own {@link Admission}, as its libvirt hook would, and a VM it refuses
+ * gives its allocation back and goes to an alternate host, up to {@link #MAX_ATTEMPTS} hosts; the refusing host publishes
+ * the room it really has left ({@link HostRoom}) as a larger {@code reserved}, as its agent would. The same VMs are then placed on the same hosts, first fit in the same order, by three alternatives: dedicated
  * cores (Nova's {@code hw:cpu_policy=dedicated}: a core per vCPU and one for the emulator thread, on every CPU of a host
  * but one), vCPU-count packing at an overcommit of 4 (with memory; its SLA-broken VMs judged by {@link FairShareBound}),
  * and lean reservations ({@link LeanRequest}, placed by the same inventories). Single-threaded.
@@ -35,6 +38,8 @@ public final class FleetSimulation {
     public static final String PACKING = "vCPU packing x4";
     public static final String LEAN = "lean reservations";
     static final double OVERCOMMIT = 4.0;
+    /** Hosts tried per VM: Nova's {@code [scheduler] max_attempts} default (the first host and two alternates). */
+    static final int MAX_ATTEMPTS = 3;
 
     /** @param costs the per-packet cost model every VM is sized with; {@code costModelName} says which, for the report */
     public record Options(int hosts, int vms, long seed, CostModel costs, String costModelName) {}
@@ -65,23 +70,44 @@ public final class FleetSimulation {
             byName.put(h.name(), h);
             admissions.put(h.name(), new Admission(h.capacity()));
         }
-        int placedByPlacement = 0, refusedByHost = 0, admitted = 0;
+        int placements = 0, refusedByHost = 0, admitted = 0, republished = 0;
         CpuBandwidth reservedAdmitted = CpuBandwidth.ZERO, reservedAll = CpuBandwidth.ZERO;
         Map<String, Integer> used = new HashMap<>();
+        Map<String, Long> allocatedMicro = new HashMap<>();
+        Map<String, HostInventory.Domain> published = new HashMap<>();
+        for (SyntheticHost h : hosts) published.put(h.name(), h.inventory().domains().getFirst());
         long t1 = System.nanoTime();
         for (SimVm vm : vms) {
             FleetRequest.Sized s = sized.get(vm.name());
             if (s == null) continue;
             reservedAll = reservedAll.plus(s.plan().bandwidth());
-            Optional<String> host = fleet.place(vm.uuid(), s.request());
-            if (host.isEmpty()) continue;
-            placedByPlacement++;
-            if (admissions.get(host.get()).admit(s.plan(), null) instanceof AdmissionDecision.Admitted) {
-                admitted++;
-                reservedAdmitted = reservedAdmitted.plus(s.plan().bandwidth());
-                used.merge(host.get(), 1, Integer::sum);
-            } else {
+            Set<String> refusedBy = new HashSet<>();
+            for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+                Optional<String> host = fleet.place(vm.uuid(), s.request(), refusedBy);
+                placements++;
+                if (host.isEmpty()) break;
+                if (admissions.get(host.get()).admit(s.plan(), null) instanceof AdmissionDecision.Admitted) {
+                    admitted++;
+                    reservedAdmitted = reservedAdmitted.plus(s.plan().bandwidth());
+                    used.merge(host.get(), 1, Integer::sum);
+                    allocatedMicro.merge(host.get(), s.request().dlBandwidthMicroCpus(), Long::sum);
+                    break;
+                }
+                // the host's own admission refuses what its one-number inventory let through (per-CPU packing under
+                // partitioned EDF, the global EDF density test): give the room back and try an alternate, as Nova does
                 refusedByHost++;
+                refusedBy.add(host.get());
+                fleet.release(vm.uuid());
+                HostInventory.Domain d = published.get(host.get());
+                long usedMicro = allocatedMicro.getOrDefault(host.get(), 0L);
+                long room = HostRoom.remainingMicroCpus(admissions.get(host.get()), s.plan());
+                long reserved = Math.min(d.totalMicroCpus() - usedMicro, Math.max(d.reservedMicroCpus(), d.totalMicroCpus() - usedMicro - room));
+                if (reserved != d.reservedMicroCpus()) {
+                    d = new HostInventory.Domain(d.name(), d.uuid(), d.totalMicroCpus(), reserved, d.maxUnitMicroCpus(), d.partitioned());
+                    published.put(host.get(), d);
+                    fleet.update(host.get(), d);
+                    republished++;
+                }
             }
         }
         double placeS = (System.nanoTime() - t1) / 1e9;
@@ -92,8 +118,8 @@ public final class FleetSimulation {
         alts.add(packing(hosts, vms, byName, o.costs()));
         alts.add(lean(hosts, vms, o.costs()));
         int cpus = hosts.stream().mapToInt(SyntheticHost::cpus).sum();
-        return new FleetResult(fleetName, o.seed(), hosts.size(), cpus, vms.size(), vms.size() - sized.size(), refusedByHost,
-                placedByPlacement == 0 ? 0 : placedByPlacement / placeS, placeS, registerS, o.costModelName(), alts);
+        return new FleetResult(fleetName, o.seed(), hosts.size(), cpus, vms.size(), vms.size() - sized.size(), refusedByHost, republished,
+                placements == 0 ? 0 : placements / placeS, placeS, registerS, o.costModelName(), alts);
     }
 
     /** One core per vCPU and one for the emulator thread, on all CPUs of a host but one (the host's own). */

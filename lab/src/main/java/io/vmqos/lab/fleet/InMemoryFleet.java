@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -22,7 +23,7 @@ public final class InMemoryFleet implements Fleet {
     public record Allocation(String host, String domain, ResourceRequest request) {}
 
     private static final class Host {
-        final HostInventory inv;
+        HostInventory inv;
         final long[] dlUsed;
         long vcpusUsed, memoryUsed;
 
@@ -39,9 +40,10 @@ public final class InMemoryFleet implements Fleet {
     }
 
     @Override
-    public Optional<String> place(UUID consumer, ResourceRequest r) {
+    public Optional<String> place(UUID consumer, ResourceRequest r, Set<String> avoid) {
         if (allocations.containsKey(consumer)) throw new IllegalArgumentException("consumer " + consumer + " already has an allocation");
         for (Host h : hosts) {
+            if (avoid.contains(h.inv.name())) continue;
             if (h.vcpusUsed + r.vcpus() > h.inv.vcpuCapacity() || h.memoryUsed + r.memoryMb() > h.inv.memoryMb()) continue;
             for (int i = 0; i < h.dlUsed.length; i++) {
                 HostInventory.Domain d = h.inv.domains().get(i);
@@ -56,7 +58,31 @@ public final class InMemoryFleet implements Fleet {
         return Optional.empty();
     }
 
-    /** Every allocation made, in order. */
+    @Override
+    public void release(UUID consumer) {
+        Allocation a = allocations.remove(consumer);
+        if (a == null) return;
+        for (Host h : hosts) {
+            if (!h.inv.name().equals(a.host())) continue;
+            for (int i = 0; i < h.dlUsed.length; i++) if (h.inv.domains().get(i).name().equals(a.domain())) h.dlUsed[i] -= a.request().dlBandwidthMicroCpus();
+            h.vcpusUsed -= a.request().vcpus();
+            h.memoryUsed -= a.request().memoryMb();
+        }
+    }
+
+    @Override
+    public void update(String host, HostInventory.Domain domain) {
+        for (Host h : hosts) {
+            if (!h.inv.name().equals(host)) continue;
+            java.util.List<HostInventory.Domain> ds = new ArrayList<>(h.inv.domains());
+            for (int i = 0; i < ds.size(); i++) if (ds.get(i).uuid().equals(domain.uuid())) ds.set(i, domain);
+            h.inv = new HostInventory(h.inv.name(), h.inv.uuid(), h.inv.cpus(), h.inv.vcpuAllocationRatio(), h.inv.memoryMb(), ds);
+            return;
+        }
+        throw new IllegalArgumentException("no host " + host);
+    }
+
+    /** Every allocation held now. */
     public Map<UUID, Allocation> allocations() { return Map.copyOf(allocations); }
 
     /** Deadline bandwidth allocated on {@code host}'s domain {@code domain}, in millionths of a CPU. */

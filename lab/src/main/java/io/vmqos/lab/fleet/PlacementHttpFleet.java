@@ -22,6 +22,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -88,13 +89,19 @@ public final class PlacementHttpFleet implements Fleet {
     }
 
     @Override
-    public Optional<String> place(UUID consumer, ResourceRequest r) {
-        String query = "allocation_candidates?resources=" + resources(r) + "&required=" + ResourceClasses.CUSTOM_VMQOS_DEADLINE + "&limit=1";
+    public Optional<String> place(UUID consumer, ResourceRequest r, Set<String> avoid) {
+        // as many candidates as hosts to avoid, and one more (Placement's order is stable without randomization)
+        String query = "allocation_candidates?resources=" + resources(r) + "&required=" + ResourceClasses.CUSTOM_VMQOS_DEADLINE + "&limit=" + (avoid.size() + 1);
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
             JsonNode cands = send("GET", query, null, 200);
-            JsonNode reqs = cands.path("allocation_requests");
-            if (reqs.isEmpty()) return Optional.empty();
-            JsonNode allocations = reqs.get(0).get("allocations");
+            JsonNode allocations = null;
+            for (JsonNode c : cands.path("allocation_requests")) {
+                if (!avoid.contains(hostOf(c.get("allocations"), cands.path("provider_summaries")))) {
+                    allocations = c.get("allocations");
+                    break;
+                }
+            }
+            if (allocations == null) return Optional.empty();
             ObjectNode body = json.createObjectNode();
             body.set("allocations", allocations);
             body.put("project_id", PROJECT.toString()).put("user_id", USER.toString()).putNull("consumer_generation")
@@ -104,6 +111,20 @@ public final class PlacementHttpFleet implements Fleet {
             if (code != 409) throw new IllegalStateException("Placement refused the allocation of " + consumer + ": HTTP " + code);
         }
         throw new IllegalStateException("Placement answered 409 (conflict) " + ATTEMPTS + " times for " + consumer + ": other writers keep taking the room first");
+    }
+
+    @Override
+    public void release(UUID consumer) { send("DELETE", "allocations/" + consumer, null, 204, 404); }
+
+    @Override
+    public void update(String host, HostInventory.Domain d) {
+        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+            long gen = send("GET", "resource_providers/" + d.uuid(), null, 200).path("generation").asLong();
+            ObjectNode body = json.createObjectNode().put("resource_provider_generation", gen).put("total", d.totalMicroCpus())
+                    .put("reserved", d.reservedMicroCpus()).put("max_unit", d.maxUnitMicroCpus());
+            if (status("PUT", "resource_providers/" + d.uuid() + "/inventories/" + ResourceClasses.CUSTOM_VMQOS_DL_BANDWIDTH, body) == 200) return;
+        }
+        throw new IllegalStateException("Placement kept refusing the new inventory of " + d.name() + " (generation conflicts)");
     }
 
     /** {@code CUSTOM_VMQOS_DL_BANDWIDTH:N,VCPU:v,MEMORY_MB:m}, the amounts asked (0 is not asked). */

@@ -70,7 +70,7 @@ public record SyntheticHost(String name, int cpus, boolean partitioned, long mem
     static UUID uuid(String name) { return UUID.nameUUIDFromBytes(("vmqos-fleet/" + name).getBytes(StandardCharsets.UTF_8)); }
 
     /**
-     * {@code n} hosts cycling through 8, 16, 32 and 64 CPUs, 4 GiB of memory per CPU; every fourth host of each size
+     * {@code n} hosts cycling through 8, 16, 32 and 64 CPUs, 8 GiB of memory per CPU; every fourth host of each size
      * (hosts 12, 13, 14, 15, 28, ...) is partitioned.
      */
     public static List<SyntheticHost> fleet(int n) {
@@ -79,7 +79,7 @@ public record SyntheticHost(String name, int cpus, boolean partitioned, long mem
         for (int i = 0; i < n; i++) {
             int cpus = sizes[i % sizes.length];
             boolean partitioned = (i / sizes.length) % 4 == 3;
-            out.add(new SyntheticHost(String.format(java.util.Locale.ROOT, "host%03d", i), cpus, partitioned, cpus * 4096L));
+            out.add(new SyntheticHost(String.format(java.util.Locale.ROOT, "host%03d", i), cpus, partitioned, cpus * 8192L));
         }
         return out;
     }

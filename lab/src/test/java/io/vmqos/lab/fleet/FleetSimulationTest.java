@@ -72,10 +72,24 @@ class FleetSimulationTest {
         assertThat(v.cpusReservedAll()).isCloseTo(all, within(1e-6));
         assertThat(l.cpusReservedAll()).as("lean reserves less than the SLA's reservations").isLessThan(v.cpusReservedAll());
         assertThat(v.placed()).isLessThanOrEqualTo(100);
-        assertThat(v.placed() + r.refusedByHost()).isLessThanOrEqualTo(100);
+        assertThat(r.refusedByHost()).isLessThanOrEqualTo(FleetSimulation.MAX_ATTEMPTS * 100);
+        assertThat(r.republished()).isLessThanOrEqualTo(r.refusedByHost());
         assertThat(p.slaBroken()).isBetween(0, p.placed());
         assertThat(v.cpusReservedPlaced()).isLessThanOrEqualTo(v.cpusReservedAll());
         assertThat(r.admittedShare()).isEqualTo(v.placed() / 100.0);
+    }
+
+    @Test
+    void aHostMeasuresTheRoomItReallyHasLeft() {
+        SyntheticHost h = new SyntheticHost("g", 8, false, 65536);
+        io.vmqos.analysis.Admission a = new io.vmqos.analysis.Admission(h.capacity());
+        // one dense thread (80%) shrinks global EDF's density bound to 8 - 7 x 0.8 = 2.4 CPUs
+        var dense = new io.vmqos.core.VmPlan("d", null, List.of(new io.vmqos.core.StageReservation(io.vmqos.core.StageKind.VCPU,
+                io.vmqos.core.Reservation.of(4_000_000, 5_000_000), -1, -1)), -1, -1);
+        assertThat(a.admit(dense, null)).isInstanceOf(io.vmqos.analysis.AdmissionDecision.Admitted.class);
+        long room = HostRoom.remainingMicroCpus(a, dense);
+        assertThat(room).as("room for 80%% threads: 2.4 - 0.8 - 0.4 (servers) leaves 1.2, one more").isBetween(799_990L, 800_000L);
+        assertThat(room).isLessThan(h.inventory().domains().getFirst().usableMicroCpus() - 800_000L);
     }
 
     @Test

@@ -29,6 +29,7 @@ class InMemoryFleetTest {
         for (int i = 0; i < dl.size(); i++) {
             ResourceRequest r = new ResourceRequest(dl.get(i), 1 + i % 4, 1024L * (1 + i % 3));
             f.place(new UUID(0, i), r).ifPresent(host -> assertThat(host).startsWith("h"));
+            if (i % 3 == 2) f.release(new UUID(0, i - 1)); // gives the room back
         }
         Map<UUID, InMemoryFleet.Allocation> all = f.allocations();
         for (SyntheticHost h : hosts) {

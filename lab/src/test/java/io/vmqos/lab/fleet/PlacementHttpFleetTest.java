@@ -44,7 +44,7 @@ class PlacementHttpFleetTest {
             dir = server.dir();
             FleetResult real = FleetSimulation.run(new PlacementHttpFleet(server.url()), "placement " + server.url(), o);
             FleetResult.Alternative v = real.alternative(FleetSimulation.VMQOS);
-            assertThat(v.placed() + real.refusedByHost()).isPositive();
+            assertThat(v.placed()).isPositive();
             assertThat(real.placementsPerSecond()).isPositive();
             // Placement's candidates come in its own order, not first fit: the share admitted may differ a little, the
             // reservations asked may not
