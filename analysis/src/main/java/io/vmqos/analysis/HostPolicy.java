@@ -400,8 +400,8 @@ public final class HostPolicy {
         return n;
     }
 
-    /** A plan of explicit reservations only: latency per stage from the reservation, rates and bounds unknown (-1). */
-    private static VmPlan fixedPlan(VmConfig vm, NetworkSla sla, long overheadNs) {
+    /** A plan of explicit reservations only (no SLA, or no cost model): latency per stage from the reservation, rates and bounds unknown (-1). */
+    public static VmPlan fixedPlan(VmConfig vm, NetworkSla sla, long overheadNs) {
         List<StageReservation> stages = new ArrayList<>();
         for (Map.Entry<StageKind, Reservation> e : vm.explicit().entrySet()) {
             Reservation r = e.getValue();

@@ -11,4 +11,10 @@ import java.util.List;
 public interface CliExtension {
     /** picocli command objects (classes annotated with {@code @Command}) to add as subcommands of {@code vmqos}. */
     List<Object> subcommands();
+
+    /**
+     * picocli command objects to add under a command of the product, by its name (e.g. {@code fleet} →
+     * {@code fleet simulate}); none by default.
+     */
+    default java.util.Map<String, List<Object>> nestedSubcommands() { return java.util.Map.of(); }
 }

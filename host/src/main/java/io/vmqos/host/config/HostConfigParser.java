@@ -155,7 +155,8 @@ public final class HostConfigParser {
         }
     }
 
-    private static String costModel(Located in, Node node, Path dir) {
+    /** The {@code costModel:} file, resolved against {@code dir}; refused when it is not a file. */
+    static String costModel(Located in, Node node, Path dir) {
         String t = in.text(node, "costModel", "costs.yaml").strip();
         Path p = dir.resolve(t).normalize();
         if (!Files.isRegularFile(p)) {
@@ -183,16 +184,29 @@ public final class HostConfigParser {
     /** One {@code vms[]} entry at {@code path} (also a libvirt domain's metadata, see {@link DomainXmlParser}). */
     VmConfig vm(Located in, Node node, String path, Path dir, boolean haveCostModel) {
         MapNode m = in.map(node, path, VM_KEYS);
+        Optional<String> own = in.opt(m, "costModel").map(e -> vmCostModel(in, e.value(), path + ".costModel", dir));
+        return vm(in, m, path, haveCostModel, own, () -> locator(in, m, path, dir));
+    }
+
+    /**
+     * The VM keys of {@code m} (a map whose keys the caller checked), for a host's {@code vms[]} entry, a libvirt domain's
+     * metadata and a {@code vm.yaml} ({@link VmFileParser}) alike; {@code locate} reads or makes its locator.
+     *
+     * @param path the key path of {@code m}, "" for a whole file
+     * @param own the VM's own cost model file ({@code vms[].costModel}), if any
+     */
+    VmConfig vm(Located in, MapNode m, String path, boolean haveCostModel, Optional<String> own, java.util.function.Supplier<VmLocator> locate) {
+        String p = path.isEmpty() ? "" : path + ".";
         Entry nameE = in.req(m, path, "name", "web1");
-        String name = in.text(nameE.value(), path + ".name", "web1").strip();
+        String name = in.text(nameE.value(), p + "name", "web1").strip();
         if (!NAME.matcher(name).matches()) {
-            throw in.error(nameE.value(), path + ".name", "'" + name + "' is not a VM name", "use letters, digits, '.', '_' and '-', starting with a letter or digit");
+            throw in.error(nameE.value(), p + "name", "'" + name + "' is not a VM name", "use letters, digits, '.', '_' and '-', starting with a letter or digit");
         }
-        VmLocator locator = locator(in, m, path, dir);
+        VmLocator locator = locate.get();
         Optional<DirectionSla> rx = Optional.empty(), tx = Optional.empty();
         Optional<Entry> slaE = in.opt(m, "sla");
         if (slaE.isPresent()) {
-            String sp = path + ".sla";
+            String sp = p + "sla";
             MapNode sla = in.map(slaE.get().value(), sp, SLA_KEYS);
             if (sla.entries().isEmpty()) throw in.error(sla, sp, "has neither rx nor tx", "give rx (host to VM) and/or tx (VM to host), e.g. rx: {rate: 2000pps, packetSize: 64, burst: 16, latency: 5ms}");
             rx = in.opt(sla, "rx").map(e -> direction(in, e.value(), sp + ".rx"));
@@ -201,7 +215,7 @@ public final class HostConfigParser {
         Map<StageKind, Reservation> explicit = new EnumMap<>(StageKind.class);
         Optional<Entry> resE = in.opt(m, "reservations");
         if (resE.isPresent()) {
-            String rp = path + ".reservations";
+            String rp = p + "reservations";
             MapNode res = in.map(resE.get().value(), rp, STAGE_KEYS);
             if (res.entries().isEmpty()) throw in.error(res, rp, "is empty", "remove it, or give runtime/period per stage, e.g. {vcpu: 2ms/10ms, io: 1ms/10ms}");
             for (Entry e : res.entries().values()) {
@@ -211,12 +225,11 @@ public final class HostConfigParser {
                 explicit.put(StageKind.valueOf(e.key().toUpperCase(Locale.ROOT)), r);
             }
         }
-        Optional<ShapingSpec> shaping = in.opt(m, "shaping").map(e -> shaping(in, e.value(), path + ".shaping"));
+        Optional<ShapingSpec> shaping = in.opt(m, "shaping").map(e -> shaping(in, e.value(), p + "shaping"));
         if (rx.isEmpty() && tx.isEmpty() && explicit.isEmpty()) {
             throw in.error(m, path, "VM '" + name + "' has neither an sla nor reservations: nothing to plan",
                     "give sla: {rx: ..., tx: ...} (sized from the cost model) or reservations: {vcpu: 2ms/10ms, io: 1ms/10ms}");
         }
-        Optional<String> own = in.opt(m, "costModel").map(e -> vmCostModel(in, e.value(), path + ".costModel", dir));
         if (!haveCostModel && explicit.isEmpty() && own.isPresent() && !Files.isRegularFile(Path.of(own.get()))) {
             throw in.error(m, path, "VM '" + name + "' needs sizing, its own cost model " + own.get() + " does not exist yet and the file has no costModel",
                     "run 'vmqos vm calibrate " + name + " -o " + own.get() + "' while its traffic varies, add a top-level 'costModel: costs.yaml' "
@@ -226,10 +239,10 @@ public final class HostConfigParser {
             throw in.error(m, path, "VM '" + name + "' needs sizing but the file has no costModel",
                     "add 'costModel: costs.yaml' at the top (vmqos calibrate writes it), or give this VM's reservations");
         }
-        boolean reclaim = in.opt(m, "reclaim").map(e -> in.bool(e.value(), path + ".reclaim")).orElse(false);
-        boolean adaptive = in.opt(m, "adaptive").map(e -> in.bool(e.value(), path + ".adaptive")).orElse(false);
+        boolean reclaim = in.opt(m, "reclaim").map(e -> in.bool(e.value(), p + "reclaim")).orElse(false);
+        boolean adaptive = in.opt(m, "adaptive").map(e -> in.bool(e.value(), p + "adaptive")).orElse(false);
         double ceiling = in.opt(m, "reclaimCeiling").map(e -> {
-            String cp = path + ".reclaimCeiling";
+            String cp = p + "reclaimCeiling";
             if (!reclaim && !adaptive) throw in.error(e.keyLoc(), cp, "is given but neither reclaim nor adaptive is on", "add 'reclaim: true' or 'adaptive: true', or remove reclaimCeiling");
             String t = in.text(e.value(), cp, "40%").strip();
             double v = percentOrFraction(in, e.value(), cp, t, "a share of a CPU", "40%");

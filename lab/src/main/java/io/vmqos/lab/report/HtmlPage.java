@@ -3,7 +3,7 @@ package io.vmqos.lab.report;
 import java.util.List;
 
 /** The report's {@code index.html}: title, results table (same cells as {@link ConsoleTable}) and the charts. */
-final class HtmlPage {
+public final class HtmlPage {
     private HtmlPage() {}
 
     static String render(String generatedAt, List<ScenarioSummary> summaries) {
@@ -38,7 +38,8 @@ final class HtmlPage {
         return h.toString();
     }
 
-    static String escape(String s) {
+    /** {@code s} safe in HTML text and attribute values. */
+    public static String escape(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 }
