@@ -90,7 +90,7 @@ final class AdaptiveLoop {
             long[] uses = w.stream().mapToLong(Long::longValue).toArray();
             w.clear();
             AdaptiveBudget before = budgets.get(b.tid());
-            AdaptiveBudget after = before.next(uses);
+            AdaptiveBudget after = before.next(uses, b.reclaims());
             budgets.put(b.tid(), after);
             if (after.runtimeNs() != before.runtimeNs()) {
                 moved.add("vm " + b.vm() + " " + stage(b) + " " + Durations.format(before.runtimeNs()) + " -> " + Durations.format(after.runtimeNs())

@@ -10,8 +10,10 @@ import java.util.Arrays;
  * returns a new one.
  *
  * <p><b>The rule.</b> A window is a series of samples, each the thread's CPU time over a sample divided by the periods
- * in it (its use per period, averaged over the sample). The target is the {@link #PERCENTILE} of the window's samples
- * plus a {@link #MARGIN}; when the thread is held at its budget ({@link #SATURATED}: its use is at its runtime, so its
+ * in it (its use per period, averaged over the sample). For a thread that does not reclaim, the target is the
+ * {@link #PERCENTILE} of the window's samples plus a {@link #MARGIN}: its budget must cover its bursts. For a thread
+ * that reclaims (SCHED_FLAG_RECLAIM) it is the window's mean: its bursts run on what other reservations leave, so its
+ * reservation need only be what it uses (a lean reservation, at most 1.0× its use). When the thread is held at its budget ({@link #SATURATED}: its use is at its runtime, so its
  * demand is not seen: it does not reclaim) the target is at least {@link #GROWTH} × the runtime. The runtime then
  * <ul>
  *   <li>rises to the target at once when the target exceeds it by more than {@link #RAISE_BAND}, or reaches the
@@ -67,14 +69,22 @@ public record AdaptiveBudget(long floorNs, long ceilingNs, long runtimeNs, int l
         return new AdaptiveBudget(floor, c, Math.clamp(runtimeNs, floor, c), lowWindows, lowTargetNs);
     }
 
+    /** The target of one window (before hysteresis), within the bounds, for a thread that does not reclaim. */
+    public long target(long[] usePerPeriodNs) { return target(usePerPeriodNs, false); }
+
     /** The target of one window (before hysteresis), within the bounds. */
-    public long target(long[] usePerPeriodNs) {
+    public long target(long[] usePerPeriodNs, boolean reclaims) {
         if (usePerPeriodNs.length == 0) return runtimeNs;
         long[] s = usePerPeriodNs.clone();
         Arrays.sort(s);
-        long p = s[Math.min(s.length - 1, (int) Math.ceil(PERCENTILE * s.length) - 1)];
-        double t = p * (1 + MARGIN);
-        if (p >= SATURATED * runtimeNs) t = Math.max(t, GROWTH * runtimeNs);
+        double t;
+        if (reclaims) {
+            t = Arrays.stream(s).average().orElse(0);
+        } else {
+            long p = s[Math.min(s.length - 1, (int) Math.ceil(PERCENTILE * s.length) - 1)];
+            t = p * (1 + MARGIN);
+            if (p >= SATURATED * runtimeNs) t = Math.max(t, GROWTH * runtimeNs);
+        }
         return Math.clamp((long) Math.ceil(t), floorNs, ceilingNs);
     }
 
@@ -82,9 +92,12 @@ public record AdaptiveBudget(long floorNs, long ceilingNs, long runtimeNs, int l
      * The budget after one window of samples (each the thread's use per period over one sample, ns); an empty
      * window changes nothing.
      */
-    public AdaptiveBudget next(long[] usePerPeriodNs) {
+    public AdaptiveBudget next(long[] usePerPeriodNs) { return next(usePerPeriodNs, false); }
+
+    /** {@link #next(long[])} for a thread that reclaims ({@code reclaims}: its target is its mean use) or not. */
+    public AdaptiveBudget next(long[] usePerPeriodNs, boolean reclaims) {
         if (usePerPeriodNs.length == 0) return this;
-        long t = target(usePerPeriodNs);
+        long t = target(usePerPeriodNs, reclaims);
         if (t > runtimeNs * (1 + RAISE_BAND) || (t == ceilingNs && runtimeNs < ceilingNs)) {
             return new AdaptiveBudget(floorNs, ceilingNs, t, 0, 0);
         }

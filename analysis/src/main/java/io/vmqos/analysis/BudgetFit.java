@@ -53,7 +53,8 @@ final class BudgetFit {
             if (vm.isEmpty() || !vm.get().adaptive() || !t.attrs().isDeadline() || domain == null) continue;
             long floor = t.attrs().runtimeNs();
             long ceiling = ceilingNs(vm.get(), t.attrs());
-            bounds.add(new AdaptiveBounds(t.tid(), vm.get().name(), t.label(), floor, ceiling, t.attrs().periodNs()));
+            bounds.add(new AdaptiveBounds(t.tid(), vm.get().name(), t.label(), floor, ceiling, t.attrs().periodNs(),
+                    (t.attrs().flags() & io.vmqos.core.SchedFlag.RECLAIM.bit()) != 0));
             Long want = hints.budgets().get(t.tid());
             long extra = want == null ? 0 : Math.clamp(want, floor, ceiling) - floor;
             if (extra > 0) asks.add(new Ask(i, t, floor, extra, t.pinned() ? "cpu " + t.cpu() : "domain " + domain));

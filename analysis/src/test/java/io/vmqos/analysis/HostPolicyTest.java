@@ -139,7 +139,7 @@ class HostPolicyTest {
         assertThat(thread(d, 201).attrs().reservation()).as("db1 is not adaptive").isEqualTo(VCPU);
         assertThat(thread(d, 101).attrs().flags()).isEqualTo(SchedAttributes.deadline(VCPU).flags());
         assertThat(d.adaptive()).extracting(b -> b.tid()).containsExactly(100, 101, 102, 103, 104);
-        assertThat(d.adaptive().get(1)).isEqualTo(new io.vmqos.core.desired.AdaptiveBounds(101, "web1", "web1 vcpu0", 1_000_000, 2_500_000, 10_000_000));
+        assertThat(d.adaptive().get(1)).isEqualTo(new io.vmqos.core.desired.AdaptiveBounds(101, "web1", "web1 vcpu0", 1_000_000, 2_500_000, 10_000_000, false));
         // admission counted the floors: the plan is the one without budgets
         assertThat(d.plan()).isEqualTo(HostPolicy.desired(in).plan());
         // planning again on the host as granted gives the same
