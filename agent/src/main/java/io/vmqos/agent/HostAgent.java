@@ -381,7 +381,9 @@ public final class HostAgent implements Agent {
             for (String n : notes) if (!lastNotes.contains(n)) log.info(n);
             lastNotes = notes;
             waiting = service.waiting(o.desired());
-            reclaimGuard.follow(ReclaimGuard.watched(effective, o.desired()));
+            List<ReclaimGuard.Watched> reclaiming = new ArrayList<>(ReclaimGuard.watched(effective, o.desired()));
+            reclaiming.addAll(ReclaimGuard.recorded(o.record(), scope)); // vm reserve --reclaim, run through the agent
+            reclaimGuard.follow(reclaiming);
             nextGuard = reclaimGuard.active() ? Math.min(nextGuard, System.nanoTime() + ReclaimGuard.SAMPLE_NANOS) : Long.MAX_VALUE;
             adaptive.follow(o.desired().adaptive());
             calibrator.follow(effective, o.record(), c -> service.observer().vms(c).running());
@@ -420,6 +422,15 @@ public final class HostAgent implements Agent {
     }
 
     @Override public long nextDeadlineNanos() { return Math.min(Math.min(nextDeadline, nextPoll), Math.min(Math.min(nextGuard, nextAdaptive), nextCalibration)); }
+
+    /** Wake-up reason of a command run through the agent that changed the record. */
+    static final String COMMAND_REASON = "a command run through the agent changed the host";
+
+    /**
+     * A command run through the agent ({@code vm reserve}, {@code vm release}, ...) changed the record: the duty thread
+     * reconciles and follows the reclaiming threads it reserved. Any thread.
+     */
+    public void recordChanged() { wakeup.signal(COMMAND_REASON); }
 
     /** The runtime the adaptive loop asks for each adaptive thread above its floor (by tid). Any thread. */
     public Map<Integer, Long> adaptiveBudgets() { return adaptive.asked(); }

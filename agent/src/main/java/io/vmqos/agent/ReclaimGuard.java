@@ -43,8 +43,39 @@ final class ReclaimGuard {
     static final long MIN_HOLD_NANOS = 1_000_000_000L;
     static final long MAX_HOLD_NANOS = 60_000_000_000L;
 
-    /** A reclaiming thread and its ceiling, in CPUs. */
-    record Watched(int tid, String vm, String label, double reservedCpus, double ceilingCpus, long periodNs) {}
+    /**
+     * A reclaiming thread and its ceiling, in CPUs.
+     *
+     * @param recorded for a thread another scope reserved ({@code vm reserve --reclaim} run through the agent): the
+     *     attributes the record says it holds, which the guard sets without and with the flag itself (that scope's
+     *     reservation is not the configuration's, so no reconcile of the agent's changes it); null for the
+     *     configuration's threads, whose reclaim the agent's reconcile suspends
+     * @param startTime the thread's start time (a recorded thread is only touched while it is the same thread)
+     */
+    record Watched(int tid, String vm, String label, double reservedCpus, double ceilingCpus, long periodNs,
+                   io.vmqos.core.SchedAttributes recorded, long startTime) {
+        Watched(int tid, String vm, String label, double reservedCpus, double ceilingCpus, long periodNs) {
+            this(tid, vm, label, reservedCpus, ceilingCpus, periodNs, null, -1);
+        }
+    }
+
+    /**
+     * The reclaiming threads of the other scopes in {@code record} (a {@code vm reserve --reclaim} the agent ran): each
+     * held to {@link VmConfig#DEFAULT_CEILING_FACTOR} × its reservation, at most one CPU.
+     */
+    static List<Watched> recorded(io.vmqos.host.state.HostRecord record, String ownScope) {
+        List<Watched> out = new ArrayList<>();
+        for (io.vmqos.host.state.HostRecord.ThreadEntry t : record.threads()) {
+            io.vmqos.core.SchedAttributes a = t.applied().toAttributes();
+            if (!a.isDeadline() || (a.flags() & io.vmqos.core.SchedFlag.RECLAIM.bit()) == 0) continue;
+            if (t.owners().isEmpty() || t.owners().stream().anyMatch(o -> o.scope().equals(ownScope))) continue;
+            double reserved = a.bandwidth().cpus();
+            String who = t.owners().getFirst().vm() == null ? t.owners().getFirst().scope() : t.owners().getFirst().vm();
+            out.add(new Watched(t.tid(), who, t.label(), reserved, Math.max(reserved, Math.min(1.0, VmConfig.DEFAULT_CEILING_FACTOR * reserved)),
+                    a.periodNs(), a, t.startTime()));
+        }
+        return out;
+    }
 
     private record Sample(long cpuNs, long involuntary, long atNs) {}
 
@@ -61,9 +92,34 @@ final class ReclaimGuard {
     static final long AGAIN_NANOS = 10_000_000_000L;
     private volatile Set<Integer> suspendedView = Set.of();
 
+    /** Sets a recorded thread's attributes (its reclaim suspended or given back). */
+    private final java.util.function.BiConsumer<Integer, io.vmqos.core.SchedAttributes> setter;
+
     ReclaimGuard(ProcFs proc, Log log) {
+        this(proc, log, (tid, a) -> new io.vmqos.linux.LinuxThreadScheduler().set(tid, a));
+    }
+
+    ReclaimGuard(ProcFs proc, Log log, java.util.function.BiConsumer<Integer, io.vmqos.core.SchedAttributes> setter) {
         this.proc = proc;
         this.log = log;
+        this.setter = setter;
+    }
+
+    /**
+     * A recorded thread's reclaim suspended ({@code on} false) or given back, by the guard itself; false when the thread
+     * is gone or another one (its start time differs), or the kernel refused.
+     */
+    private boolean setRecorded(Watched w, boolean on) {
+        if (proc.startTime(w.tid()).orElse(-1L) != w.startTime()) return false;
+        io.vmqos.core.SchedAttributes r = w.recorded();
+        long flags = on ? r.flags() | io.vmqos.core.SchedFlag.RECLAIM.bit() : r.flags() & ~io.vmqos.core.SchedFlag.RECLAIM.bit();
+        try {
+            setter.accept(w.tid(), new io.vmqos.core.SchedAttributes(r.policy(), flags, r.nice(), r.priority(), r.runtimeNs(), r.deadlineNs(), r.periodNs()));
+            return true;
+        } catch (RuntimeException e) {
+            log.warn("vm " + w.vm() + ": " + w.label() + " (thread " + w.tid() + "): cannot " + (on ? "give its reclaim back" : "suspend its reclaim") + ": " + e.getMessage());
+            return false;
+        }
     }
 
     /** The reclaiming threads of {@code desired} (those of VMs with {@code reclaim: true}, suspended ones too). */
@@ -123,19 +179,21 @@ final class ReclaimGuard {
             if (s == null && share > w.ceilingCpus() + TOLERANCE) {
                 Long back = restoredAt.get(w.tid());
                 long hold = back != null && nowNs - back < AGAIN_NANOS ? Math.min(MAX_HOLD_NANOS, 2 * lastHold.getOrDefault(w.tid(), MIN_HOLD_NANOS)) : MIN_HOLD_NANOS;
+                if (w.recorded() != null && !setRecorded(w, false)) continue;
                 suspended.put(w.tid(), new Suspension(nowNs, hold));
                 lastHold.put(w.tid(), hold);
                 log.warn(String.format(Locale.ROOT, "vm %s: %s (thread %d) took %.1f%% of a CPU over the last %d ms, above its reclaim ceiling %.1f%%: "
                                 + "reclaim suspended, it runs within its reservation (%.1f%%) for at least %d s", w.vm(), w.label(), w.tid(), share * 100,
                         span / 1_000_000, w.ceilingCpus() * 100, w.reservedCpus() * 100, hold / 1_000_000_000L));
-                changes.add("reclaim: vm " + w.vm() + " thread " + w.tid() + " above its ceiling");
+                if (w.recorded() == null) changes.add("reclaim: vm " + w.vm() + " thread " + w.tid() + " above its ceiling");
                 q.clear();
             } else if (s != null && nowNs - s.sinceNs() >= s.holdNs() && share < CALM * w.reservedCpus() && throttled < CALM_THROTTLES) {
+                if (w.recorded() != null && !setRecorded(w, true)) continue;
                 suspended.remove(w.tid());
                 restoredAt.put(w.tid(), nowNs);
                 log.info(String.format(Locale.ROOT, "vm %s: %s (thread %d) is calm again (%.1f%% of a CPU): reclaim given back", w.vm(), w.label(),
                         w.tid(), share * 100));
-                changes.add("reclaim: vm " + w.vm() + " thread " + w.tid() + " calm again");
+                if (w.recorded() == null) changes.add("reclaim: vm " + w.vm() + " thread " + w.tid() + " calm again");
                 q.clear();
             }
         }

@@ -100,6 +100,7 @@ final class Agents {
             } finally {
                 IN_AGENT.set(false);
             }
+            if (exit == Main.DONE && changesHost(argv)) agent.recordChanged(); // its guard follows what the command reserved
             return new ControlResponse(exit, out.toString(), err.toString());
         };
     }

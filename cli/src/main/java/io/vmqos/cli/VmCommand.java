@@ -46,13 +46,18 @@ final class VmCommand {
         @Option(names = "--shape-ingress", paramLabel = "RATE[,CEIL[,BURST]]", description = "Shape traffic from the VM (tap ingress, via an ifb).") String shapeIngress;
         @Option(names = "--steer-irqs", description = "Move the path's NIC IRQs that may run outside the VM's CPUs (its cpuset) onto them; "
                 + "put back on release. Without it vmqos only warns.") boolean steerIrqs;
-        @Option(names = "--reclaim", description = "Let the reserved threads reclaim unused bandwidth (SCHED_FLAG_RECLAIM).") boolean reclaim;
+        @Option(names = "--reclaim", description = {"Let the reserved threads reclaim unused bandwidth (SCHED_FLAG_RECLAIM).",
+                "Only through a running vmqos agent, which holds each of them to twice its reservation (at most one CPU); refused without one."}) boolean reclaim;
         @Mixin CommonOptions common;
         @Mixin LockOptions lock;
 
         @Override
         public Integer call() {
-            if (reclaim) throw Reclaim.unbounded("--reclaim", "give the VM reclaim: true (and reclaimCeiling) in the host.yaml that vmqos agent -f keeps");
+            // through a running agent (which holds each of the VM's reclaiming threads to twice its reservation), or refused
+            if (reclaim && !Agents.IN_AGENT.get()) {
+                throw Reclaim.unbounded("--reclaim", "start vmqos agent, which runs vm reserve --reclaim and holds each reclaiming thread to twice its "
+                        + "reservation; or give the VM reclaim: true (and reclaimCeiling) in the host.yaml that vmqos agent -f keeps");
+            }
             Host host = Host.open(common);
             var limits = host.limits();
             Reservation v = Reservation.parse("--vcpu", vcpu).validate("--vcpu", limits);

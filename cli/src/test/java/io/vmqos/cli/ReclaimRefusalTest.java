@@ -23,7 +23,7 @@ class ReclaimRefusalTest extends io.vmqos.testing.CliTestSupport {
             assertThat(new LinuxThreadScheduler().get(t.tid(0)).policy()).isEqualTo(SchedPolicy.OTHER);
         }
         assertThat(run("vm", "reserve", "--pid", "1", "--vcpu", "1ms/10ms", "--io", "1ms/10ms", "--reclaim")).isEqualTo(1);
-        assertThat(err).contains("--reclaim: refused, nothing changed");
+        assertThat(err).contains("--reclaim: refused, nothing changed").contains("fix: start vmqos agent, which runs vm reserve --reclaim");
     }
 
     @Test
