@@ -4,7 +4,6 @@ import io.vmqos.core.SchedFlag;
 import io.vmqos.core.SchedPolicy;
 import io.vmqos.lab.LabNetwork;
 import io.vmqos.lab.LabVm;
-import io.vmqos.lab.NetnsSockets;
 import io.vmqos.lab.Packages;
 import io.vmqos.linux.LinuxThreadScheduler;
 import io.vmqos.linux.ProcFs;
@@ -13,9 +12,6 @@ import io.vmqos.testing.OneLabVm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,31 +91,13 @@ class AgentReclaimLabTest {
             double[] before = rtt(ping(calm.net(), calm.vm(), 200));
 
             Process during = ping(calm.net(), calm.vm(), 400); // 4 s of pings while the other VM runs away
-            long hog0 = cpuNs(hogs), t0 = System.nanoTime(), c0 = proc.cpuTimeNs(runaway);
+            long hog0 = cpuNs(hogs), t0 = System.nanoTime();
             System.out.println("spin requested at " + java.time.Instant.now());
-            try (DatagramChannel ch = NetnsSockets.openDatagram(run.net().clientNamespace())) {
-                ch.send(ByteBuffer.wrap("VMQOS-SPIN 5000".getBytes(StandardCharsets.US_ASCII)), new InetSocketAddress(run.vm().guestIp(), run.vm().echoPort()));
-            }
             // the runaway's share of a CPU over sliding 200 ms windows: when is it back within 30% + 2 points?
-            List<long[]> samples = new ArrayList<>();
-            samples.add(new long[] {t0, c0});
-            double peak = 0;
-            long backAt = -1, startAt = -1;
-            boolean suspendedSeen = false;
-            while (System.nanoTime() - t0 < 4_000_000_000L) {
-                Thread.sleep(50);
-                long now = System.nanoTime(), c = proc.cpuTimeNs(runaway);
-                long[] prev = samples.getLast();
-                samples.add(new long[] {now, c});
-                suspendedSeen |= !reclaims(runaway);
-                if (startAt < 0 && (c - prev[1]) / (double) (now - prev[0]) > 0.32) startAt = prev[0]; // it began to take more than its ceiling
-                long[] from = null;
-                for (long[] s : samples) if (now - s[0] >= 200_000_000L) from = s;
-                if (from == null) continue;
-                double share = (c - from[1]) / (double) (now - from[0]);
-                peak = Math.max(peak, share);
-                if (backAt < 0 && peak > 0.32 && share <= 0.32) backAt = now;
-            }
+            io.vmqos.testing.RunawayWatch w = io.vmqos.testing.RunawayWatch.spin(run, runaway, 5000, 0.32, 4_000_000_000L, this::reclaims);
+            double peak = w.peak();
+            long backAt = w.backAt(), startAt = w.startAt();
+            boolean suspendedSeen = w.reclaimLost();
             long hogNs = cpuNs(hogs) - hog0, window = System.nanoTime() - t0;
             double[] dur = rtt(during);
             double hogShare = hogNs / (double) window;

@@ -2,7 +2,6 @@ package io.vmqos.lab.agent;
 
 import io.vmqos.core.SchedFlag;
 import io.vmqos.core.SchedPolicy;
-import io.vmqos.lab.NetnsSockets;
 import io.vmqos.lab.Packages;
 import io.vmqos.linux.LinuxThreadScheduler;
 import io.vmqos.linux.ProcFs;
@@ -11,10 +10,6 @@ import io.vmqos.testing.OneLabVm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.DatagramChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -63,35 +58,15 @@ class AgentVmReserveReclaimLabTest {
             assertThat(reclaims(tid)).isTrue();
             Thread.sleep(500); // the agent follows what the command reserved
 
-            long t0 = System.nanoTime(), c0 = proc.cpuTimeNs(tid);
-            try (DatagramChannel ch = NetnsSockets.openDatagram(web.net().clientNamespace())) {
-                ch.send(ByteBuffer.wrap("VMQOS-SPIN 4000".getBytes(StandardCharsets.US_ASCII)), new InetSocketAddress(web.vm().guestIp(), web.vm().echoPort()));
-            }
-            List<long[]> samples = new ArrayList<>();
-            samples.add(new long[] {t0, c0});
-            double peak = 0;
-            long startAt = -1, backAt = -1;
-            boolean suspendedSeen = false;
-            while (System.nanoTime() - t0 < 3_500_000_000L) {
-                Thread.sleep(50);
-                long now = System.nanoTime(), c = proc.cpuTimeNs(tid);
-                long[] prev = samples.getLast();
-                samples.add(new long[] {now, c});
-                suspendedSeen |= !reclaims(tid);
-                if (startAt < 0 && (c - prev[1]) / (double) (now - prev[0]) > 0.22) startAt = prev[0];
-                long[] from = null;
-                for (long[] s : samples) if (now - s[0] >= 200_000_000L) from = s;
-                if (from == null) continue;
-                double share = (c - from[1]) / (double) (now - from[0]);
-                peak = Math.max(peak, share);
-                if (backAt < 0 && peak > 0.22 && share <= 0.22) backAt = now;
-            }
-            System.out.printf("vm reserve --reclaim through the agent: the spinning vCPU peaked at %.1f%% of a CPU (200 ms windows), back within 22%% %.0f ms after it first took more (-1: never above it in a 50 ms sample)%n",
-                    peak * 100, backAt < 0 || startAt < 0 ? -1 : (backAt - startAt) / 1e6);
+            io.vmqos.testing.RunawayWatch w = io.vmqos.testing.RunawayWatch.spin(web, tid, 4000, 0.22, 3_500_000_000L, this::reclaims);
+            double peak = w.peak();
+            boolean suspendedSeen = w.reclaimLost();
+            System.out.printf("vm reserve --reclaim through the agent: the spinning vCPU peaked at %.1f%% of a CPU (200 ms windows), back within 22%% %.0f ms after it first took more (-1: never above it over 200 ms)%n",
+                    peak * 100, w.backAfterNs() / 1e6);
             agent.log().lines().filter(l -> l.contains("reclaim")).forEach(System.out::println);
             assertThat(suspendedSeen).as(agent.log()).isTrue();
-            // the guard may catch it before a 50 ms sample shows it above 22%: then it never was; else back within 1 s
-            if (startAt > 0) assertThat(backAt - startAt).as("back within ceiling + 2 points within 1 s of starting to spin").isBetween(0L, 1_000_000_000L);
+            // the guard may catch it before a 200 ms window shows it above 22%: then it never was; else back within 1 s
+            if (peak > 0.22) assertThat(w.backAfterNs()).as("back within ceiling + 2 points within 1 s of starting to spin").isBetween(0L, 1_000_000_000L);
             assertThat(peak).as("over 200 ms windows").isLessThan(0.5);
             assertThat(agent.log()).contains("above its reclaim ceiling 20.0%: reclaim suspended");
             assertThat(agent.await(": reclaim given back", Duration.ofSeconds(15))).as(agent.log()).isTrue();
