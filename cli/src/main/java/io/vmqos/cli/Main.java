@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
 @Command(name = "vmqos", mixinStandardHelpOptions = true, version = "vmqos 0.1.0",
         description = "Network QoS guarantees for virtual machines through SCHED_DEADLINE CPU reservations.",
         subcommands = {ReserveCommand.class, ReleaseCommand.class, ShowCommand.class, DoctorCommand.class, VmCommand.class,
-                PlanCommand.class, ApplyCommand.class, AgentCommand.class, HookCommand.class,
+                PlanCommand.class, ApplyCommand.class, AgentCommand.class, HookCommand.class, FleetCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
     public static final int DONE = 0;
@@ -88,6 +88,7 @@ public final class Main {
                 case io.vmqos.linux.PartitionException e -> { line.getErr().println(prefix + e.getMessage()); yield REFUSED; }
                 case io.vmqos.host.HostLockedException e -> { line.getErr().println(prefix + e.getMessage()); yield REFUSED; }
                 case io.vmqos.linux.net.NetException e -> { line.getErr().println(prefix + e.getMessage()); yield REFUSED; }
+                case io.vmqos.placement.PlacementException e -> { line.getErr().println(prefix + e.getMessage()); yield REFUSED; }
                 case CommandFailedException e -> { line.getErr().println(prefix + e.getMessage()); yield e.exitCode(); }
                 default -> {
                     line.getErr().println(prefix + "failed: " + ex);

@@ -107,6 +107,16 @@ public final class HostConfigParser {
         return in.at(top, "", () -> new HostConfig(host, costModel, overhead, vms, placement));
     }
 
+    /**
+     * Parses a file holding one VM in {@code vms[]}'s schema (a mapping, no list), checked as strictly as in a host
+     * file; errors are located in that file.
+     */
+    public VmConfig parseVm(Path file, boolean haveCostModel) {
+        Located in = new Located(file.toString());
+        Node root = YamlTree.read(file, file.toString());
+        return vm(in, root, "vm", file.toAbsolutePath().getParent(), haveCostModel);
+    }
+
     /** {@code placement: {url: http://controller:8778, token: T, name: N}}: url required, token and name optional. */
     private static PlacementSection placement(Located in, Node node) {
         MapNode m = in.map(node, "placement", PLACEMENT_KEYS);
