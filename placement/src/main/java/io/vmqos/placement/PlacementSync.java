@@ -71,6 +71,15 @@ public final class PlacementSync {
                 if (Retry.onConflict(() -> putOurs(consumer, ours.keySet(), Map.of(), true))) changes.add("removed the allocation of released consumer " + consumer);
             }
         }
+        for (PlacementClient.Provider stale : client.providers("in_tree=" + root.uuid())) {
+            if (!root.uuid().equals(stale.parent()) || children.containsKey(stale.name()) || !stale.name().startsWith(want.root().name() + ":")) continue;
+            if (client.consumersOf(stale.uuid()).isEmpty()) {
+                client.deleteProvider(stale.uuid());
+                changes.add("deleted provider " + stale.name() + " (no such root domain any more)");
+            } else {
+                changes.add("kept provider " + stale.name() + " of a root domain that is gone: it still holds allocations");
+            }
+        }
         return new Report(root.uuid(), children, changes);
     }
 

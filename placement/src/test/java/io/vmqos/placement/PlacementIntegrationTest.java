@@ -68,6 +68,18 @@ class PlacementIntegrationTest {
     }
 
     @Test
+    void theProviderOfARootDomainThatIsGoneIsDeleted() {
+        PlacementClient c = server.client();
+        HostInventory two = host("gone1", 1_000_000, 100_000, List.of());
+        ProviderSpec other = new ProviderSpec("gone1:2-3", "gone1", two.children().getFirst().inventories(), two.children().getFirst().traits());
+        new PlacementSync(c).sync(new HostInventory(two.root(), List.of(two.children().getFirst(), other), List.of()));
+        assertThat(c.providerByName("gone1:2-3")).isPresent();
+        assertThat(new PlacementSync(c).sync(two).changes()).contains("deleted provider gone1:2-3 (no such root domain any more)");
+        assertThat(c.providerByName("gone1:2-3")).isEmpty();
+        assertThat(c.providerByName("gone1:0-1")).isPresent();
+    }
+
+    @Test
     void aVmIsPlacedAndReleased() {
         PlacementClient c = server.client();
         new PlacementSync(c).sync(host("plc1", 1_000_000, 100_000, List.of()));
