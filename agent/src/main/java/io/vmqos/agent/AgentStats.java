@@ -30,6 +30,21 @@ public final class AgentStats {
 
     void failed() { failures.incrementAndGet(); }
 
+    private final AtomicLong placementFailures = new AtomicLong();
+    private volatile int placementInSync = -1;
+
+    /** Publishes into Placement that failed (each retried with backoff). */
+    public long placementFailures() { return placementFailures.get(); }
+
+    /** 1 when Placement holds what the host holds (the last publish succeeded and nothing changed since), 0 when not, -1 without placement. */
+    public int placementInSync() { return placementInSync; }
+
+    void placementFailed() { placementFailures.incrementAndGet(); placementInSync = 0; }
+
+    void placementDirty() { placementInSync = 0; }
+
+    void placementPublished() { placementInSync = 1; }
+
     void checked() { checks.incrementAndGet(); }
 
     void protectedAfter(long nanos) { protect.observe(nanos / 1e9); }

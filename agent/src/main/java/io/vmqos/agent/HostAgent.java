@@ -71,6 +71,8 @@ public final class HostAgent implements Agent {
     private Set<String> lastProblems = Set.of();
     /** Holds each reclaiming thread to its ceiling ({@code vms[].reclaim}). */
     private final ReclaimGuard reclaimGuard;
+    /** Publishes the host into Placement on its own thread (does nothing while host.yaml has no placement key). */
+    private PlacementWorker placement;
     private long nextGuard = Long.MAX_VALUE;
     /** Resizes the adaptive VMs' threads from their use ({@code vms[].adaptive}). */
     private final AdaptiveLoop adaptive = new AdaptiveLoop(new io.vmqos.linux.ProcFs());
@@ -257,6 +259,9 @@ public final class HostAgent implements Agent {
         }
         log.info("managing " + config.vms().size() + " VM(s) of " + file + " (safety-net reconcile every " + Duration.ofNanos(intervalNanos).toSeconds()
                 + " s)");
+        placement = new PlacementWorker(cfg -> PlacementPublisher.publish(cfg.placement().orElseThrow(), cfg, service.observer(), service.record()), log, stats);
+        placement.start();
+        config.placement().ifPresent(p -> log.info("publishing this host into placement " + p.url()));
         follow(service.record()); // watching before the first reconcile: a change made meanwhile is not missed
         reconcile(Set.of("start"));
     }
@@ -390,6 +395,7 @@ public final class HostAgent implements Agent {
             nextCalibration = calibrator.active() ? Math.min(nextCalibration, System.nanoTime() + LiveCalibrator.WINDOW_NANOS) : Long.MAX_VALUE;
             nextAdaptive = adaptive.active() ? Math.min(nextAdaptive, System.nanoTime() + AdaptiveLoop.SAMPLE_NANOS) : Long.MAX_VALUE;
             follow(o.record());
+            if (placement != null) placement.changed(effective);
             failedInARow = 0;
         } catch (RuntimeException e) {
             if (!adaptive.asked().isEmpty()) {
@@ -438,6 +444,7 @@ public final class HostAgent implements Agent {
     @Override
     public void onClose() {
         watches.close();
+        if (placement != null) placement.close();
         if (!releaseOnExit) {
             log.info("stopping; the reservations stay in place (vmqos release -f " + file + " releases them)");
             return;

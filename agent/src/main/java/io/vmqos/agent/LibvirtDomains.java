@@ -148,7 +148,7 @@ final class LibvirtDomains {
         if (domains.isEmpty()) return file;
         List<VmConfig> vms = new ArrayList<>(file.vms());
         for (DomainXmlParser.Domain d : domains.values()) if (!shadowed(file, d.vm().name())) vms.add(d.vm());
-        return new HostConfig(file.host(), file.costModelPath(), file.overheadPerActivationNs(), vms);
+        return new HostConfig(file.host(), file.costModelPath(), file.overheadPerActivationNs(), vms, file.placement());
     }
 
     /** True when the configuration file has a VM of this name or one located as {@code domain: NAME}. */

@@ -415,7 +415,7 @@ public final class HostPolicy {
      * Root domains within {@code host.cpus}, each holding what the kernel counts less this configuration's threads;
      * under partitioned placement, what other threads pinned to a CPU and the CPU's deadline server hold there.
      */
-    static HostCapacity capacity(HostConfig cfg, KernelFacts facts, Set<Integer> ours) {
+    public static HostCapacity capacity(HostConfig cfg, KernelFacts facts, Set<Integer> ours) {
         BitSet want = cfg.host().allCpus() ? null : CpuList.parse(cfg.host().cpus());
         BitSet covered = new BitSet();
         List<RootDomain> domains = new ArrayList<>();

@@ -83,8 +83,8 @@ final class FleetFlavorCommand implements Callable<Integer> {
     /** The flavor extra specs of {@code r}: its deadline bandwidth and the trait of a vmqos host. */
     static Map<String, String> extraSpecs(ResourceRequest r) {
         Map<String, String> m = new LinkedHashMap<>();
-        m.put("resources:" + ResourceClasses.CUSTOM_VMQOS_DL_BANDWIDTH, Long.toString(r.dlBandwidthMicroCpus()));
-        m.put("trait:" + ResourceClasses.CUSTOM_VMQOS_DEADLINE, "required");
+        m.put("resources:" + ResourceClasses.DL_BANDWIDTH, Long.toString(r.dlBandwidthMicroCpus()));
+        m.put("trait:" + ResourceClasses.TRAIT_DEADLINE, "required");
         return m;
     }
 

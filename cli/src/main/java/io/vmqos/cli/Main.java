@@ -90,6 +90,7 @@ public final class Main {
                 case io.vmqos.host.HostLockedException e -> { line.getErr().println(prefix + e.getMessage()); yield REFUSED; }
                 case io.vmqos.linux.net.NetException e -> { line.getErr().println(prefix + e.getMessage()); yield REFUSED; }
                 case io.vmqos.analysis.fleet.FleetRefusedException e -> { line.getErr().println(prefix + "refused: " + e.getMessage()); yield REFUSED; }
+                case io.vmqos.placement.PlacementException e -> { line.getErr().println(prefix + e.getMessage()); yield REFUSED; }
                 case CommandFailedException e -> { line.getErr().println(prefix + e.getMessage()); yield e.exitCode(); }
                 default -> {
                     line.getErr().println(prefix + "failed: " + ex);

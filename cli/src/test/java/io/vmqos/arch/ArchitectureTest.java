@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ArchitectureTest {
     /** The repository root: tests run in their module's directory. */
     private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
-    private static final List<String> MODULES = List.of("core", "analysis", "linux", "qemu", "host", "agent", "cli", "lab");
+    private static final List<String> MODULES = List.of("core", "analysis", "linux", "qemu", "host", "placement", "agent", "cli", "lab");
 
     @Test
     void eachModuleHoldsOnlyItsOwnLayer() throws IOException {

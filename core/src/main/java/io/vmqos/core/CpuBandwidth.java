@@ -66,6 +66,13 @@ public record CpuBandwidth(long kernelUnits) implements Comparable<CpuBandwidth>
         return whole * MILLION + Math.ceilDiv(rest * MILLION, UNIT);
     }
 
+    /** Millionths of one CPU, rounded down, so that a published capacity never over-states the kernel's. */
+    public long millionthsDown() {
+        long whole = Math.floorDiv(kernelUnits, UNIT);
+        long rest = Math.floorMod(kernelUnits, UNIT);
+        return whole * MILLION + Math.floorDiv(rest * MILLION, UNIT);
+    }
+
     public CpuBandwidth plus(CpuBandwidth o) { return new CpuBandwidth(kernelUnits + o.kernelUnits); }
 
     public CpuBandwidth minus(CpuBandwidth o) { return new CpuBandwidth(kernelUnits - o.kernelUnits); }

@@ -113,6 +113,12 @@ public final class HostMetrics implements MultiCollector {
         out.add(counter("vmqos_agent_quiet_checks", "Periodic checks that found the host as the last reconcile left it",
                 List.of(point(Labels.EMPTY, stats.quietChecks()))));
         out.add(gauge("vmqos_agent_last_reconcile_seconds", "How long the last reconcile took", List.of(gpoint(Labels.EMPTY, stats.lastReconcileNanos() / 1e9))));
+        if (stats.placementInSync() >= 0) {
+            out.add(counter("vmqos_placement_publish_failures", "Publishes into OpenStack Placement that failed (retried with backoff)",
+                    List.of(point(Labels.EMPTY, stats.placementFailures()))));
+            out.add(gauge("vmqos_placement_in_sync", "1 when Placement holds what this host holds, 0 while a publish is due or failing",
+                    List.of(gpoint(Labels.EMPTY, stats.placementInSync()))));
+        }
         return new MetricSnapshots(out);
     }
 

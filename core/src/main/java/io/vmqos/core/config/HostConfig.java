@@ -16,8 +16,10 @@ import java.util.Set;
  * @param overheadPerActivationNs CPU nanoseconds assumed lost per reservation period to wake-up and context switch
  *     (the sizer's per-activation overhead; default 5 µs)
  * @param vms the VMs, in file order, with distinct names; not empty
+ * @param placement the OpenStack Placement service the agent publishes this host into, or empty
  */
-public record HostConfig(HostSection host, Optional<String> costModelPath, long overheadPerActivationNs, List<VmConfig> vms) {
+public record HostConfig(HostSection host, Optional<String> costModelPath, long overheadPerActivationNs, List<VmConfig> vms,
+                         Optional<PlacementSection> placement) {
     /** Default per-activation overhead allowance: 5 µs. */
     public static final long DEFAULT_OVERHEAD_NS = 5_000;
 
@@ -32,6 +34,12 @@ public record HostConfig(HostSection host, Optional<String> costModelPath, long 
             if (!names.add(vm.name())) throw new InvalidInputException("vms", "VM name '" + vm.name() + "' appears twice", "give each VM a distinct name");
         }
         vms = List.copyOf(vms);
+        placement = placement == null ? Optional.empty() : placement;
+    }
+
+    /** A configuration that publishes into no Placement service. */
+    public HostConfig(HostSection host, Optional<String> costModelPath, long overheadPerActivationNs, List<VmConfig> vms) {
+        this(host, costModelPath, overheadPerActivationNs, vms, Optional.empty());
     }
 
     /** The VM with this name, or empty. */

@@ -8,6 +8,7 @@ import io.vmqos.core.StageKind;
 import io.vmqos.core.config.DirectionSla;
 import io.vmqos.core.config.HostConfig;
 import io.vmqos.core.config.HostSection;
+import io.vmqos.core.config.PlacementSection;
 import io.vmqos.core.config.VmConfig;
 import io.vmqos.core.config.VmLocator;
 import io.vmqos.core.net.ShapingSpec;
@@ -38,7 +39,8 @@ import java.util.regex.Pattern;
  * file exists); never touches the host's scheduler. Thread-safe (no state but the kernel limits).
  */
 public final class HostConfigParser {
-    static final List<String> TOP_KEYS = List.of("host", "costModel", "overheadPerActivation", "vms");
+    static final List<String> TOP_KEYS = List.of("host", "costModel", "overheadPerActivation", "vms", "placement");
+    static final List<String> PLACEMENT_KEYS = List.of("url", "token", "name");
     static final List<String> HOST_KEYS = List.of("cpus", "partitioned", "hostReserve", "nics");
     static final List<String> VM_KEYS = List.of("name", "qmp", "pid", "domain", "sla", "reservations", "shaping", "reclaim", "reclaimCeiling", "adaptive", "costModel");
     static final List<String> SLA_KEYS = List.of("rx", "tx");
@@ -101,7 +103,32 @@ public final class HostConfigParser {
             }
             vms.add(vm);
         }
-        return in.at(top, "", () -> new HostConfig(host, costModel, overhead, vms));
+        Optional<PlacementSection> placement = in.opt(top, "placement").map(e -> placement(in, e.value()));
+        return in.at(top, "", () -> new HostConfig(host, costModel, overhead, vms, placement));
+    }
+
+    /** {@code placement: {url: http://controller:8778, token: T, name: N}}: url required, token and name optional. */
+    private static PlacementSection placement(Located in, Node node) {
+        MapNode m = in.map(node, "placement", PLACEMENT_KEYS);
+        Entry urlEntry = in.req(m, "placement", "url", "http://controller:8778");
+        String url = in.text(urlEntry.value(), "placement.url", "http://controller:8778").strip();
+        try {
+            java.net.URI u = new java.net.URI(url);
+            if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null) throw new java.net.URISyntaxException(url, "not http(s)://HOST[:PORT]");
+        } catch (java.net.URISyntaxException x) {
+            throw in.error(urlEntry.value(), "placement.url", "'" + url + "' is not an http(s) URL", "give Placement's endpoint, e.g. http://controller:8778 (openstack endpoint list --service placement)");
+        }
+        Optional<String> token = in.opt(m, "token").map(e -> {
+            String t = in.text(e.value(), "placement.token", "admin").strip();
+            if (t.isEmpty() || t.chars().anyMatch(c -> c < 0x21 || c > 0x7e)) throw in.error(e.value(), "placement.token", "is empty or holds spaces or control characters", "give the token as one word, e.g. from: openstack token issue -f value -c id");
+            return t;
+        });
+        Optional<String> name = in.opt(m, "name").map(e -> {
+            String t = in.text(e.value(), "placement.name", "compute1").strip();
+            if (t.isEmpty() || t.length() > 200) throw in.error(e.value(), "placement.name", "must be 1..200 characters", "give the provider's name, or leave name out for the host name");
+            return t;
+        });
+        return new PlacementSection(url, token, name);
     }
 
     private HostSection host(Located in, Node node) {

@@ -65,6 +65,17 @@ class HostConfigParserTest {
     }
 
     @Test
+    void thePlacementKeyIsParsed() {
+        HostConfig c = parser.parse(DIR.resolve("good/placement.yaml"));
+        assertThat(c.placement()).hasValueSatisfying(p -> {
+            assertThat(p.url()).isEqualTo("http://127.0.0.1:8778");
+            assertThat(p.token()).contains("admin");
+            assertThat(p.name()).contains("compute1");
+        });
+        assertThat(parser.parse(DIR.resolve("good/full.yaml")).placement()).isEmpty();
+    }
+
+    @Test
     void fullFileParsesEveryValue() {
         HostConfig c = parser.parse(DIR.resolve("good/full.yaml"));
         assertThat(c.host().cpus()).isEqualTo("0-1");

@@ -62,9 +62,9 @@ public final class PlacementHttpFleet implements Fleet {
                     "give http://127.0.0.1:PORT (the lab's simulation only talks to a local Placement)");
         }
         this.base = URI.create(base.toString().replaceAll("/+$", "") + "/");
-        send("PUT", "resource_classes/" + ResourceClasses.CUSTOM_VMQOS_DL_BANDWIDTH, null, 201, 204);
-        send("PUT", "traits/" + ResourceClasses.CUSTOM_VMQOS_DEADLINE, null, 201, 204);
-        send("PUT", "traits/" + ResourceClasses.CUSTOM_VMQOS_PARTITIONED, null, 201, 204);
+        send("PUT", "resource_classes/" + ResourceClasses.DL_BANDWIDTH, null, 201, 204);
+        send("PUT", "traits/" + ResourceClasses.TRAIT_DEADLINE, null, 201, 204);
+        send("PUT", "traits/" + ResourceClasses.TRAIT_PARTITIONED, null, 201, 204);
     }
 
     @Override
@@ -77,12 +77,12 @@ public final class PlacementHttpFleet implements Fleet {
         for (HostInventory.Domain d : host.domains()) {
             createProvider(d.name(), d.uuid(), host.uuid());
             ObjectNode di = json.createObjectNode();
-            di.putObject(ResourceClasses.CUSTOM_VMQOS_DL_BANDWIDTH).put("total", d.totalMicroCpus()).put("reserved", d.reservedMicroCpus())
+            di.putObject(ResourceClasses.DL_BANDWIDTH).put("total", d.totalMicroCpus()).put("reserved", d.reservedMicroCpus())
                     .put("max_unit", d.maxUnitMicroCpus());
             long gen = putInventories(d.uuid(), di);
             ObjectNode traits = json.createObjectNode().put("resource_provider_generation", gen);
-            traits.putArray("traits").add(ResourceClasses.CUSTOM_VMQOS_DEADLINE);
-            if (d.partitioned()) ((com.fasterxml.jackson.databind.node.ArrayNode) traits.get("traits")).add(ResourceClasses.CUSTOM_VMQOS_PARTITIONED);
+            traits.putArray("traits").add(ResourceClasses.TRAIT_DEADLINE);
+            if (d.partitioned()) ((com.fasterxml.jackson.databind.node.ArrayNode) traits.get("traits")).add(ResourceClasses.TRAIT_PARTITIONED);
             send("PUT", "resource_providers/" + d.uuid() + "/traits", traits, 200);
         }
         hostOfRoot.put(host.uuid().toString(), host.name());
@@ -91,7 +91,7 @@ public final class PlacementHttpFleet implements Fleet {
     @Override
     public Optional<String> place(UUID consumer, ResourceRequest r, Set<String> avoid) {
         // as many candidates as hosts to avoid, and one more (Placement's order is stable without randomization)
-        String query = "allocation_candidates?resources=" + resources(r) + "&required=" + ResourceClasses.CUSTOM_VMQOS_DEADLINE + "&limit=" + (avoid.size() + 1);
+        String query = "allocation_candidates?resources=" + resources(r) + "&required=" + ResourceClasses.TRAIT_DEADLINE + "&limit=" + (avoid.size() + 1);
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
             JsonNode cands = send("GET", query, null, 200);
             JsonNode allocations = null;
@@ -122,7 +122,7 @@ public final class PlacementHttpFleet implements Fleet {
             long gen = send("GET", "resource_providers/" + d.uuid(), null, 200).path("generation").asLong();
             ObjectNode body = json.createObjectNode().put("resource_provider_generation", gen).put("total", d.totalMicroCpus())
                     .put("reserved", d.reservedMicroCpus()).put("max_unit", d.maxUnitMicroCpus());
-            if (status("PUT", "resource_providers/" + d.uuid() + "/inventories/" + ResourceClasses.CUSTOM_VMQOS_DL_BANDWIDTH, body) == 200) return;
+            if (status("PUT", "resource_providers/" + d.uuid() + "/inventories/" + ResourceClasses.DL_BANDWIDTH, body) == 200) return;
         }
         throw new IllegalStateException("Placement kept refusing the new inventory of " + d.name() + " (generation conflicts)");
     }
@@ -130,7 +130,7 @@ public final class PlacementHttpFleet implements Fleet {
     /** {@code CUSTOM_VMQOS_DL_BANDWIDTH:N,VCPU:v,MEMORY_MB:m}, the amounts asked (0 is not asked). */
     static String resources(ResourceRequest r) {
         List<String> parts = new ArrayList<>();
-        if (r.dlBandwidthMicroCpus() > 0) parts.add(ResourceClasses.CUSTOM_VMQOS_DL_BANDWIDTH + ":" + r.dlBandwidthMicroCpus());
+        if (r.dlBandwidthMicroCpus() > 0) parts.add(ResourceClasses.DL_BANDWIDTH + ":" + r.dlBandwidthMicroCpus());
         if (r.vcpus() > 0) parts.add("VCPU:" + r.vcpus());
         if (r.memoryMb() > 0) parts.add("MEMORY_MB:" + r.memoryMb());
         if (parts.isEmpty()) throw new InvalidInputException("request", "asks for nothing", "give the VM's deadline bandwidth, vCPUs or memory");
