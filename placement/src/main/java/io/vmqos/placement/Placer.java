@@ -67,6 +67,10 @@ public final class Placer {
      * @throws NoRoomException when no candidate is left (none fits, or every one was taken by others first)
      */
     public Claim place(UUID consumer, ResourceRequest r) {
+        if (r.dlBandwidthMicroCpus() == 0) {
+            throw new io.vmqos.core.InvalidInputException("request." + io.vmqos.core.fleet.ResourceClasses.DL_BANDWIDTH, "is 0: the VM reserves nothing",
+                    "give it an SLA or reservations");
+        }
         client.checkService();
         PlacementClient.Allocations had = client.allocations(consumer);
         if (!had.byProvider().isEmpty()) {

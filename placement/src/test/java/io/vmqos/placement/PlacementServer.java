@@ -71,6 +71,9 @@ public final class PlacementServer implements AutoCloseable {
 
     public int port() { return port; }
 
+    /** Its configuration and sqlite database, removed by {@link #close}. */
+    public Path dir() { return dir; }
+
     public PlacementClient client() { return new PlacementClient(url(), java.util.Optional.of(TOKEN)); }
 
     /** Starts the server (again: same port, same database) and waits until it answers. */

@@ -15,8 +15,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class PlacementHttpFleetTest {
     @Test
     void placesThroughTheRealPlacementAsTheInMemoryFleetDoes() throws Exception {
-        try (LabPlacementServer server = LabPlacementServer.start()) {
-            PlacementHttpFleet real = new PlacementHttpFleet(server.url());
+        try (io.vmqos.placement.PlacementServer server = io.vmqos.placement.PlacementServer.start()) {
+            PlacementHttpFleet real = new PlacementHttpFleet(URI.create(server.url()));
             InMemoryFleet mem = new InMemoryFleet();
             SyntheticHost a = new SyntheticHost("a", 8, false, 16384), b = new SyntheticHost("b", 8, true, 16384);
             for (SyntheticHost h : new SyntheticHost[] {a, b}) {
@@ -40,9 +40,9 @@ class PlacementHttpFleetTest {
         FleetSimulation.Options o = new FleetSimulation.Options(10, 100, 11, SimCostModel.KVM, "kvm");
         FleetResult mem = FleetSimulation.run(new InMemoryFleet(), "in-memory", o);
         java.nio.file.Path dir;
-        try (LabPlacementServer server = LabPlacementServer.start()) {
+        try (io.vmqos.placement.PlacementServer server = io.vmqos.placement.PlacementServer.start()) {
             dir = server.dir();
-            FleetResult real = FleetSimulation.run(new PlacementHttpFleet(server.url()), "placement " + server.url(), o);
+            FleetResult real = FleetSimulation.run(new PlacementHttpFleet(URI.create(server.url())), "placement " + server.url(), o);
             FleetResult.Alternative v = real.alternative(FleetSimulation.VMQOS);
             assertThat(v.placed()).isPositive();
             assertThat(real.placementsPerSecond()).isPositive();
