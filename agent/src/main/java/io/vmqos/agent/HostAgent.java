@@ -75,7 +75,7 @@ public final class HostAgent implements Agent {
     private PlacementWorker placement;
     private long nextGuard = Long.MAX_VALUE;
     /** Resizes the adaptive VMs' threads from their use ({@code vms[].adaptive}). */
-    private final AdaptiveLoop adaptive = new AdaptiveLoop(new io.vmqos.linux.ProcFs());
+    private final AdaptiveLoop adaptive;
     private long nextAdaptive = Long.MAX_VALUE;
     /** Refits the VMs' own cost models from their traffic ({@code vms[].costModel}). */
     private final LiveCalibrator calibrator;
@@ -125,8 +125,10 @@ public final class HostAgent implements Agent {
     public HostAgent(Path file, HostService service, Function<Path, HostConfig> parser, Function<HostConfig, Optional<CostModel>> costs,
                      Duration interval, boolean releaseOnExit, Wakeup wakeup, Log log, AgentStats stats, VmTraffic traffic) {
         this.slaWatch = new SlaWatch(traffic, log);
-        this.calibrator = new LiveCalibrator(traffic, new io.vmqos.linux.ProcFs(), log);
-        this.reclaimGuard = new ReclaimGuard(new io.vmqos.linux.ProcFs(), log);
+        io.vmqos.linux.ProcFs proc = new io.vmqos.linux.ProcFs(); // one reader for the duty thread's samplers
+        this.calibrator = new LiveCalibrator(traffic, proc, log);
+        this.reclaimGuard = new ReclaimGuard(proc, log);
+        this.adaptive = new AdaptiveLoop(proc);
         this.file = file.toAbsolutePath().normalize();
         this.scope = Scopes.config(this.file);
         this.service = service;
@@ -437,9 +439,6 @@ public final class HostAgent implements Agent {
      * reconciles and follows the reclaiming threads it reserved. Any thread.
      */
     public void recordChanged() { wakeup.signal(COMMAND_REASON); }
-
-    /** The runtime the adaptive loop asks for each adaptive thread above its floor (by tid). Any thread. */
-    public Map<Integer, Long> adaptiveBudgets() { return adaptive.asked(); }
 
     @Override
     public void onClose() {
