@@ -43,7 +43,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--io", paramLabel = "Q/P", description = "Reservation of the main loop/iothreads/vhost (default: sized from measured use).") String ioReservation;
     @Option(names = "--vm-cpus", defaultValue = "1", description = "Guest vCPUs (default: ${DEFAULT-VALUE}).") String vmCpus;
     @Option(names = "--cost-model", paramLabel = "FILE", description = "A calibrated cost model (vmqos calibrate): size noisy+vmqos for --latency with it.") Path costModel;
-    @Option(names = "--latency", defaultValue = "20ms", description = "Round-trip bound asked of the sizing with --cost-model (default: ${DEFAULT-VALUE}).") String latency;
+    @Option(names = "--latency", defaultValue = "20ms", description = "Round-trip bound asked of the sizing with --cost-model, and of noisy+vmqos-lean's floors (default: ${DEFAULT-VALUE}).") String latency;
     @Option(names = "--report", paramLabel = "DIR", description = "Report directory (default: reports/demo-TIMESTAMP).") Path report;
     @Option(names = "--flood", description = "Also run noisy+flood and noisy+flood+vmqos: a second VM flooded with bulk UDP over the shared uplink, "
             + "without and with its NAPI threads reserved for both VMs' SLAs and per-VM tc shaping (boots a second VM; adds a "
@@ -99,7 +99,8 @@ public final class DemoCommand implements Callable<Integer> {
             out.println("bound: the round-trip latency vmqos guarantees through the reserved threads (network calculus over the "
                     + "reservations and " + (costModel != null ? "the calibrated cost model " + costModel : "a cost model measured in the warm-up") + "): "
                     + (r.bound().roundTripNs() == Long.MAX_VALUE ? "none" : Durations.format(r.bound().roundTripNs() / 1000 * 1000))
-                    + "; 'held' = the median p99.9 of noisy+vmqos stayed within it");
+                    + "; noisy+vmqos-lean's bound is over its floors and the live calibration's per-packet costs; 'held' = the scenario's median p99.9"
+                    + " stayed within its bound (and its max too, unless '@p99.9')");
             out.println("report: " + r.files().indexHtml().toAbsolutePath());
         }
         out.flush();

@@ -6,7 +6,6 @@ import io.vmqos.core.Reservation;
 import io.vmqos.core.StageKind;
 import io.vmqos.lab.Commands;
 import io.vmqos.lab.load.NoisyNeighbourSpec;
-import java.util.Optional;
 import io.vmqos.core.ThreadChange;
 import io.vmqos.core.vm.ThreadRole;
 import io.vmqos.core.vm.VmThread;
@@ -30,6 +29,7 @@ import io.vmqos.lab.load.LoadResult;
 import io.vmqos.lab.load.LoadSpec;
 import io.vmqos.lab.load.NoisyNeighbour;
 import io.vmqos.lab.report.ConsoleTable;
+import io.vmqos.lab.report.Medians;
 import io.vmqos.lab.report.ReportWriter;
 import io.vmqos.lab.report.ScenarioResult;
 import io.vmqos.lab.report.ScenarioSummary;
@@ -39,6 +39,7 @@ import io.vmqos.linux.ProcFs;
 import io.vmqos.qemu.VmDiscovery;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -66,7 +67,14 @@ public final class DemoRunner {
     private final Reserver reserver = host.reserver(Reserver.DEFAULT_HOST_RESERVE);
     private final HostService service = host.service(Reserver.DEFAULT_HOST_RESERVE, "vmqos demo", HostLock.DEFAULT_WAIT)
             .waitingForSleepers(HostService.COMMAND_SLEEPER_WAIT);
-    private double measuredVcpu, measuredIo, meanVcpu, meanIo;
+    private double measuredVcpu, measuredIo;
+    /** What the VM's threads used during the last load run, in CPUs. */
+    private double lastUsedCpus;
+    /** The lean scenario: its runner and, per round, the CPU the agent held for the VM, time-averaged over the load run. */
+    private LeanScenario leanScenario;
+    private final List<Double> leanReserved = new ArrayList<>();
+    /** The round trip the lean floors are sized for when no --latency was given. */
+    static final long DEFAULT_LEAN_LATENCY_NS = 20_000_000L;
     /** The flood pair's second VM, booted only when a flood scenario is asked for. */
     private FloodScenarios flood;
 
@@ -125,10 +133,19 @@ public final class DemoRunner {
                     }
                     step("noisy+vmqos reserves each vCPU " + vcpu + " (" + vcpu.bandwidth().percent() + ") and the main loop/iothreads/vhost "
                             + io + " (" + io.bandwidth().percent() + ")");
-                    Reservation leanVcpu = LeanSizing.size(meanVcpu), leanIo = LeanSizing.size(meanIo);
+                    LeanScenario.Sizing lean = null;
+                    DemoBound.Bound leanBound = null;
                     if (o.scenarios().contains(Scenario.NOISY_VMQOS_LEAN)) {
-                        step("noisy+vmqos-lean reserves each vCPU " + leanVcpu + " (" + leanVcpu.bandwidth().percent() + ") and the main loop/iothreads/vhost "
-                                + leanIo + " (" + leanIo.bandwidth().percent() + "): what each stage's threads used together, shared out evenly, with SCHED_FLAG_RECLAIM");
+                        leanScenario = new LeanScenario(Files.createDirectories(o.reportDir().resolve("lean")), progress);
+                        lean = leanScenario.calibrate(vm.qmpSocket(), prefix, target, o.rate(), o.sizeBytes(), o.latencyNs() > 0 ? o.latencyNs() : DEFAULT_LEAN_LATENCY_NS,
+                                DemoBound.fromMeasurement(measuredIo, measuredVcpu, o.rate()), Math.max(measuredVcpu, measuredIo), new KernelParameters().limits());
+                        leanBound = LeanScenario.bound(lean, o.rate(), o.sizeBytes());
+                        step("noisy+vmqos-lean: cost model " + lean.how() + "; floors (the packets' work at " + o.rate() + " req/s, sized for "
+                                + Durations.format(o.latencyNs() > 0 ? o.latencyNs() : DEFAULT_LEAN_LATENCY_NS) + "): vCPU " + lean.vcpuFloor() + " ("
+                                + lean.vcpuFloor().bandwidth().percent() + "), main loop/io " + lean.ioFloor() + " (" + lean.ioFloor().bandwidth().percent()
+                                + "); guaranteed round trip " + (leanBound.roundTripNs() == Long.MAX_VALUE ? "none" : Durations.format(leanBound.roundTripNs() / 1000 * 1000))
+                                + "; each round, vmqos agent keeps them with reclaim: true, adaptive: true, reclaimCeiling: "
+                                + Math.round(lean.ceilingShare() * 100) + "% (" + leanScenario.hostYamlPath() + ")");
                     }
                     Map<Scenario, List<LoadResult>> rounds = new LinkedHashMap<>();
                     Map<Scenario, List<Double>> used = new LinkedHashMap<>();
@@ -139,11 +156,8 @@ public final class DemoRunner {
                     for (int r = 0; r < o.rounds(); r++) {
                         List<Scenario> order = rotate(o.scenarios(), r);
                         for (Scenario s : order) {
-                            long[] cpu0 = cpuOf(threads);
-                            long w0 = System.nanoTime();
-                            LoadResult res = runScenario(s, vm, threads, prefix, target, s == Scenario.NOISY_VMQOS_LEAN ? leanVcpu : vcpu,
-                                    s == Scenario.NOISY_VMQOS_LEAN ? leanIo : io);
-                            used.get(s).add(usedCpus(threads, cpu0, System.nanoTime() - w0));
+                            LoadResult res = runScenario(s, vm, threads, prefix, target, vcpu, io, lean, r);
+                            used.get(s).add(lastUsedCpus);
                             rounds.get(s).add(res);
                             step(String.format(Locale.ROOT, "round %d/%d %-12s p50 %-9s p99 %-9s p99.9 %-9s max %-9s loss %.2f%%",
                                     r + 1, o.rounds(), s.label(), us(res.latency().p50Nanos()), us(res.latency().p99Nanos()),
@@ -152,9 +166,10 @@ public final class DemoRunner {
                     }
                     List<ScenarioResult> results = new ArrayList<>();
                     for (Map.Entry<Scenario, List<LoadResult>> e : rounds.entrySet()) {
-                        Long b = e.getKey() == Scenario.NOISY_VMQOS && bound.roundTripNs() != Long.MAX_VALUE ? bound.roundTripNs() : null;
+                        DemoBound.Bound stated = e.getKey() == Scenario.NOISY_VMQOS ? bound : e.getKey() == Scenario.NOISY_VMQOS_LEAN ? leanBound : null;
+                        Long b = stated == null || stated.roundTripNs() == Long.MAX_VALUE ? null : Long.valueOf(stated.roundTripNs());
                         List<Double> bulk = flood != null && e.getKey().flood() ? flood.probes(e.getKey()) : List.of();
-                        results.add(new ScenarioResult(e.getKey().label(), e.getValue(), b, bulk, reserved(e.getKey(), threads, vcpu, io, leanVcpu, leanIo),
+                        results.add(new ScenarioResult(e.getKey().label(), e.getValue(), b, bulk, reserved(e.getKey(), threads, vcpu, io),
                                 used.get(e.getKey())));
                     }
                     List<ScenarioSummary> summaries = results.stream().map(ScenarioSummary::of).toList();
@@ -176,7 +191,7 @@ public final class DemoRunner {
     }
 
     private LoadResult runScenario(Scenario s, LabVm vm, VmThreads threads, List<String> prefix, InetSocketAddress target,
-                                   Reservation vcpu, Reservation io) {
+                                   Reservation vcpu, Reservation io, LeanScenario.Sizing lean, int round) {
         requireAlive(vm, s);
         int last = Runtime.getRuntime().availableProcessors() - 1;
         NoisyNeighbour noise = !s.noisy() ? null : s == Scenario.DEDICATED_CORE && last > 0
@@ -188,16 +203,19 @@ public final class DemoRunner {
             switch (s) {
                 case NOISY_VMQOS -> service.reconcile(SCOPE, r -> ExplicitPolicy.desired(service.observer().observe(threads.name(), threads),
                         ExplicitPolicy.Request.roles(vcpu, io, io)), List::of);
-                case NOISY_VMQOS_LEAN -> service.reconcile(SCOPE, r -> ExplicitPolicy.desired(service.observer().observe(threads.name(), threads),
-                        new ExplicitPolicy.Request(vcpu, io, io, null, Optional.empty(), Optional.empty(), false, true)), List::of);
                 case DEDICATED_CORE -> affinityBefore = pin(threads, Integer.toString(last));
                 case NOISY_FIFO -> reserver.apply(threads.vcpus().stream().map(t -> new ThreadChange(t.tid(), SchedAttributes.fifo(o.fifoPriority()),
                         threads.name() + " " + t.name())).toList());
                 default -> { }
             }
             sleep(300);
-            if (s.flood()) return flood.run(s, threads, vcpu, io, o.durationNs(), () -> measure(s, vm, prefix, target), prefix, target);
-            return measure(s, vm, prefix, target);
+            if (s.flood()) return flood.run(s, threads, vcpu, io, o.durationNs(), () -> measure(s, vm, threads, prefix, target), prefix, target);
+            if (s == Scenario.NOISY_VMQOS_LEAN) { // the agent reserves, adapts and releases
+                LeanScenario.Round<LoadResult> r = leanScenario.run(vm.qmpSocket(), lean, threads, round, () -> measure(s, vm, threads, prefix, target));
+                leanReserved.add(r.reservedCpus());
+                return r.result();
+            }
+            return measure(s, vm, threads, prefix, target);
         } finally {
             releaseQuietly(threads);
             if (affinityBefore != null) pin(threads, affinityBefore);
@@ -229,21 +247,25 @@ public final class DemoRunner {
     }
 
     /** What scenario {@code s} reserves for the VM, in CPUs: its threads' reservations, a whole core, or null for none. */
-    private static Double reserved(Scenario s, VmThreads threads, Reservation vcpu, Reservation io, Reservation leanVcpu, Reservation leanIo) {
+    private Double reserved(Scenario s, VmThreads threads, Reservation vcpu, Reservation io) {
         int vcpus = threads.vcpus().size(), ios = 0;
         for (VmThread t : threads.threads()) if (t.role().stage().orElse(null) == StageKind.IO) ios++;
         return switch (s) {
             case NOISY_VMQOS -> vcpus * vcpu.bandwidth().cpus() + ios * io.bandwidth().cpus();
-            case NOISY_VMQOS_LEAN -> vcpus * leanVcpu.bandwidth().cpus() + ios * leanIo.bandwidth().cpus();
+            case NOISY_VMQOS_LEAN -> leanReserved.isEmpty() ? null : Medians.ofDouble(leanReserved, Double::doubleValue); // what the kernel held, averaged
             case DEDICATED_CORE -> 1.0;
             default -> null;
         };
     }
 
-    private LoadResult measure(Scenario s, LabVm vm, List<String> prefix, InetSocketAddress target) {
+    /** The scenario's load run; {@link #lastUsedCpus} is what the VM's threads used during it. */
+    private LoadResult measure(Scenario s, LabVm vm, VmThreads threads, List<String> prefix, InetSocketAddress target) {
         LoadResult res;
         try {
+            long[] cpu0 = cpuOf(threads);
+            long w0 = System.nanoTime();
             res = ChildLoadRun.run(prefix, LoadSpec.paced(target, o.rate(), o.sizeBytes(), o.durationNs()));
+            lastUsedCpus = usedCpus(threads, cpu0, System.nanoTime() - w0);
         } catch (RuntimeException e) {
             requireAlive(vm, s);
             throw new DemoAbortedException("the load run of scenario " + s.label() + " failed: " + e.getMessage(), e);
@@ -262,25 +284,16 @@ public final class DemoRunner {
         ChildLoadRun.run(prefix, LoadSpec.paced(target, o.rate(), o.sizeBytes(), warm));
         long wall = System.nanoTime() - w0;
         requireAlive(vm, Scenario.ISOLATED);
-        double vcpuUse = 0, ioUse = 0, vcpuSum = 0, ioSum = 0;
-        int vcpus = 0, ios = 0;
+        double vcpuUse = 0, ioUse = 0;
         for (VmThread t : threads.threads()) {
             double share = Math.max(0, proc.cpuTimeNs(t.tid()) - c0.get(t.tid())) / (double) wall;
             StageKind stage = t.role().stage().orElse(null);
             if (stage == StageKind.VCPU) {
                 vcpuUse = Math.max(vcpuUse, share);
-                vcpuSum += share;
-                vcpus++;
             } else if (stage == StageKind.IO) {
                 ioUse = Math.max(ioUse, share);
-                ioSum += share;
-                ios++;
             }
         }
-        // the lean scenario reserves each stage what its threads used together, shared out evenly (one reservation per
-        // role): a busier thread borrows the rest through SCHED_FLAG_RECLAIM
-        meanVcpu = vcpus == 0 ? 0 : vcpuSum / vcpus;
-        meanIo = ios == 0 ? 0 : ioSum / ios;
         step(String.format(Locale.ROOT, "measured: busiest vCPU thread %s, busiest main-loop/io thread %s of a CPU", pct(vcpuUse), pct(ioUse)));
         measuredVcpu = vcpuUse;
         measuredIo = ioUse;

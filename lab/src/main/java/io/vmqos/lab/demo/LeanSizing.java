@@ -3,7 +3,7 @@ package io.vmqos.lab.demo;
 import io.vmqos.core.Reservation;
 
 /**
- * The lean scenario's reservation: runtime = a stage's measured CPU share at the demo's rate, per thread (the stage's
+ * A lean reservation from a measured share (the fleet simulation's {@code LeanRequest}): runtime = a stage's measured CPU share at the demo's rate, per thread (the stage's
  * threads' use together, shared out evenly) × the period, no headroom (SCHED_FLAG_RECLAIM lets a thread run on what
  * others leave when it needs more), at least 100 µs. So it reserves about what the VM uses. Pure.
  */

@@ -15,8 +15,9 @@ public enum Scenario {
     /** CPU noise, SCHED_DEADLINE reservations on the VM's vCPU, main-loop/iothread and vhost threads. */
     NOISY_VMQOS("noisy+vmqos", true),
     /**
-     * CPU noise, lean reservations: each stage's threads together reserve what they were measured to use at the demo's
-     * rate (no headroom), with SCHED_FLAG_RECLAIM, so that a thread may run on what others leave ({@link LeanSizing}).
+     * CPU noise, lean reservations kept by {@code vmqos agent}: floors sized from a live calibration of the VM's own
+     * traffic, {@code reclaim: true} and {@code adaptive: true}, so each runtime follows the thread's mean use and a
+     * thread may run on what others leave ({@link LeanScenario}).
      */
     NOISY_VMQOS_LEAN("noisy+vmqos-lean", true),
     /**

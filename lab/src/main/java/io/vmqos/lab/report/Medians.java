@@ -6,7 +6,7 @@ import java.util.function.ToLongFunction;
 import java.util.List;
 
 /** Medians over rounds; the mean of the two middle values for an even count. Pure. */
-final class Medians {
+public final class Medians {
     private Medians() {}
 
     static <T> long ofLong(List<T> items, ToLongFunction<T> metric) {
@@ -15,7 +15,7 @@ final class Medians {
         return n % 2 == 1 ? v[n / 2] : Math.round((v[n / 2 - 1] + (double) v[n / 2]) / 2);
     }
 
-    static <T> double ofDouble(List<T> items, ToDoubleFunction<T> metric) {
+    public static <T> double ofDouble(List<T> items, ToDoubleFunction<T> metric) {
         double[] v = items.stream().mapToDouble(metric).toArray();
         Arrays.sort(v);
         int n = v.length;

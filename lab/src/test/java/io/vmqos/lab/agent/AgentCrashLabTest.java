@@ -9,7 +9,7 @@ import io.vmqos.lab.LabNetwork;
 import io.vmqos.lab.LabVm;
 import io.vmqos.lab.Packages;
 import io.vmqos.lab.VmLauncher;
-import io.vmqos.testing.AgentProcess;
+import io.vmqos.lab.AgentProcess;
 import io.vmqos.testing.HostGuard;
 import io.vmqos.testing.HostSnapshot;
 import org.junit.jupiter.api.AfterEach;

@@ -7,7 +7,7 @@ import io.vmqos.lab.LabNetwork;
 import io.vmqos.lab.LabVm;
 import io.vmqos.lab.Packages;
 import io.vmqos.lab.VmLauncher;
-import io.vmqos.testing.AgentProcess;
+import io.vmqos.lab.AgentProcess;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

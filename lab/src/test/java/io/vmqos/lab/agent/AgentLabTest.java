@@ -19,7 +19,7 @@ import io.vmqos.linux.ProcEvents;
 import io.vmqos.linux.ProcFs;
 import io.vmqos.linux.net.IpRoute;
 import io.vmqos.linux.net.LinkShaper;
-import io.vmqos.testing.AgentProcess;
+import io.vmqos.lab.AgentProcess;
 import io.vmqos.testing.HostGuard;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;

@@ -9,7 +9,7 @@ import io.vmqos.lab.load.ChildLoadRun;
 import io.vmqos.lab.load.LoadResult;
 import io.vmqos.lab.load.LoadSpec;
 import io.vmqos.linux.ProcFs;
-import io.vmqos.testing.AgentProcess;
+import io.vmqos.lab.AgentProcess;
 import io.vmqos.testing.OneLabVm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

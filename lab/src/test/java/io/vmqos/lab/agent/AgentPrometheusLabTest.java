@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vmqos.lab.LabNetwork;
 import io.vmqos.lab.LabVm;
 import io.vmqos.lab.Packages;
-import io.vmqos.testing.AgentProcess;
+import io.vmqos.lab.AgentProcess;
 import io.vmqos.testing.OneLabVm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -3,7 +3,7 @@ package io.vmqos.lab.agent;
 import io.vmqos.lab.LabNetwork;
 import io.vmqos.lab.LabVm;
 import io.vmqos.lab.Packages;
-import io.vmqos.testing.AgentProcess;
+import io.vmqos.lab.AgentProcess;
 import io.vmqos.testing.OneLabVm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

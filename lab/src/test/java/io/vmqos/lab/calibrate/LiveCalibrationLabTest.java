@@ -12,7 +12,7 @@ import io.vmqos.lab.load.LoadResult;
 import io.vmqos.lab.load.LoadSpec;
 import io.vmqos.linux.ProcFs;
 import io.vmqos.qemu.VmDiscovery;
-import io.vmqos.testing.AgentProcess;
+import io.vmqos.lab.AgentProcess;
 import io.vmqos.testing.OneLabVm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,7 +1,7 @@
 package io.vmqos.lab.libvirt;
 
 import io.vmqos.lab.Packages;
-import io.vmqos.testing.AgentProcess;
+import io.vmqos.lab.AgentProcess;
 import io.vmqos.testing.HookRun;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;

@@ -9,7 +9,7 @@ import io.vmqos.lab.LabSetupException;
 import io.vmqos.lab.Packages;
 import io.vmqos.linux.LinuxThreadScheduler;
 import io.vmqos.qemu.VmDiscovery;
-import io.vmqos.testing.AgentProcess;
+import io.vmqos.lab.AgentProcess;
 import io.vmqos.testing.HookRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,4 +1,4 @@
-package io.vmqos.testing;
+package io.vmqos.lab;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
