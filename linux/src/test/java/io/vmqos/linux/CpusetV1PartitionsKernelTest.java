@@ -204,6 +204,13 @@ class CpusetV1PartitionsKernelTest {
     void anotherProgramsDeadlineTaskFollowsItsCpuAcrossSplitAndMerge() throws Exception {
         Process other = DeadlineSleeper.start(30);
         try {
+            // the kernel recounts a sleeping DEADLINE task on a rebuild of the root domains only while it counts the
+            // DEADLINE tasks of its cpuset (cpuset nr_deadline_tasks); seen lost on this kernel after a test JVM with DEADLINE
+            // threads was killed mid-run, until reboot. Then no rebuild by anyone recounts it: that is the kernel's, not vmqos's
+            hierarchy.rebuilder().rebuild();
+            LedgerSnapshot plain = ledger.read();
+            assumeTrue(plain.domains().stream().allMatch(RootDomainLedger::consistent), "this kernel no longer recounts a sleeping DEADLINE task when "
+                    + "the root domains are rebuilt (its cpuset's DEADLINE task count was lost; a reboot restores it): " + plain.describe());
             change = partitions.partition(cpus("1"));
             LedgerSnapshot split = ledger.read();
             DeadlineThread t = split.threads().stream().filter(x -> x.tid() == other.pid()).findFirst().orElseThrow();
