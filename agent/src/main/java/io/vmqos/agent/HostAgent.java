@@ -55,6 +55,8 @@ public final class HostAgent implements Agent {
     /** Pinned threads that have not run on their CPU yet (so are not reserved yet): looked at every {@link #WAITING_POLL_NANOS}. */
     private List<HostService.Waiting> waiting = List.of();
     private long nextPoll = Long.MAX_VALUE;
+    /** When the VM event whose threads are not reserved yet began (its batch's first signal), or -1. */
+    private long protectSinceNanos = -1;
     /** The last reconcile, when it succeeded: what the periodic check compares the host with. */
     private HostService.Outcome last;
     /** The last reconcile that succeeded, for other threads (metrics). */
@@ -379,15 +381,21 @@ public final class HostAgent implements Agent {
             HostService.Outcome o = service.applyConfig(scope, effective, costModel, HostService.Mode.PER_VM, hints().withExpected(LibvirtDomains.expected(kept)));
             last = o;
             published = o;
-            if (reasons.stream().anyMatch(r -> r.startsWith("vm ")) && o.threads().stream().anyMatch(t -> t.changed() && t.after().isDeadline())) {
-                stats.protectedAfter(System.nanoTime() - wakeup.batchStartNanos());
-            }
+            if (reasons.stream().anyMatch(r -> r.startsWith("vm ")) && protectSinceNanos < 0) protectSinceNanos = wakeup.batchStartNanos();
             stats.reconciled(System.nanoTime() - t0, o);
             if (o.changed()) log.info("reconciled (" + why(reasons) + "): " + String.join("; ", o.done()));
             Set<String> notes = new LinkedHashSet<>(o.notes());
             for (String n : notes) if (!lastNotes.contains(n)) log.info(n);
             lastNotes = notes;
             waiting = service.waiting(o.desired());
+            // a VM event's time to protect ends at the first reconcile that reserves a thread: that may be a later one than the
+            // event's, when its threads had not run yet (reason "thread N ran on CPU c")
+            if (protectSinceNanos >= 0 && o.threads().stream().anyMatch(t -> t.changed() && t.after().isDeadline())) {
+                stats.protectedAfter(System.nanoTime() - protectSinceNanos);
+                protectSinceNanos = -1;
+            } else if (protectSinceNanos >= 0 && waiting.isEmpty()) {
+                protectSinceNanos = -1; // nothing to reserve, nothing waiting (a VM stopped, or was already reserved)
+            }
             List<ReclaimGuard.Watched> reclaiming = new ArrayList<>(ReclaimGuard.watched(effective, o.desired()));
             reclaiming.addAll(ReclaimGuard.recorded(o.record(), scope)); // vm reserve --reclaim, run through the agent
             reclaimGuard.follow(reclaiming);

@@ -199,7 +199,7 @@ class AgentLabTest {
             if (Double.parseDouble(count.group(1)) >= 20) break;
             Thread.sleep(50);
         } while (System.nanoTime() < metricsUntil);
-        assertThat(Double.parseDouble(count.group(1))).as("times to protect, one per restart").isGreaterThanOrEqualTo(20);
+        assertThat(Double.parseDouble(count.group(1))).as("times to protect, one per restart; agent log:%n%s", a.log()).isGreaterThanOrEqualTo(20);
         java.util.regex.Matcher sum = java.util.regex.Pattern.compile("(?m)^vmqos_agent_protect_seconds_sum (\\S+)$").matcher(metrics);
         assertThat(sum.find()).isTrue();
         System.out.printf("BENCH agent restart, as the agent measures it (event to reserved): mean %.1f ms over %s%n",
