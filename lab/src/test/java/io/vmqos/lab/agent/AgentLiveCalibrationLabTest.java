@@ -77,11 +77,18 @@ class AgentLiveCalibrationLabTest {
             assertThat(agent.await("reconciled \\(live calibration: vm web refitted", Duration.ofSeconds(10))).as(agent.log()).isTrue();
             agent.log().lines().filter(l -> l.contains("live calibration")).forEach(System.out::println);
             var model = CostModelFile.read(own).model();
-            double live = model.cpuNsPerPacket(StageKind.IO, 106), ref = io.vmqos.analysis.StageCostFit.fitPackets(pps, ioCpu).perPacketNs();
-            System.out.printf("agent live calibration: io %.0f ns per packet, the lab's method %.0f ns: %+.1f%%%n", live, ref, (live / ref - 1) * 100);
+            // the last fit written may keep either stage on the host's model (its cost not known within 25% over the windows
+            // then held): each stage written has a positive cost; io's is compared with the lab's method when it is there
+            assertThat(model.kinds()).as("a stage fitted: " + agent.log()).isNotEmpty();
+            for (StageKind k : model.kinds()) assertThat(model.cpuNsPerPacket(k, 106)).as(k + ": a positive per-packet cost").isPositive();
+            if (model.kinds().contains(StageKind.IO)) {
+                double live = model.cpuNsPerPacket(StageKind.IO, 106), ref = io.vmqos.analysis.StageCostFit.fitPackets(pps, ioCpu).perPacketNs();
+                System.out.printf("agent live calibration: io %.0f ns per packet, the lab's method %.0f ns: %+.1f%%%n", live, ref, (live / ref - 1) * 100);
+            } else {
+                System.out.println("agent live calibration: the last fit written left io to the host's model " + model.kinds());
+            }
             // printed, not asserted: the agent's 1 s windows on this shared machine are noisy (R² 0.3-0.7; +40% and +69% in two
             // runs with helpers' builds alongside); vm calibrate's ±25% is LiveCalibrationLabTest's
-            assertThat(live).as("io: a positive per-packet cost").isPositive();
             assertThat(Files.readString(own)).contains("vmqos agent (live, the VM's own traffic)");
             // plan sizes the VM with its own model now: its reservations differ from the host model's
             String[] after = AgentProcess.cli(rd, "plan", "-f", cfg.toString(), "--json");
