@@ -12,9 +12,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
- * {@code vmqos agent -f FILE} as a separate process (this test JVM's class path), its stderr in a file, its run
- * directory (lock, record, control socket) of the test's own. Tests stop it with {@link #term} (SIGTERM) or
- * {@link #kill9} (SIGKILL, as a crash) and read its log.
+ * {@code vmqos agent -f FILE} as a separate process (this JVM's class path), its stderr in a file, its run directory
+ * (lock, record, control socket) of the caller's own: the lab's tests and the demo's lean scenario. They stop it with
+ * {@link #term} (SIGTERM) or {@link #kill9} (SIGKILL, as a crash) and read its log.
  */
 public final class AgentProcess implements AutoCloseable {
     private final Process process;

@@ -136,12 +136,13 @@ public final class DemoRunner {
                     LeanScenario.Sizing lean = null;
                     DemoBound.Bound leanBound = null;
                     if (o.scenarios().contains(Scenario.NOISY_VMQOS_LEAN)) {
+                        long leanLatencyNs = o.latencyNs() > 0 ? o.latencyNs() : DEFAULT_LEAN_LATENCY_NS;
                         leanScenario = new LeanScenario(Files.createDirectories(o.reportDir().resolve("lean")), progress);
-                        lean = leanScenario.calibrate(vm.qmpSocket(), prefix, target, o.rate(), o.sizeBytes(), o.latencyNs() > 0 ? o.latencyNs() : DEFAULT_LEAN_LATENCY_NS,
+                        lean = leanScenario.calibrate(vm.qmpSocket(), prefix, target, o.rate(), o.sizeBytes(), leanLatencyNs,
                                 DemoBound.fromMeasurement(measuredIo, measuredVcpu, o.rate()), Math.max(measuredVcpu, measuredIo), new KernelParameters().limits());
                         leanBound = LeanScenario.bound(lean, o.rate(), o.sizeBytes());
                         step("noisy+vmqos-lean: cost model " + lean.how() + "; floors (the packets' work at " + o.rate() + " req/s, sized for "
-                                + Durations.format(o.latencyNs() > 0 ? o.latencyNs() : DEFAULT_LEAN_LATENCY_NS) + "): vCPU " + lean.vcpuFloor() + " ("
+                                + Durations.format(leanLatencyNs) + "): vCPU " + lean.vcpuFloor() + " ("
                                 + lean.vcpuFloor().bandwidth().percent() + "), main loop/io " + lean.ioFloor() + " (" + lean.ioFloor().bandwidth().percent()
                                 + "); guaranteed round trip " + (leanBound.roundTripNs() == Long.MAX_VALUE ? "none" : Durations.format(leanBound.roundTripNs() / 1000 * 1000))
                                 + "; each round, vmqos agent keeps them with reclaim: true, adaptive: true, reclaimCeiling: "
