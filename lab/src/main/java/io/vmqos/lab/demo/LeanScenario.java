@@ -42,14 +42,14 @@ import java.util.function.Supplier;
  *       ({@link DemoBound#size}, with the live per-packet costs and no idle work): what keeps the stated round-trip
  *       bound ({@link #bound}), which the scenario's max is judged against.</li>
  *   <li><b>Each round</b> ({@link #run}): {@code vmqos agent} is started on a host.yaml that gives the VM those floors
- *       with {@code reclaim: true} and {@code adaptive: true}. Its adaptive loop moves each thread's runtime to its mean
- *       use within [floor, ceiling], its reclaim guard holds a runaway thread to the ceiling; it releases on exit. What
+ *       with {@code reclaim: true} and {@code adaptive: true}. Its adaptive loop moves each thread's runtime to 0.95 of
+ *       its mean use within [floor, ceiling], its reclaim guard holds a runaway thread to the ceiling; it releases on exit. What
  *       the kernel held is sampled every 50 ms during the load run: that time average is the scenario's "CPU
  *       reserved".</li>
  * </ol>
  * The bound counts the packets' work in the floor. The VM's idle work (TCG's timer ticks: the fit's intercept) is
- * not in the floor: the adaptive runtime, at the thread's mean use, covers it on average, and reclaiming covers the
- * rest. Used from the demo's thread only.
+ * not in the floor: the adaptive runtime, at 0.95 of the thread's mean use, covers most of it, and reclaiming covers
+ * the rest. Used from the demo's thread only.
  */
 final class LeanScenario {
     /** The load points of the live calibration, as shares of the demo's rate. */

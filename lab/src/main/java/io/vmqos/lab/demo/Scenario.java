@@ -16,7 +16,7 @@ public enum Scenario {
     NOISY_VMQOS("noisy+vmqos", true),
     /**
      * CPU noise, lean reservations kept by {@code vmqos agent}: floors sized from a live calibration of the VM's own
-     * traffic, {@code reclaim: true} and {@code adaptive: true}, so each runtime follows the thread's mean use and a
+     * traffic, {@code reclaim: true} and {@code adaptive: true}, so each runtime follows 0.95 of the thread's mean use and a
      * thread may run on what others leave ({@link LeanScenario}).
      */
     NOISY_VMQOS_LEAN("noisy+vmqos-lean", true),
