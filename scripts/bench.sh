@@ -7,6 +7,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 source "$HERE/scripts/env.sh"
 cd "$HERE"
+if [[ $EUID -eq 0 ]]; then source "$HERE/scripts/dl-count-guard.sh"; dl_count_guard_start; fi
 mvn -B -q verify -Dgroups=benchmark -Dtest.excludedGroups=none -Dsurefire.failIfNoSpecifiedTests=false "$@" 2>&1 | grep -E 'BENCH|ERROR|FAIL' || true
 if [[ " $* " != *" -Dtest="* ]]; then
   T="$HERE/target"
