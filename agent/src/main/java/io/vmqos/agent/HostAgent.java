@@ -57,6 +57,8 @@ public final class HostAgent implements Agent {
     private long nextPoll = Long.MAX_VALUE;
     /** When the VM event whose threads are not reserved yet began (its batch's first signal), or -1. */
     private long protectSinceNanos = -1;
+    /** How soon to look again at a VM that could not be read (its QEMU still starting). */
+    static final long UNREADABLE_RETRY_NANOS = 100_000_000L;
     /** The last reconcile, when it succeeded: what the periodic check compares the host with. */
     private HostService.Outcome last;
     /** The last reconcile that succeeded, for other threads (metrics). */
@@ -421,7 +423,10 @@ public final class HostAgent implements Agent {
             log.error("reconcile (" + why(reasons) + ") failed, retried on the next event or in " + retryNanos() / 1_000_000 + " ms: " + e.getMessage(), e);
             follow(service.record());
         } finally {
-            nextDeadline = System.nanoTime() + (failedInARow == 0 ? intervalNanos : retryNanos());
+            // a VM that cannot be read yet (a QEMU still naming its threads) is not in the record, so no event of its threads
+            // wakes the agent: look again soon, as after a failure
+            boolean unreadable = last != null && last.notes().stream().anyMatch(n -> n.contains(HostService.UNREADABLE_NOTE));
+            nextDeadline = System.nanoTime() + (failedInARow == 0 && !unreadable ? intervalNanos : Math.max(UNREADABLE_RETRY_NANOS, failedInARow == 0 ? 0 : retryNanos()));
             nextPoll = waiting.isEmpty() ? Long.MAX_VALUE : System.nanoTime() + WAITING_POLL_NANOS;
         }
     }

@@ -38,6 +38,8 @@ import java.util.function.Supplier;
  * it. One caller at a time per instance (the host lock serialises processes and threads).
  */
 public final class HostService {
+    /** The note of a VM that cannot be read now (its QEMU still starting): the agent looks again soon. */
+    public static final String UNREADABLE_NOTE = ": cannot be read now";
     /** At most this many observe → diff → run passes per reconcile (NAPI on, then its threads reserved). */
     static final int MAX_PASSES = 4;
 
@@ -281,7 +283,7 @@ public final class HostService {
                 if (d == null) {
                     notes.addAll(seen.notes());
                     seen.notRunning().forEach((vm, why) -> notes.add("vm " + vm + ": not running (" + why + ")"));
-                    seen.unobservable().forEach((vm, why) -> notes.add("vm " + vm + ": cannot be read now, left as it is (" + why + ")"));
+                    seen.unobservable().forEach((vm, why) -> notes.add("vm " + vm + UNREADABLE_NOTE + ", left as it is (" + why + ")"));
                     frozen.addAll(seen.unobservable().keySet());
                     unreadable.addAll(seen.unobservable().keySet());
                 }

@@ -139,6 +139,21 @@ class AgentLabTest {
         return p;
     }
 
+    /** The agent's vmqos_agent_protect_seconds_count, read from its metrics endpoint (-1 when unreadable). */
+    static double protectCount(int metricsPort) {
+        try {
+            String m = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            java.util.regex.Matcher c = java.util.regex.Pattern.compile("(?m)^vmqos_agent_protect_seconds_count (\\S+)$").matcher(m);
+            return c.find() ? Double.parseDouble(c.group(1)) : -1;
+        } catch (java.io.IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
     @Test
     void aVmRestartedTwentyTimesOnTheSameSocketIsReservedAgainEachTime() throws Exception {
         Path qmp = tmp.resolve("web1.qmp");
@@ -178,6 +193,12 @@ class AgentLabTest {
                 assertThat(reserved).as("restart %d: vCPU thread %d reserved again; agent log:%n%s", i, tid, a.log()).isTrue();
                 latenciesNs.add(latency);
                 assertThat(within(Duration.ofSeconds(10), () -> allDeadline(vmThreads(pid)))).as("restart %d: main loop too", i).isTrue();
+                // the next restart waits for the agent's reconcile of this one to return (its time to protect observed): a
+                // QEMU killed as soon as its threads read DEADLINE can exit inside the reconcile's apply, which then fails
+                // ("thread N exited during the apply") and is retried for the next QEMU, one observation for two restarts
+                int restarts = i + 1; // the first start is a "start" reconcile, not a VM event: i + 1 restarts
+                assertThat(within(Duration.ofSeconds(10), () -> protectCount(metricsPort) >= restarts))
+                        .as("restart %d: the agent observed its time to protect; agent log:%n%s", i, a.log()).isTrue();
             }
         }
         List<Long> sorted = new ArrayList<>(latenciesNs);
