@@ -425,8 +425,8 @@ public final class HostAgent implements Agent {
         } finally {
             // a VM that cannot be read yet (a QEMU still naming its threads) is not in the record, so no event of its threads
             // wakes the agent: look again soon, as after a failure
-            boolean unreadable = last != null && last.notes().stream().anyMatch(n -> n.contains(HostService.UNREADABLE_NOTE));
-            nextDeadline = System.nanoTime() + (failedInARow == 0 && !unreadable ? intervalNanos : Math.max(UNREADABLE_RETRY_NANOS, failedInARow == 0 ? 0 : retryNanos()));
+            boolean unreadable = last != null && !last.unreadable().isEmpty();
+            nextDeadline = System.nanoTime() + (failedInARow > 0 ? retryNanos() : unreadable ? UNREADABLE_RETRY_NANOS : intervalNanos);
             nextPoll = waiting.isEmpty() ? Long.MAX_VALUE : System.nanoTime() + WAITING_POLL_NANOS;
         }
     }

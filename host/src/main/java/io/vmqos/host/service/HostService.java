@@ -38,8 +38,6 @@ import java.util.function.Supplier;
  * it. One caller at a time per instance (the host lock serialises processes and threads).
  */
 public final class HostService {
-    /** The note of a VM that cannot be read now (its QEMU still starting): the agent looks again soon. */
-    public static final String UNREADABLE_NOTE = ": cannot be read now";
     /** At most this many observe → diff → run passes per reconcile (NAPI on, then its threads reserved). */
     static final int MAX_PASSES = 4;
 
@@ -92,12 +90,17 @@ public final class HostService {
      * @param desired the (last) desired state
      * @param done the steps run, in order
      * @param notes remarks for people (VMs not running, changes made outside vmqos, a damaged record rebuilt, ...)
+     * @param unreadable the VMs that could not be read now (a QEMU still starting), left as they were
      */
     public record Outcome(DesiredState desired, List<String> done, List<String> notes, HostRecord record, List<ThreadOutcome> threads,
-                          List<LedgerRepair> repairs, Fingerprint fingerprint) {
+                          List<LedgerRepair> repairs, Fingerprint fingerprint, Set<String> unreadable) {
+        public Outcome {
+            unreadable = Set.copyOf(unreadable);
+        }
+
         public Outcome(DesiredState desired, List<String> done, List<String> notes, HostRecord record, List<ThreadOutcome> threads,
                        List<LedgerRepair> repairs) {
-            this(desired, done, notes, record, threads, repairs, null);
+            this(desired, done, notes, record, threads, repairs, null, Set.of());
         }
 
         public boolean changed() { return !done.isEmpty(); }
@@ -283,7 +286,7 @@ public final class HostService {
                 if (d == null) {
                     notes.addAll(seen.notes());
                     seen.notRunning().forEach((vm, why) -> notes.add("vm " + vm + ": not running (" + why + ")"));
-                    seen.unobservable().forEach((vm, why) -> notes.add("vm " + vm + UNREADABLE_NOTE + ", left as it is (" + why + ")"));
+                    seen.unobservable().forEach((vm, why) -> notes.add("vm " + vm + ": cannot be read now, left as it is (" + why + ")"));
                     frozen.addAll(seen.unobservable().keySet());
                     unreadable.addAll(seen.unobservable().keySet());
                 }
@@ -316,7 +319,7 @@ public final class HostService {
             }
             for (Waiting w : waiting(d)) notes.add(w.describe() + " (the agent does it; without one, run apply again)");
             return new Outcome(d, tx.done(), merge(notes, d == null ? List.of() : d.notes()), tx.record(), tx.threadOutcomes(), tx.repairs(),
-                    unreadable.isEmpty() ? new Fingerprint(store.stamp(), identities) : null); // a VM unreadable now: look again next time
+                    unreadable.isEmpty() ? new Fingerprint(store.stamp(), identities) : null, unreadable); // a VM unreadable now: look again next time
         });
     }
 
