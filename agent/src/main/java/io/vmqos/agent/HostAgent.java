@@ -130,7 +130,7 @@ public final class HostAgent implements Agent {
                      Duration interval, boolean releaseOnExit, Wakeup wakeup, Log log, AgentStats stats, VmTraffic traffic) {
         this.slaWatch = new SlaWatch(traffic, log);
         io.vmqos.linux.ProcFs proc = new io.vmqos.linux.ProcFs(); // one reader for the duty thread's samplers
-        this.calibrator = new LiveCalibrator(traffic, proc, log);
+        this.calibrator = new LiveCalibrator(traffic, proc, new io.vmqos.linux.LinuxThreadScheduler(), log);
         this.reclaimGuard = new ReclaimGuard(proc, log);
         this.adaptive = new AdaptiveLoop(proc);
         this.file = file.toAbsolutePath().normalize();

@@ -12,6 +12,7 @@ import io.vmqos.core.vm.VmThread;
 import io.vmqos.host.config.CostModelFile;
 import io.vmqos.host.state.HostRecord;
 import io.vmqos.linux.ProcFs;
+import io.vmqos.linux.ThreadScheduler;
 import io.vmqos.linux.net.TapCounters;
 
 import java.nio.file.Files;
@@ -19,6 +20,7 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,13 +34,14 @@ import java.util.function.Function;
 /**
  * The agent's continuous calibration: for every VM with its own cost model file ({@code vms[].costModel}) and an SLA,
  * every {@link #WINDOW_NANOS} it reads the VM's taps' packet and byte counters and its stage threads' CPU time
- * (schedstat: vcpu, the vCPU threads; io, the main loop, iothreads and vhost workers), keeps the last {@link #KEEP}
+ * (schedstat: vcpu, the vCPU threads; io, the main loop, iothreads and vhost workers) and whether one of a stage's
+ * threads ran at its reservation (then that window says nothing of the stage's cost), keeps the last {@link #KEEP}
  * windows, and every {@link #FIT_EVERY} windows fits them ({@link LiveCalibration}, the same fit as {@code vmqos vm
  * calibrate}; it injects no traffic). A fit it refuses (too few windows, too little variation in the traffic) changes
  * nothing; a stage whose fit is weak (R² below {@link #MIN_R2}, no positive cost) is left out, so the VM keeps the host's
  * cost for it (its own stages override the host's); an accepted one that moves a stage's cost of a mean-sized packet by more than
  * {@link #CHANGE} (or the first one) is written to the VM's file, and the agent reconciles: the VM is then sized (its
- * floors) with its own model. Used on the agent's duty thread only.
+ * floors) with its own model, each stage's fitted intercept (its use besides the packets) as its background load. Used on the agent's duty thread only.
  */
 final class LiveCalibrator {
     static final long WINDOW_NANOS = 1_000_000_000L;
@@ -58,10 +61,11 @@ final class LiveCalibrator {
 
     private record Watched(String vm, Path file, int pid, long startTime, Map<StageKind, List<Integer>> tids) {}
 
-    private record Reading(long packets, long bytes, Map<StageKind, Long> cpuNs, long atNs) {}
+    private record Reading(long packets, long bytes, Map<Integer, Long> cpuNs, long atNs) {}
 
     private final VmTraffic traffic;
     private final ProcFs proc;
+    private final ThreadScheduler sched;
     private final Log log;
     private Map<String, Watched> watched = Map.of();
     private final Map<String, Reading> last = new HashMap<>();
@@ -69,9 +73,11 @@ final class LiveCalibrator {
     private final Map<String, Integer> sinceFit = new HashMap<>();
     private final Map<String, String> lastRefusal = new HashMap<>();
 
-    LiveCalibrator(VmTraffic traffic, ProcFs proc, Log log) {
+    /** @param sched reads each stage thread's scheduling, to tell a window where it ran at its reservation */
+    LiveCalibrator(VmTraffic traffic, ProcFs proc, ThreadScheduler sched, Log log) {
         this.traffic = traffic;
         this.proc = proc;
+        this.sched = sched;
         this.log = log;
     }
 
@@ -136,16 +142,14 @@ final class LiveCalibrator {
         List<String> written = new ArrayList<>();
         for (Watched w : watched.values()) {
             TapCounters.Counters c = counters.get(w.vm());
-            Map<StageKind, Long> cpu = new EnumMap<>(StageKind.class);
+            Map<Integer, Long> cpu = new HashMap<>();
             boolean gone = c == null;
-            for (var e : w.tids().entrySet()) {
-                long s = 0;
-                for (int tid : e.getValue()) {
+            for (List<Integer> tids : w.tids().values()) {
+                for (int tid : tids) {
                     long t = proc.cpuTimeNs(tid);
                     if (t < 0) gone = true;
-                    s += Math.max(0, t);
+                    cpu.put(tid, Math.max(0, t));
                 }
-                cpu.put(e.getKey(), s);
             }
             if (gone) { // a thread or tap went away: the next reconcile rediscovers it; start the window again
                 last.remove(w.vm());
@@ -156,9 +160,18 @@ final class LiveCalibrator {
             if (prev == null || nowNs <= prev.atNs()) continue;
             double secs = (nowNs - prev.atNs()) / 1e9;
             Map<StageKind, Double> use = new EnumMap<>(StageKind.class);
-            for (StageKind k : cpu.keySet()) use.put(k, (cpu.get(k) - prev.cpuNs().getOrDefault(k, 0L)) / secs);
+            Set<StageKind> atReservation = EnumSet.noneOf(StageKind.class);
+            for (var e : w.tids().entrySet()) {
+                double sum = 0;
+                for (int tid : e.getValue()) {
+                    double u = (cpu.get(tid) - prev.cpuNs().getOrDefault(tid, cpu.get(tid))) / secs;
+                    sum += u;
+                    if (ranAtReservation(tid, u)) atReservation.add(e.getKey());
+                }
+                use.put(e.getKey(), sum);
+            }
             ArrayDeque<LiveCalibration.Window> q = windows.computeIfAbsent(w.vm(), k -> new ArrayDeque<>());
-            q.addLast(new LiveCalibration.Window((now.packets() - prev.packets()) / secs, (now.bytes() - prev.bytes()) / secs, use));
+            q.addLast(new LiveCalibration.Window((now.packets() - prev.packets()) / secs, (now.bytes() - prev.bytes()) / secs, use, atReservation));
             while (q.size() > KEEP) q.removeFirst();
             int n = sinceFit.merge(w.vm(), 1, Integer::sum);
             if (n < FIT_EVERY || q.size() < LiveCalibration.MIN_WINDOWS) continue;
@@ -168,18 +181,27 @@ final class LiveCalibrator {
         return written.isEmpty() ? Optional.empty() : Optional.of("live calibration: " + String.join(", ", written));
     }
 
+    /** Whether thread {@code tid}, which used {@code useNsPerSecond}, ran at its reservation (a thread gone: no). */
+    private boolean ranAtReservation(int tid, double useNsPerSecond) {
+        try {
+            return LiveCalibration.atReservation(sched.get(tid), useNsPerSecond);
+        } catch (RuntimeException gone) {
+            return false;
+        }
+    }
+
     /** Fits one VM's windows; writes its file when the fit is accepted and new; says what it wrote. */
     private Optional<String> fit(Watched w, List<LiveCalibration.Window> q) {
         LiveCalibration.Result r = LiveCalibration.fit(q, w.tids().keySet(), 0);
         Map<StageKind, io.vmqos.core.StageCost> good = new EnumMap<>(StageKind.class);
         for (var e : r.fits().entrySet()) {
-            if (e.getValue().usable() && relativeError(e.getValue().r2(), r.windows()) <= MAX_RELATIVE_ERROR) good.put(e.getKey(), e.getValue().stageCost().orElseThrow());
+            if (e.getValue().usable() && relativeError(e.getValue().r2(), e.getValue().points()) <= MAX_RELATIVE_ERROR) good.put(e.getKey(), e.getValue().stageCost().orElseThrow());
         }
         if (good.isEmpty()) {
             String why = r.refusal().orElseGet(() -> {
                 List<String> l = new ArrayList<>();
                 r.fits().forEach((k, f) -> l.add(String.format(Locale.ROOT, "%s R² %.2f over %d windows (its cost known within %.0f%%, %.0f%% needed)",
-                        k.name().toLowerCase(Locale.ROOT), f.r2(), r.windows(), 100 * relativeError(f.r2(), r.windows()), 100 * MAX_RELATIVE_ERROR)));
+                        k.name().toLowerCase(Locale.ROOT), f.r2(), f.points(), 100 * relativeError(f.r2(), f.points()), 100 * MAX_RELATIVE_ERROR)));
                 return "the fit is too weak: " + String.join("; ", l) + " (it goes on fitting as the traffic varies)";
             });
             if (!why.equals(lastRefusal.put(w.vm(), why))) log.info("vm " + w.vm() + ": live calibration: no new cost model yet: " + why);
@@ -209,14 +231,17 @@ final class LiveCalibrator {
             return Optional.empty();
         }
         List<String> stages = new ArrayList<>();
+        for (StageKind k : w.tids().keySet()) {
+            if (!r.fits().containsKey(k)) stages.add(k.name().toLowerCase(Locale.ROOT) + " left to the host's model (" + r.refusal().orElse("not fitted") + ")");
+        }
         for (Map.Entry<StageKind, StageCostFit> e : r.fits().entrySet()) {
             if (!good.containsKey(e.getKey())) {
                 stages.add(String.format(Locale.ROOT, "%s left to the host's model (R² %.2f, known within %.0f%%)", e.getKey().name().toLowerCase(Locale.ROOT),
-                        e.getValue().r2(), 100 * relativeError(e.getValue().r2(), r.windows())));
+                        e.getValue().r2(), 100 * relativeError(e.getValue().r2(), e.getValue().points())));
                 continue;
             }
-            stages.add(String.format(Locale.ROOT, "%s %.0f ns per %d B packet (R² %.2f)", e.getKey().name().toLowerCase(Locale.ROOT),
-                    model.cpuNsPerPacket(e.getKey(), bytes), bytes, e.getValue().r2()));
+            stages.add(String.format(Locale.ROOT, "%s %.0f ns per %d B packet + %.2f%% of a CPU besides (R² %.2f)", e.getKey().name().toLowerCase(Locale.ROOT),
+                    model.cpuNsPerPacket(e.getKey(), bytes), bytes, model.cost(e.getKey()).backgroundNsPerSecond() / 1e7, e.getValue().r2()));
         }
         log.info("vm " + w.vm() + ": live calibration over " + r.windows() + " windows: " + String.join(", ", stages) + "; written to " + w.file());
         return Optional.of("vm " + w.vm() + " refitted");

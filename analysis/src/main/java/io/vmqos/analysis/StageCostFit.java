@@ -63,10 +63,17 @@ public record StageCostFit(double perPacketNs, double perByteNs, double idleNsPe
     /** Whether the fit gives a cost the planner can use: finite, per-packet cost positive. */
     public boolean usable() { return Double.isFinite(perPacketNs) && perPacketNs > 0 && Double.isFinite(perByteNs); }
 
-    /** The stage cost, when {@link #usable()}. */
+    /**
+     * The stage cost, when {@link #usable()}: its per-packet and per-byte costs, and the intercept as its background
+     * load (what the stage's threads use besides the packets, which every reservation sized from this cost must also
+     * carry: BackgroundLoad); a negative intercept (noise) counts as none.
+     */
     public Optional<StageCost> stageCost() {
-        return usable() ? Optional.of(new StageCost(perPacketNs, perByteNs)) : Optional.empty();
+        return usable() ? Optional.of(new StageCost(perPacketNs, perByteNs, Math.min(Math.max(0, idleNsPerSecond), MAX_BACKGROUND_NS))) : Optional.empty();
     }
+
+    /** The largest background load a stage cost takes (just under one CPU). */
+    static final double MAX_BACKGROUND_NS = 9.99e8;
 
     /** CPU ns per second this fit predicts at the given load. */
     public double predictNsPerSecond(double packetsPerSecond, double bytesPerSecond) {

@@ -1,5 +1,8 @@
 package io.vmqos.analysis;
 
+import io.vmqos.core.Reservation;
+import io.vmqos.core.SchedAttributes;
+import io.vmqos.core.SchedFlag;
 import io.vmqos.core.StageKind;
 import org.junit.jupiter.api.Test;
 
@@ -56,5 +59,59 @@ class LiveCalibrationTest {
         Random r = new Random(5);
         for (double pps : rates) w.add(new LiveCalibration.Window(pps, pps * 98, Map.of(StageKind.VCPU, 2e6 + 20_000 * pps, StageKind.IO, 1e6 + 4e6 * r.nextDouble())));
         assertThat(LiveCalibration.fit(w, QEMU, 0.9).refusal().orElseThrow()).contains("io: ").contains("fix:");
+    }
+
+    @Test
+    void theFitsInterceptIsTheStagesBackgroundLoad() {
+        double[] rates = {100, 400, 800, 200, 1000, 600, 300, 900, 500, 700};
+        var model = LiveCalibration.fit(windows(rates, 98, 1), QEMU, 0.9).model().orElseThrow();
+        assertThat(model.cost(StageKind.VCPU).backgroundNsPerSecond()).isCloseTo(2e6, offset(1e6));
+        assertThat(model.cost(StageKind.IO).backgroundNsPerSecond()).isCloseTo(1e6, offset(5e5));
+    }
+
+    /**
+     * io reserved 10 ms/s: above 1100 packets/s it needs more, and its CBS holds it at 10 ms/s. Fitted on those windows
+     * its per-packet cost comes out low; the windows where it ran at its reservation are left out of its fit, not vcpu's.
+     */
+    @Test
+    void windowsWhereAStageRanAtItsReservationAreNotFittedForIt() {
+        double[] rates = {100, 400, 800, 200, 1000, 600, 300, 900, 500, 700, 1500, 2000, 1800, 1300, 1600, 1900};
+        List<LiveCalibration.Window> marked = new ArrayList<>(), unmarked = new ArrayList<>();
+        for (LiveCalibration.Window w : windows(rates, 98, 6)) {
+            double io = w.cpuNsPerSecond().get(StageKind.IO);
+            boolean capped = io >= 1e7;
+            Map<StageKind, Double> use = Map.of(StageKind.VCPU, w.cpuNsPerSecond().get(StageKind.VCPU), StageKind.IO, Math.min(io, 1e7));
+            marked.add(new LiveCalibration.Window(w.packetsPerSecond(), w.bytesPerSecond(), use, capped ? Set.of(StageKind.IO) : Set.of()));
+            unmarked.add(new LiveCalibration.Window(w.packetsPerSecond(), w.bytesPerSecond(), use));
+        }
+        double biased = LiveCalibration.fit(unmarked, QEMU, 0).model().orElseThrow().cpuNsPerPacket(StageKind.IO, 98);
+        LiveCalibration.Result r = LiveCalibration.fit(marked, QEMU, 0.9);
+        assertThat(biased).isLessThan(6_500);
+        assertThat(r.model().orElseThrow().cpuNsPerPacket(StageKind.IO, 98)).isCloseTo(8_000, offset(800.0));
+        assertThat(r.fits().get(StageKind.IO).points()).as("15 loaded windows (100 packets/s is below a tenth of the peak), 6 at 10 ms/s").isEqualTo(9);
+        assertThat(r.fits().get(StageKind.VCPU).points()).isEqualTo(15);
+        assertThat(r.model().orElseThrow().cpuNsPerPacket(StageKind.VCPU, 98)).isCloseTo(20_000, offset(1_500.0));
+    }
+
+    @Test
+    void aStageAtItsReservationInMostWindowsIsRefusedWithTheReason() {
+        double[] rates = {100, 400, 800, 200, 1000, 600, 300, 900, 500, 700};
+        List<LiveCalibration.Window> w = new ArrayList<>();
+        for (LiveCalibration.Window x : windows(rates, 98, 7)) {
+            w.add(new LiveCalibration.Window(x.packetsPerSecond(), x.bytesPerSecond(), x.cpuNsPerSecond(), x.packetsPerSecond() >= 300 ? Set.of(StageKind.IO) : Set.of()));
+        }
+        LiveCalibration.Result r = LiveCalibration.fit(w, QEMU, 0.9);
+        assertThat(r.model()).isEmpty();
+        assertThat(r.fits()).containsOnlyKeys(StageKind.VCPU);
+        assertThat(r.refusal().orElseThrow()).contains("io: its threads ran at their reservation in 8 of the 10 windows").contains("fix:");
+    }
+
+    @Test
+    void aThreadRanAtItsReservationWhenDeadlineWithoutReclaimAndAtNineTenthsOfIt() {
+        Reservation r = Reservation.of(1_000_000, 10_000_000); // 10% of a CPU
+        assertThat(LiveCalibration.atReservation(SchedAttributes.deadline(r), 9.0e7)).isTrue();
+        assertThat(LiveCalibration.atReservation(SchedAttributes.deadline(r), 8.9e7)).isFalse();
+        assertThat(LiveCalibration.atReservation(SchedAttributes.deadline(r, Set.of(SchedFlag.RECLAIM)), 3e8)).as("reclaim takes more").isFalse();
+        assertThat(LiveCalibration.atReservation(SchedAttributes.other(), 9e8)).isFalse();
     }
 }

@@ -10,6 +10,7 @@ import io.vmqos.core.vm.ThreadRole;
 import io.vmqos.core.vm.VmThread;
 import io.vmqos.core.vm.VmThreads;
 import io.vmqos.host.config.CostModelFile;
+import io.vmqos.linux.LinuxThreadScheduler;
 import io.vmqos.linux.ProcFs;
 import io.vmqos.linux.net.IpRoute;
 import io.vmqos.linux.net.TapCounters;
@@ -24,10 +25,13 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 /**
@@ -72,21 +76,32 @@ final class VmCalibrateCommand implements Callable<Integer> {
                 taps.stream().map(TapRef::name).toList(), stages, Durations.format(durationNs), Durations.format(windowNs));
         err.flush();
         List<LiveCalibration.Window> windows = new ArrayList<>();
+        LinuxThreadScheduler sched = new LinuxThreadScheduler();
         long[] last = read(taps, counters, vm);
-        Map<StageKind, Long> lastCpu = cpu(stages, proc, vm);
+        Map<Integer, Long> lastCpu = cpu(stages, proc, vm);
         long t = System.nanoTime(), end = t + durationNs;
         while (System.nanoTime() + windowNs <= end + windowNs / 10) {
             Thread.sleep(Math.max(1, (t + windowNs - System.nanoTime()) / 1_000_000));
             long now = System.nanoTime();
             long[] c = read(taps, counters, vm);
-            Map<StageKind, Long> cpu = cpu(stages, proc, vm);
+            Map<Integer, Long> cpu = cpu(stages, proc, vm);
             double secs = (now - t) / 1e9;
             Map<StageKind, Double> use = new EnumMap<>(StageKind.class);
-            for (StageKind k : stages.keySet()) use.put(k, (cpu.get(k) - lastCpu.get(k)) / secs);
-            LiveCalibration.Window w = new LiveCalibration.Window((c[0] - last[0]) / secs, (c[1] - last[1]) / secs, use);
+            Set<StageKind> atReservation = EnumSet.noneOf(StageKind.class);
+            for (Map.Entry<StageKind, List<Integer>> e : stages.entrySet()) {
+                double sum = 0;
+                for (int tid : e.getValue()) {
+                    double u = (cpu.get(tid) - lastCpu.get(tid)) / secs;
+                    sum += u;
+                    if (ranAtReservation(sched, tid, u)) atReservation.add(e.getKey());
+                }
+                use.put(e.getKey(), sum);
+            }
+            LiveCalibration.Window w = new LiveCalibration.Window((c[0] - last[0]) / secs, (c[1] - last[1]) / secs, use, atReservation);
             windows.add(w);
-            err.printf(Locale.ROOT, "  window %2d: %7.0f packets/s; CPU vcpu %5.2f%% io %5.2f%%%n", windows.size(), w.packetsPerSecond(),
-                    use.getOrDefault(StageKind.VCPU, 0.0) / 1e7, use.getOrDefault(StageKind.IO, 0.0) / 1e7);
+            err.printf(Locale.ROOT, "  window %2d: %7.0f packets/s; CPU vcpu %5.2f%% io %5.2f%%%s%n", windows.size(), w.packetsPerSecond(),
+                    use.getOrDefault(StageKind.VCPU, 0.0) / 1e7, use.getOrDefault(StageKind.IO, 0.0) / 1e7,
+                    atReservation.isEmpty() ? "" : "; at its reservation: " + atReservation.stream().map(k -> k.name().toLowerCase(Locale.ROOT)).toList());
             err.flush();
             last = c;
             lastCpu = cpu;
@@ -145,18 +160,26 @@ final class VmCalibrateCommand implements Callable<Integer> {
         return new long[] {p, b};
     }
 
-    private static Map<StageKind, Long> cpu(Map<StageKind, List<Integer>> stages, ProcFs proc, VmThreads vm) {
-        Map<StageKind, Long> out = new EnumMap<>(StageKind.class);
-        for (Map.Entry<StageKind, List<Integer>> e : stages.entrySet()) {
-            long s = 0;
-            for (int tid : e.getValue()) {
+    /** Each stage thread's CPU time so far. */
+    private static Map<Integer, Long> cpu(Map<StageKind, List<Integer>> stages, ProcFs proc, VmThreads vm) {
+        Map<Integer, Long> out = new HashMap<>();
+        for (List<Integer> tids : stages.values()) {
+            for (int tid : tids) {
                 long c = proc.cpuTimeNs(tid);
                 if (c < 0) throw new CommandFailedException(Main.REFUSED, "thread " + tid + " of VM " + vm.name()
                         + " exited during the calibration: its threads changed (restart, hot-plug); nothing written, calibrate again");
-                s += c;
+                out.put(tid, c);
             }
-            out.put(e.getKey(), s);
         }
         return out;
+    }
+
+    /** Whether thread {@code tid}, which used {@code useNsPerSecond} over the window, ran at its reservation. */
+    private static boolean ranAtReservation(LinuxThreadScheduler sched, int tid, double useNsPerSecond) {
+        try {
+            return LiveCalibration.atReservation(sched.get(tid), useNsPerSecond);
+        } catch (RuntimeException gone) { // exited: the next read says so
+            return false;
+        }
     }
 }

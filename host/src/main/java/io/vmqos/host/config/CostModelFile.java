@@ -31,6 +31,7 @@ import java.util.Map;
  * measured:                                                  # optional, free-form
  *   host: lab1
  *   kernel: 6.18.0
+ *   idleNs: {io: 8.0e6, vcpu: 2.0e7}                         # optional: each stage's background load, CPU ns/s
  * }</pre>
  *
  * At least one stage. Reading is as strict as the host configuration (errors name {@code file:line:column}).
@@ -108,7 +109,8 @@ public final class CostModelFile {
 
     /**
      * Writes {@code doc} to {@code file} (atomically: a temporary file in the same directory, then a rename), in the
-     * format {@link #read} takes back unchanged.
+     * format {@link #read} takes back unchanged: a stage's background load is written as {@code measured.idleNs}
+     * unless the metadata gives that already.
      *
      * @throws UncheckedIOException when the file cannot be written
      */
@@ -124,7 +126,15 @@ public final class CostModelFile {
             stages.put(e.getKey().name().toLowerCase(Locale.ROOT), c);
         }
         top.put("stages", stages);
-        if (!doc.metadata().isEmpty()) top.put("measured", doc.metadata());
+        Map<String, Object> measured = new LinkedHashMap<>(doc.metadata());
+        if (!measured.containsKey("idleNs")) { // each stage's background load, as read takes it back
+            Map<String, Object> idle = new LinkedHashMap<>();
+            doc.model().stages().forEach((k, c) -> {
+                if (c.backgroundNsPerSecond() > 0) idle.put(k.name().toLowerCase(Locale.ROOT), c.backgroundNsPerSecond());
+            });
+            if (!idle.isEmpty()) measured.put("idleNs", idle);
+        }
+        if (!measured.isEmpty()) top.put("measured", measured);
         ObjectMapper yaml = new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
                 .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
         Path abs = file.toAbsolutePath();

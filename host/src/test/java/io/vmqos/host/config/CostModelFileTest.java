@@ -32,6 +32,18 @@ class CostModelFileTest {
     }
 
     @Test
+    void aStagesBackgroundLoadIsWrittenAsItsIdleUseAndReadBack() {
+        // what the live calibration writes: each stage's fitted intercept is its background load
+        CostModel model = new CostModel(Map.of(StageKind.IO, new StageCost(6400, 0, 9.5e6), StageKind.VCPU, new StageCost(9700, 0)));
+        Path f = dir.resolve("live.yaml");
+        CostModelFile.write(f, model, Map.of(), Map.of("source", "test"));
+        CostModelDocument back = CostModelFile.read(f);
+        assertThat(back.model()).isEqualTo(model);
+        assertThat(back.model().cost(StageKind.IO).backgroundNsPerSecond()).isEqualTo(9.5e6);
+        assertThat(back.metadata()).containsEntry("source", "test").containsEntry("idleNs", Map.of("io", 9.5e6));
+    }
+
+    @Test
     void readsTheTestModel() {
         CostModelDocument d = CostModelFile.read(HostConfigParserTest.DIR.resolve("costs.yaml"));
         assertThat(d.model().cost(StageKind.IO)).isEqualTo(new StageCost(2000, 0.25));
