@@ -3,6 +3,7 @@ package io.vmqos.agent;
 import io.vmqos.analysis.LiveCalibration;
 import io.vmqos.analysis.StageCostFit;
 import io.vmqos.core.CostModel;
+import io.vmqos.core.SchedAttributes;
 import io.vmqos.core.StageKind;
 import io.vmqos.core.config.HostConfig;
 import io.vmqos.core.config.VmConfig;
@@ -20,7 +21,6 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -159,19 +159,10 @@ final class LiveCalibrator {
             Reading prev = last.put(w.vm(), now);
             if (prev == null || nowNs <= prev.atNs()) continue;
             double secs = (nowNs - prev.atNs()) / 1e9;
-            Map<StageKind, Double> use = new EnumMap<>(StageKind.class);
-            Set<StageKind> atReservation = EnumSet.noneOf(StageKind.class);
-            for (var e : w.tids().entrySet()) {
-                double sum = 0;
-                for (int tid : e.getValue()) {
-                    double u = (cpu.get(tid) - prev.cpuNs().getOrDefault(tid, cpu.get(tid))) / secs;
-                    sum += u;
-                    if (ranAtReservation(tid, u)) atReservation.add(e.getKey());
-                }
-                use.put(e.getKey(), sum);
-            }
+            Map<Integer, Double> use = new HashMap<>();
+            cpu.forEach((tid, ns) -> use.put(tid, (ns - prev.cpuNs().getOrDefault(tid, ns)) / secs));
             ArrayDeque<LiveCalibration.Window> q = windows.computeIfAbsent(w.vm(), k -> new ArrayDeque<>());
-            q.addLast(new LiveCalibration.Window((now.packets() - prev.packets()) / secs, (now.bytes() - prev.bytes()) / secs, use, atReservation));
+            q.addLast(LiveCalibration.window((now.packets() - prev.packets()) / secs, (now.bytes() - prev.bytes()) / secs, w.tids(), use, this::scheduling));
             while (q.size() > KEEP) q.removeFirst();
             int n = sinceFit.merge(w.vm(), 1, Integer::sum);
             if (n < FIT_EVERY || q.size() < LiveCalibration.MIN_WINDOWS) continue;
@@ -181,12 +172,12 @@ final class LiveCalibrator {
         return written.isEmpty() ? Optional.empty() : Optional.of("live calibration: " + String.join(", ", written));
     }
 
-    /** Whether thread {@code tid}, which used {@code useNsPerSecond}, ran at its reservation (a thread gone: no). */
-    private boolean ranAtReservation(int tid, double useNsPerSecond) {
+    /** Thread {@code tid}'s scheduling now; empty when it is gone. */
+    private Optional<SchedAttributes> scheduling(int tid) {
         try {
-            return LiveCalibration.atReservation(sched.get(tid), useNsPerSecond);
+            return Optional.of(sched.get(tid));
         } catch (RuntimeException gone) {
-            return false;
+            return Optional.empty();
         }
     }
 

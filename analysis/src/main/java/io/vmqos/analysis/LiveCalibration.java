@@ -8,11 +8,13 @@ import io.vmqos.core.StageCost;
 import io.vmqos.core.StageKind;
 
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.IntFunction;
 
 /**
  * A cost model from a VM's own traffic, without the lab and without injecting any: over consecutive windows, each
@@ -65,6 +67,30 @@ public final class LiveCalibration {
         public Window(double packetsPerSecond, double bytesPerSecond, Map<StageKind, Double> cpuNsPerSecond) {
             this(packetsPerSecond, bytesPerSecond, cpuNsPerSecond, Set.of());
         }
+    }
+
+    /**
+     * A window from each stage thread's CPU use over it: each stage's use is its threads' sum, and a stage is
+     * {@link Window#atReservation at its reservation} when one of its threads is ({@link #atReservation}).
+     *
+     * @param stages each stage's threads
+     * @param useNsPerSecond each of those threads' CPU ns per wall second over the window
+     * @param sched a thread's scheduling now; empty for a thread gone meanwhile (not at its reservation)
+     */
+    public static Window window(double packetsPerSecond, double bytesPerSecond, Map<StageKind, List<Integer>> stages,
+                                Map<Integer, Double> useNsPerSecond, IntFunction<Optional<SchedAttributes>> sched) {
+        Map<StageKind, Double> use = new EnumMap<>(StageKind.class);
+        Set<StageKind> atReservation = EnumSet.noneOf(StageKind.class);
+        for (Map.Entry<StageKind, List<Integer>> e : stages.entrySet()) {
+            double sum = 0;
+            for (int tid : e.getValue()) {
+                double u = useNsPerSecond.getOrDefault(tid, 0.0);
+                sum += u;
+                if (sched.apply(tid).map(a -> atReservation(a, u)).orElse(false)) atReservation.add(e.getKey());
+            }
+            use.put(e.getKey(), sum);
+        }
+        return new Window(packetsPerSecond, bytesPerSecond, use, atReservation);
     }
 
     /**

@@ -114,4 +114,16 @@ class LiveCalibrationTest {
         assertThat(LiveCalibration.atReservation(SchedAttributes.deadline(r, Set.of(SchedFlag.RECLAIM)), 3e8)).as("reclaim takes more").isFalse();
         assertThat(LiveCalibration.atReservation(SchedAttributes.other(), 9e8)).isFalse();
     }
+
+    @Test
+    void aWindowSumsEachStagesThreadsAndMarksAStageOneOfWhoseThreadsRanAtItsReservation() {
+        Reservation tenth = Reservation.of(1_000_000, 10_000_000);
+        Map<Integer, SchedAttributes> sched = Map.of(1, SchedAttributes.deadline(tenth), 2, SchedAttributes.deadline(tenth), 3, SchedAttributes.deadline(tenth));
+        Map<StageKind, List<Integer>> stages = Map.of(StageKind.IO, List.of(1, 2), StageKind.VCPU, List.of(3, 4));
+        // io: thread 1 at 95% of its 10%, thread 2 idle; vcpu: thread 3 at half its reservation, thread 4 gone
+        LiveCalibration.Window w = LiveCalibration.window(500, 53_000, stages, Map.of(1, 9.5e7, 2, 1e6, 3, 5e7, 4, 9e8),
+                tid -> java.util.Optional.ofNullable(sched.get(tid)));
+        assertThat(w.cpuNsPerSecond()).containsEntry(StageKind.IO, 9.6e7).containsEntry(StageKind.VCPU, 9.5e8);
+        assertThat(w.atReservation()).containsExactly(StageKind.IO);
+    }
 }

@@ -4,6 +4,7 @@ import io.vmqos.analysis.LiveCalibration;
 import io.vmqos.analysis.StageCostFit;
 import io.vmqos.core.CostModel;
 import io.vmqos.core.Durations;
+import io.vmqos.core.SchedAttributes;
 import io.vmqos.core.StageKind;
 import io.vmqos.core.net.TapRef;
 import io.vmqos.core.vm.ThreadRole;
@@ -25,13 +26,12 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
@@ -86,22 +86,13 @@ final class VmCalibrateCommand implements Callable<Integer> {
             long[] c = read(taps, counters, vm);
             Map<Integer, Long> cpu = cpu(stages, proc, vm);
             double secs = (now - t) / 1e9;
-            Map<StageKind, Double> use = new EnumMap<>(StageKind.class);
-            Set<StageKind> atReservation = EnumSet.noneOf(StageKind.class);
-            for (Map.Entry<StageKind, List<Integer>> e : stages.entrySet()) {
-                double sum = 0;
-                for (int tid : e.getValue()) {
-                    double u = (cpu.get(tid) - lastCpu.get(tid)) / secs;
-                    sum += u;
-                    if (ranAtReservation(sched, tid, u)) atReservation.add(e.getKey());
-                }
-                use.put(e.getKey(), sum);
-            }
-            LiveCalibration.Window w = new LiveCalibration.Window((c[0] - last[0]) / secs, (c[1] - last[1]) / secs, use, atReservation);
+            Map<Integer, Double> use = new HashMap<>();
+            for (int tid : cpu.keySet()) use.put(tid, (cpu.get(tid) - lastCpu.get(tid)) / secs);
+            LiveCalibration.Window w = LiveCalibration.window((c[0] - last[0]) / secs, (c[1] - last[1]) / secs, stages, use, tid -> scheduling(sched, tid));
             windows.add(w);
             err.printf(Locale.ROOT, "  window %2d: %7.0f packets/s; CPU vcpu %5.2f%% io %5.2f%%%s%n", windows.size(), w.packetsPerSecond(),
-                    use.getOrDefault(StageKind.VCPU, 0.0) / 1e7, use.getOrDefault(StageKind.IO, 0.0) / 1e7,
-                    atReservation.isEmpty() ? "" : "; at its reservation: " + atReservation.stream().map(k -> k.name().toLowerCase(Locale.ROOT)).toList());
+                    w.cpuNsPerSecond().getOrDefault(StageKind.VCPU, 0.0) / 1e7, w.cpuNsPerSecond().getOrDefault(StageKind.IO, 0.0) / 1e7,
+                    w.atReservation().isEmpty() ? "" : "; at its reservation: " + w.atReservation().stream().map(k -> k.name().toLowerCase(Locale.ROOT)).sorted().toList());
             err.flush();
             last = c;
             lastCpu = cpu;
@@ -174,12 +165,12 @@ final class VmCalibrateCommand implements Callable<Integer> {
         return out;
     }
 
-    /** Whether thread {@code tid}, which used {@code useNsPerSecond} over the window, ran at its reservation. */
-    private static boolean ranAtReservation(LinuxThreadScheduler sched, int tid, double useNsPerSecond) {
+    /** Thread {@code tid}'s scheduling now; empty when it exited (the next read says so). */
+    private static Optional<SchedAttributes> scheduling(LinuxThreadScheduler sched, int tid) {
         try {
-            return LiveCalibration.atReservation(sched.get(tid), useNsPerSecond);
-        } catch (RuntimeException gone) { // exited: the next read says so
-            return false;
+            return Optional.of(sched.get(tid));
+        } catch (RuntimeException gone) {
+            return Optional.empty();
         }
     }
 }
