@@ -76,7 +76,9 @@ class AgentSlaWatchLabTest {
             assertThat(agent.log()).as("20 pps against 100 pps").doesNotContain("exceeds").doesNotContain("budget ran out");
             assertThat(show[0]).as(show[2]).isEqualTo("0");
             assertThat(show[1]).contains("SLA watch (agent, vm web):").containsPattern("rx: offered \\d+ pps, within the SLA's 100 pps")
-                    .containsPattern("vcpu0: budget ran out in 0\\.\\d% of periods \\(2ms/10ms").doesNotContain("too small");
+                    // at most the agent's threshold (BudgetState.THRESHOLD, 1%: above it the agent reports the budget too small); a CI run
+                    // on a busy machine printed 1.0% (the agent, rightly, reported nothing)
+                    .containsPattern("vcpu0: budget ran out in (0\\.\\d|1\\.0)% of periods \\(2ms/10ms").doesNotContain("too small");
 
             Process flood = ping(net, vm, "0.002"); // 500 pps
             boolean reported = agent.await("WARN vm web: rx offered \\d+ pps .* exceeds its SLA's 100 pps.*the guarantee does not cover the excess",
