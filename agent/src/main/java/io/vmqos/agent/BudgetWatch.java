@@ -1,7 +1,6 @@
 package io.vmqos.agent;
 
 import io.vmqos.core.SchedAttributes;
-import io.vmqos.core.SchedFlag;
 import io.vmqos.core.desired.DesiredState;
 import io.vmqos.core.desired.DesiredThread;
 import io.vmqos.linux.ProcFs;
@@ -118,7 +117,7 @@ final class BudgetWatch {
         long periods = Math.max(1, window / a.periodNs());
         double used = (now.runNs() - prev.runNs()) / ((double) periods * a.runtimeNs());
         long exhausted = now.involuntary() - prev.involuntary();
-        boolean reclaims = (a.flags() & SchedFlag.RECLAIM.bit()) != 0; // GRUB lets it run beyond its runtime
+        boolean reclaims = a.reclaims(); // GRUB lets it run beyond its runtime
         if (!reclaims && used >= SATURATED) exhausted = Math.max(exhausted, Math.round(Math.min(1.0, used) * periods));
         return new BudgetState(vm, t.stage(), t.tid(), a, window, periods, Math.min(exhausted, periods), used);
     }

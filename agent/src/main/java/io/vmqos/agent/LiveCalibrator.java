@@ -3,7 +3,6 @@ package io.vmqos.agent;
 import io.vmqos.analysis.LiveCalibration;
 import io.vmqos.analysis.StageCostFit;
 import io.vmqos.core.CostModel;
-import io.vmqos.core.SchedAttributes;
 import io.vmqos.core.StageKind;
 import io.vmqos.core.config.HostConfig;
 import io.vmqos.core.config.VmConfig;
@@ -162,7 +161,7 @@ final class LiveCalibrator {
             Map<Integer, Double> use = new HashMap<>();
             cpu.forEach((tid, ns) -> use.put(tid, (ns - prev.cpuNs().getOrDefault(tid, ns)) / secs));
             ArrayDeque<LiveCalibration.Window> q = windows.computeIfAbsent(w.vm(), k -> new ArrayDeque<>());
-            q.addLast(LiveCalibration.window((now.packets() - prev.packets()) / secs, (now.bytes() - prev.bytes()) / secs, w.tids(), use, this::scheduling));
+            q.addLast(LiveCalibration.window((now.packets() - prev.packets()) / secs, (now.bytes() - prev.bytes()) / secs, w.tids(), use, sched::find));
             while (q.size() > KEEP) q.removeFirst();
             int n = sinceFit.merge(w.vm(), 1, Integer::sum);
             if (n < FIT_EVERY || q.size() < LiveCalibration.MIN_WINDOWS) continue;
@@ -170,15 +169,6 @@ final class LiveCalibrator {
             fit(w, List.copyOf(q)).ifPresent(written::add);
         }
         return written.isEmpty() ? Optional.empty() : Optional.of("live calibration: " + String.join(", ", written));
-    }
-
-    /** Thread {@code tid}'s scheduling now; empty when it is gone. */
-    private Optional<SchedAttributes> scheduling(int tid) {
-        try {
-            return Optional.of(sched.get(tid));
-        } catch (RuntimeException gone) {
-            return Optional.empty();
-        }
     }
 
     /** Fits one VM's windows; writes its file when the fit is accepted and new; says what it wrote. */

@@ -67,7 +67,7 @@ final class ReclaimGuard {
         List<Watched> out = new ArrayList<>();
         for (io.vmqos.host.state.HostRecord.ThreadEntry t : record.threads()) {
             io.vmqos.core.SchedAttributes a = t.applied().toAttributes();
-            if (!a.isDeadline() || (a.flags() & io.vmqos.core.SchedFlag.RECLAIM.bit()) == 0) continue;
+            if (!a.isDeadline() || !a.reclaims()) continue;
             if (t.owners().isEmpty() || t.owners().stream().anyMatch(o -> o.scope().equals(ownScope))) continue;
             double reserved = a.bandwidth().cpus();
             String who = t.owners().getFirst().vm() == null ? t.owners().getFirst().scope() : t.owners().getFirst().vm();

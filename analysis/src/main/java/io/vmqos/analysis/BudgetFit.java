@@ -54,7 +54,7 @@ final class BudgetFit {
             long floor = t.attrs().runtimeNs();
             long ceiling = ceilingNs(vm.get(), t.attrs());
             bounds.add(new AdaptiveBounds(t.tid(), vm.get().name(), t.label(), floor, ceiling, t.attrs().periodNs(),
-                    (t.attrs().flags() & io.vmqos.core.SchedFlag.RECLAIM.bit()) != 0));
+                    t.attrs().reclaims()));
             Long want = hints.budgets().get(t.tid());
             long extra = want == null ? 0 : Math.clamp(want, floor, ceiling) - floor;
             if (extra > 0) asks.add(new Ask(i, t, floor, extra, t.pinned() ? "cpu " + t.cpu() : "domain " + domain));

@@ -3,7 +3,6 @@ package io.vmqos.analysis;
 import io.vmqos.core.CostModel;
 import io.vmqos.core.InvalidInputException;
 import io.vmqos.core.SchedAttributes;
-import io.vmqos.core.SchedFlag;
 import io.vmqos.core.StageCost;
 import io.vmqos.core.StageKind;
 
@@ -44,7 +43,11 @@ public final class LiveCalibration {
     public static final double MIN_SIZE_VARIATION = 0.05;
     /** Windows below this share of the busiest window's packet rate are not fitted (the VM at rest). */
     public static final double LOADED_SHARE = 0.10;
-    /** A DEADLINE thread that used this share of its reservation over a window ran at it (its CBS throttles it there). */
+    /**
+     * A DEADLINE thread that used this share of its reservation over a window ran at it (its CBS throttles it there).
+     * Below the budget watch's and the adaptive loop's 0.95 (a thread held at its budget throughout): a window held at
+     * its budget for only part of the time already understates what the packets needed.
+     */
     public static final double AT_RESERVATION_SHARE = 0.90;
 
     private LiveCalibration() {}
@@ -99,7 +102,7 @@ public final class LiveCalibration {
      * least {@link #AT_RESERVATION_SHARE} of its runtime/period.
      */
     public static boolean atReservation(SchedAttributes attrs, double useNsPerSecond) {
-        if (!attrs.isDeadline() || SchedFlag.of(attrs.flags()).contains(SchedFlag.RECLAIM)) return false;
+        if (!attrs.isDeadline() || attrs.reclaims()) return false;
         return useNsPerSecond >= AT_RESERVATION_SHARE * attrs.bandwidth().cpus() * 1e9;
     }
 

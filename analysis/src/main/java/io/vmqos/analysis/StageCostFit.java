@@ -69,11 +69,8 @@ public record StageCostFit(double perPacketNs, double perByteNs, double idleNsPe
      * carry: BackgroundLoad); a negative intercept (noise) counts as none.
      */
     public Optional<StageCost> stageCost() {
-        return usable() ? Optional.of(new StageCost(perPacketNs, perByteNs, Math.min(Math.max(0, idleNsPerSecond), MAX_BACKGROUND_NS))) : Optional.empty();
+        return usable() ? Optional.of(new StageCost(perPacketNs, perByteNs, Math.clamp(idleNsPerSecond, 0, StageCost.MAX_BACKGROUND_NS_PER_SECOND))) : Optional.empty();
     }
-
-    /** The largest background load a stage cost takes (just under one CPU). */
-    static final double MAX_BACKGROUND_NS = 9.99e8;
 
     /** CPU ns per second this fit predicts at the given load. */
     public double predictNsPerSecond(double packetsPerSecond, double bytesPerSecond) {

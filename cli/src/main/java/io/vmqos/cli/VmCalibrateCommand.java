@@ -4,7 +4,6 @@ import io.vmqos.analysis.LiveCalibration;
 import io.vmqos.analysis.StageCostFit;
 import io.vmqos.core.CostModel;
 import io.vmqos.core.Durations;
-import io.vmqos.core.SchedAttributes;
 import io.vmqos.core.StageKind;
 import io.vmqos.core.net.TapRef;
 import io.vmqos.core.vm.ThreadRole;
@@ -31,7 +30,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
@@ -88,7 +86,7 @@ final class VmCalibrateCommand implements Callable<Integer> {
             double secs = (now - t) / 1e9;
             Map<Integer, Double> use = new HashMap<>();
             for (int tid : cpu.keySet()) use.put(tid, (cpu.get(tid) - lastCpu.get(tid)) / secs);
-            LiveCalibration.Window w = LiveCalibration.window((c[0] - last[0]) / secs, (c[1] - last[1]) / secs, stages, use, tid -> scheduling(sched, tid));
+            LiveCalibration.Window w = LiveCalibration.window((c[0] - last[0]) / secs, (c[1] - last[1]) / secs, stages, use, sched::find);
             windows.add(w);
             err.printf(Locale.ROOT, "  window %2d: %7.0f packets/s; CPU vcpu %5.2f%% io %5.2f%%%s%n", windows.size(), w.packetsPerSecond(),
                     w.cpuNsPerSecond().getOrDefault(StageKind.VCPU, 0.0) / 1e7, w.cpuNsPerSecond().getOrDefault(StageKind.IO, 0.0) / 1e7,
@@ -163,14 +161,5 @@ final class VmCalibrateCommand implements Callable<Integer> {
             }
         }
         return out;
-    }
-
-    /** Thread {@code tid}'s scheduling now; empty when it exited (the next read says so). */
-    private static Optional<SchedAttributes> scheduling(LinuxThreadScheduler sched, int tid) {
-        try {
-            return Optional.of(sched.get(tid));
-        } catch (RuntimeException gone) {
-            return Optional.empty();
-        }
     }
 }

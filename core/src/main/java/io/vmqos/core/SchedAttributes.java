@@ -50,6 +50,9 @@ public record SchedAttributes(SchedPolicy policy, long flags, int nice, int prio
 
     public boolean isDeadline() { return policy == SchedPolicy.DEADLINE; }
 
+    /** Whether it has {@link SchedFlag#RECLAIM} (GRUB: a DEADLINE thread may then run beyond its runtime). */
+    public boolean reclaims() { return (flags & SchedFlag.RECLAIM.bit()) != 0; }
+
     /** The reservation this DEADLINE thread holds; throws for other policies. */
     public Reservation reservation() {
         if (!isDeadline()) throw new IllegalStateException("not a DEADLINE thread: " + policy);

@@ -11,6 +11,9 @@ package io.vmqos.core;
  */
 public record StageCost(double perPacketNs, double perByteNs, double backgroundNsPerSecond) {
 
+    /** The largest background load a stage takes: just under one CPU (a measured one is clamped to it). */
+    public static final double MAX_BACKGROUND_NS_PER_SECOND = 9.99e8;
+
     /** A stage without background load. */
     public StageCost(double perPacketNs, double perByteNs) { this(perPacketNs, perByteNs, 0); }
 

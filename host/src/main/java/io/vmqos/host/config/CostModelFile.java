@@ -99,7 +99,7 @@ public final class CostModelFile {
             for (Map.Entry<?, ?> e : idle.entrySet()) {
                 for (StageKind k : costs.keySet()) {
                     if (k.name().equalsIgnoreCase(String.valueOf(e.getKey())) && e.getValue() instanceof Number n && n.doubleValue() > 0) {
-                        costs.put(k, costs.get(k).withBackground(Math.min(n.doubleValue(), 9.99e8)));
+                        costs.put(k, costs.get(k).withBackground(Math.min(n.doubleValue(), StageCost.MAX_BACKGROUND_NS_PER_SECOND)));
                     }
                 }
             }

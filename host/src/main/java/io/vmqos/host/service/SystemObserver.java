@@ -91,13 +91,7 @@ public final class SystemObserver implements HostObserver {
     }
 
     @Override
-    public Optional<SchedAttributes> scheduling(int tid) {
-        try {
-            return Optional.of(scheduler.get(tid));
-        } catch (SchedException.ThreadGone gone) {
-            return Optional.empty();
-        }
-    }
+    public Optional<SchedAttributes> scheduling(int tid) { return scheduler.find(tid); }
 
     /** Finds every VM of the configuration (a VM that cannot be found is listed with the reason, not thrown). */
     @Override
